@@ -1,0 +1,45 @@
+# One entry point for everything; each target bootstraps .venv from requirements.lock first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.lock-installed
+PYTEST_ARGS ?=
+
+.PHONY: help venv sim sim-full test lint vectors replay cosim bench accuracy report clean
+
+help:
+	@echo "make sim       build and run the RTL regression, print a summary"
+	@echo "make sim-full  the same with the long (slow) sweeps"
+	@echo "make test      the whole pytest suite, RTL regressions included"
+	@echo "make lint      verilator --lint-only -Wall on every RTL module"
+	@echo "make vectors   write the FPGA test-vector sets under vectors/"
+	@echo "make replay    replay vector sets through the plain-Verilog bench"
+	@echo "make cosim     co-simulate a real conv layer tile through the MAC array RTL"
+	@echo "make bench     time the approximate conv backends against exact conv"
+	@echo "make accuracy  per-layer accuracy sweep of the depth network"
+	@echo "make report    the sign-off report under reports/"
+
+venv: $(STAMP)
+
+# The venv is rebuilt whenever the lock file changes; torch is pinned there (CPU wheel).
+$(STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+sim: $(STAMP)
+	$(PY) -m sim regress
+
+sim-full: $(STAMP)
+	$(PY) -m sim regress --full
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m sim lint
+
+clean:
+	rm -rf sim_build build reports .pytest_cache .hypothesis

@@ -1,0 +1,7 @@
+"""``python -m pymodel ...``: see :mod:`pymodel.cli`."""
+
+import sys
+
+from pymodel.cli import main
+
+sys.exit(main())
