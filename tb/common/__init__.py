@@ -1,0 +1,1 @@
+"""Reusable pyuvm pieces for every DUT's environment: see the modules' docstrings."""

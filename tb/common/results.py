@@ -1,0 +1,47 @@
+"""The per-test result record a testbench leaves for ``python -m sim regress``.
+
+Each cocotb test writes ``<SIM_RESULTS_DIR>/<test>.json`` with at least: test, run,
+parameters, seed, transactions, mismatches, coverage_pct, result ("PASS"/"FAIL"),
+seconds, tps (transactions per second). Extra keys (coverage bins, notes) are kept.
+Outside the runner (no SIM_RESULTS_DIR) nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+
+def sim_params() -> dict[str, int]:
+    """The HDL parameters the runner built the DUT with (``SIM_PARAMS``, JSON)."""
+    return {k: int(v) for k, v in json.loads(os.environ.get("SIM_PARAMS", "{}")).items()}
+
+
+def run_seed() -> int:
+    """The seed the whole run was started with (what SEED=... replays).
+
+    cocotb reseeds ``random`` per test from this seed and the test's name; that derived value
+    is ``cocotb.RANDOM_SEED`` inside a test and seeds the testbench's own generators.
+    """
+    import cocotb
+
+    return int(os.environ.get("COCOTB_RANDOM_SEED") or cocotb.RANDOM_SEED)
+
+
+def env_int(name: str, default: int) -> int:
+    """An integer setting from the environment, e.g. SAMPLES, with a default."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def write_record(test: str, **fields: Any) -> Path | None:
+    """Write the JSON record of ``test``; returns its path (None outside the runner)."""
+    out = os.environ.get("SIM_RESULTS_DIR")
+    if not out:
+        return None
+    record = {"test": test, "run": os.environ.get("SIM_RUN_NAME", ""), "parameters": sim_params(), **fields}
+    path = Path(out) / f"{test}.json"
+    path.write_text(json.dumps(record, indent=1, default=str) + "\n")
+    return path

