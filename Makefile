@@ -41,5 +41,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m sim lint
 
+# Sign-off report: reads the results under reports/, synthesizes what is not cached yet
+# (Yosys), names the make target of anything missing; writes reports/signoff.{html,md,json}.
+report: $(STAMP)
+	$(PY) -m pymodel report --config signoff.toml --out reports --run-missing $(REPORT_ARGS)
+
 clean:
 	rm -rf sim_build build reports .pytest_cache .hypothesis

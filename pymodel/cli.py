@@ -20,6 +20,7 @@ from pymodel.errors import MBMError
 COMMANDS: dict[str, tuple[str, str]] = {
     "characterize": ("pymodel.characterize", "error statistics of a multiplier (bias, MRED, peak, NMED)"),
     "lut": ("pymodel.lut", "export a product lookup table (npy or $readmemh hex)"),
+    "report": ("pymodel.report", "sign-off report: verdict, RTL, co-simulation, accuracy, synthesis cost (reports/signoff.*)"),
 }
 
 

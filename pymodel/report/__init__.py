@@ -1,0 +1,51 @@
+"""The sign-off report: ``python -m pymodel report`` (``make report``).
+
+Ties together what the RTL was proven to do (regression, coverage, co-simulation), what the
+approximation costs in accuracy (per-layer sweep) and what it saves in hardware (Yosys cell
+and LUT counts), with the tool versions, seeds and vector checksums needed to reproduce it,
+and a PASS / FAIL / INCOMPLETE verdict against signoff.toml first.
+
+Modules: :mod:`~pymodel.report.config` (signoff.toml), :mod:`~pymodel.report.collect` (result
+files), :mod:`~pymodel.report.provenance`, :mod:`~pymodel.report.characterization`,
+:mod:`~pymodel.report.synth`, :mod:`~pymodel.report.accuracy`, :mod:`~pymodel.report.verdict`,
+:mod:`~pymodel.report.render` and :mod:`~pymodel.report.browser` (the headless-Chromium check).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", default=str(REPO_ROOT / "signoff.toml"), help="thresholds file (signoff.toml)")
+    parser.add_argument("--out", default="reports", help="reports directory: read results, write signoff.*")
+    parser.add_argument(
+        "--run-missing",
+        action="store_true",
+        help="synthesize what is not cached yet (Yosys); missing simulation results are named with their make target",
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 unless the verdict is PASS")
+
+
+def main(args: argparse.Namespace) -> int:
+    from pymodel.report.config import load_config
+    from pymodel.report.render import build_report, write_report
+
+    cfg = load_config(args.config)
+    out = Path(args.out)
+    report = build_report(cfg, out, REPO_ROOT, run_missing=args.run_missing)
+    for path in write_report(report, out):
+        print(f"wrote {path}")
+    verdict = report["verdict"]
+    print(f"verdict: {verdict['status']}")
+    for check in verdict["checks"]:
+        print(f"  {check['status']:<10} {check['name']}: {check['summary']}")
+        for reason in check["reasons"]:
+            print(f"             - {reason}")
+    for source in report["sources"].values():
+        if source["missing"] and source["command"] not in ("make sim", "make cosim", "make accuracy"):
+            print(f"  (no {source['pattern']}: run `{source['command']}` to include the {source['title']})")
+    return 1 if args.check and verdict["status"] != "PASS" else 0

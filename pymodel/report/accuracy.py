@@ -1,0 +1,64 @@
+"""Section (e) and the benchmark: tables from reports/accuracy/sweep.json and reports/bench.json.
+
+The sweep (``make accuracy``, schema "mbm-accuracy-sweep/1" documented in
+:mod:`pymodel.sweep`) holds rows labelled "exact", one per approximated layer, and "all"
+(every selected layer approximated together), each with the NYU metrics and their %
+deviation from the exact model. These helpers only reshape what the producer wrote; they
+never recompute a metric.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymodel.metrics import METRICS
+
+EXACT_ROW = "exact"
+
+
+def sweep_tables(sweep: Any) -> dict[str, Any] | None:
+    """{metrics, exact, layers: [{layer, values, deviation_pct}], synthetic, note, complete,
+    multiplier, images, data}; None without a sweep."""
+    if not isinstance(sweep, dict):
+        return None
+    rows = [r for r in sweep.get("rows", []) if isinstance(r, dict) and "label" in r]
+    exact = next((r.get("metrics") for r in rows if r["label"] == EXACT_ROW), None)
+    layers = [
+        {"layer": r["label"], "values": r.get("metrics") or {}, "deviation_pct": r.get("deviation_pct") or {}}
+        for r in rows
+        if r["label"] != EXACT_ROW
+    ]
+    settings = sweep.get("settings") or {}
+    return {
+        "metrics": [m for m in METRICS if any(m in layer["values"] for layer in layers)],
+        "exact": exact,
+        "layers": layers,
+        "synthetic": bool(sweep.get("synthetic")),
+        "note": sweep.get("note") or "",
+        "complete": bool(sweep.get("complete")),
+        "multiplier": settings.get("multiplier") or {},
+        "images": settings.get("images"),
+        "data": settings.get("data"),
+        "checkpoint": settings.get("checkpoint"),
+        "seconds": sweep.get("seconds"),
+    }
+
+
+def deviation_rows(tables: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """One {layer, metric, deviation_pct} per metric per approximated row, for the verdict."""
+    if not tables:
+        return []
+    return [
+        {"layer": layer["layer"], "metric": m, "deviation_pct": layer["deviation_pct"].get(m)}
+        for layer in tables["layers"]
+        for m in tables["metrics"]
+    ]
+
+
+def bench_rows(bench: Any) -> dict[str, Any] | None:
+    """reports/bench.json as {rows, versions}; it is either a list of rows or {rows, versions}."""
+    if bench is None:
+        return None
+    if isinstance(bench, list):
+        return {"rows": [r for r in bench if isinstance(r, dict)], "versions": {}}
+    return {"rows": bench.get("rows", []), "versions": bench.get("versions", {})}

@@ -1,0 +1,101 @@
+"""Section (b): multiplier error characterization, its figures and the published comparison.
+
+Cheap enough (well under a second at N = 8 or 16) that the report always computes it from
+:func:`pymodel.characterize.characterize` instead of reading a result file. The published
+figures are Saadat, Bokhari and Parameswaran, IEEE TCAD 2018, measured with the product's
+fraction bits kept, so the comparison rows use ``frac_out=True`` whatever the configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from typing import Any
+
+import numpy as np
+
+from pymodel.arith import MULTIPLIERS, MulConfig, mul_unsigned
+from pymodel.characterize import characterize, operand_pairs
+from pymodel.report.figures import png, pyplot
+
+#: (multiplier, bits, bias %, mean |rel| %, peak %); None where the paper gives no figure
+PUBLISHED: tuple[tuple[str, int, float | None, float | None, float], ...] = (
+    ("mbm", 8, 0.05, 2.69, 7.81),
+    ("mbm", 16, -0.09, 2.58, 7.81),
+    ("mitchell", 8, -3.8, 3.8, -11.1),
+)
+#: operands per axis of the heat map above N = 8 (evenly spaced), to keep the image readable
+HEATMAP_SIDE = 256
+
+
+def _config(cfg: MulConfig, mult: str) -> MulConfig:
+    return replace(cfg, mult=mult, trunc=0 if mult == "exact" else cfg.trunc)
+
+
+def stats_table(cfg: MulConfig) -> list[dict[str, Any]]:
+    """ErrorStats of MBM, Mitchell and exact at the configured N, TRUNC and output format."""
+    return [asdict(characterize(_config(cfg, mult))) for mult in MULTIPLIERS]
+
+
+def published_comparison() -> list[dict[str, Any]]:
+    """Our statistics (fraction kept) beside each published figure, with the differences."""
+    rows = []
+    for mult, bits, bias, mred, peak in PUBLISHED:
+        ours = characterize(MulConfig(mult, bits, frac_out=True))
+        rows.append(
+            {
+                "mult": mult,
+                "bits": bits,
+                "published": {"bias_pct": bias, "mred_pct": mred, "peak_pct": peak},
+                "ours": {"bias_pct": ours.bias_pct, "mred_pct": ours.mred_pct, "peak_pct": ours.peak_pct},
+                "pairs": ours.pairs,
+                "exhaustive": ours.exhaustive,
+            }
+        )
+    return rows
+
+
+def _relative_error_pct(a: np.ndarray, b: np.ndarray, cfg: MulConfig) -> np.ndarray:
+    """100 * (approx - exact) / exact for pairs with a non-zero exact product."""
+    exact = (a * b).astype(float)
+    approx = mul_unsigned(a, b, cfg) / cfg.scale
+    return 100 * (approx - exact) / exact
+
+
+def heatmap_png(cfg: MulConfig) -> bytes:
+    """Relative error over the (a, b) operand plane, a and b from 1 to 2^N - 1."""
+    plt = pyplot()
+    top = cfg.max_operand
+    side = np.unique(np.linspace(1, top, min(top, HEATMAP_SIDE)).round().astype(np.int64))
+    rel = _relative_error_pct(side[:, None], side[None, :], cfg)
+    lim = max(float(np.abs(rel).max()), 1e-9)
+    fig, ax = plt.subplots(figsize=(6.4, 5.2))
+    image = ax.imshow(
+        rel, origin="lower", cmap="RdBu_r", vmin=-lim, vmax=lim, extent=(1, top, 1, top), interpolation="nearest"
+    )
+    bar = fig.colorbar(image, ax=ax)
+    bar.set_label("relative error of the product (%)")
+    ax.set_xlabel("operand b")
+    ax.set_ylabel("operand a")
+    sampled = "" if side.size == top else f", {side.size} x {side.size} evenly spaced operands"
+    ax.set_title(f"{cfg.describe()}: relative error over (a, b){sampled}")
+    return png(fig)
+
+
+def histogram_png(cfg: MulConfig) -> bytes:
+    """Distribution of the relative error of MBM and Mitchell over the characterization pairs."""
+    plt = pyplot()
+    a, b, exhaustive = operand_pairs(cfg.bits)
+    nz = (a != 0) & (b != 0)
+    a, b = a[nz], b[nz]
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    bins = np.linspace(-12, 9, 106)
+    for mult, colour in (("mitchell", "tab:orange"), ("mbm", "tab:blue")):
+        rel = _relative_error_pct(a, b, _config(cfg, mult))
+        weights = np.full(rel.size, 100 / rel.size)
+        ax.hist(rel, bins=bins, weights=weights, alpha=0.6, color=colour, label=_config(cfg, mult).describe())
+    ax.set_xlabel("relative error of the product (%)")
+    ax.set_ylabel("share of operand pairs (%)")
+    scope = "all operand pairs" if exhaustive else "seeded random operand pairs plus corners"
+    ax.set_title(f"Relative-error histogram, N={cfg.bits} ({scope}, zero products excluded)")
+    ax.legend()
+    return png(fig)

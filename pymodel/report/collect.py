@@ -1,0 +1,106 @@
+"""Read the result files the other commands write, and say plainly which ones are missing.
+
+Every source knows the command that produces it, so a section with no data can tell the
+reader what to run instead of showing an empty table. Files are read as written by their
+producers (the schemas are documented there); a file that is not valid JSON or lacks a key
+the report needs is recorded as a problem, which the verdict turns into a FAIL.
+
+| source    | files (under the reports directory unless noted) | produced by      |
+| --------- | ------------------------------------------------ | ---------------- |
+| rtl       | rtl/*.json, one per test                          | ``make sim``     |
+| cosim     | cosim/*.json, one per layer                       | ``make cosim``   |
+| accuracy  | accuracy/sweep.json (+ *.png charts)              | ``make accuracy``|
+| bench     | bench.json                                        | ``make bench``   |
+| vectors   | <repo>/vectors/<dut>/<config>/manifest.json       | ``make vectors`` |
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Source:
+    """One kind of result file: what was found, what was wrong, and who makes it."""
+
+    key: str
+    title: str
+    pattern: str  #: where the files are looked for, as shown to the reader
+    command: str  #: the make target that produces them
+    data: Any = None  #: list of records (one per file) or the one file's content
+    files: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    charts: list[Path] = field(default_factory=list)  #: PNG figures the producer drew
+
+    @property
+    def missing(self) -> bool:
+        return not self.files
+
+    @property
+    def hint(self) -> str:
+        """The line a section shows instead of data."""
+        return f"no {self.pattern} found: run `{self.command}`"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "pattern": self.pattern,
+            "command": self.command,
+            "missing": self.missing,
+            "files": self.files,
+            "problems": self.problems,
+        }
+
+
+#: (key, title, glob relative to its root, command, required keys per record, root is repo?)
+_SOURCES: tuple[tuple[str, str, str, str, tuple[str, ...], bool], ...] = (
+    ("rtl", "RTL regression", "rtl/*.json", "make sim", ("test", "result"), False),
+    ("cosim", "real-layer co-simulation", "cosim/*.json", "make cosim", ("layer", "mismatches"), False),
+    ("accuracy", "accuracy sweep", "accuracy/sweep.json", "make accuracy", (), False),
+    ("bench", "backend benchmark", "bench.json", "make bench", (), False),
+    ("vectors", "FPGA vector sets", "vectors/*/*/manifest.json", "make vectors", (), True),
+)
+
+
+def _read(path: Path, required: tuple[str, ...], problems: list[str]) -> Any:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        problems.append(f"{path}: not readable JSON ({err})")
+        return None
+    if required:
+        if not isinstance(data, dict):
+            problems.append(f"{path}: expected a JSON object, found {type(data).__name__}")
+            return None
+        absent = [k for k in required if k not in data]
+        if absent:
+            problems.append(f"{path}: lacks key {', '.join(repr(k) for k in absent)}")
+            return None
+    return data
+
+
+def collect(out_dir: Path, repo: Path) -> dict[str, Source]:
+    """Every source of :data:`_SOURCES`, read from ``out_dir`` (reports/) or ``repo``."""
+    sources = {}
+    for key, title, pattern, command, required, in_repo in _SOURCES:
+        root = repo if in_repo else out_dir
+        shown = pattern if in_repo else str(out_dir / pattern)
+        source = Source(key, title, shown, command)
+        paths = sorted(root.glob(pattern))
+        source.files = [str(p) for p in paths]
+        records = [(p, _read(p, required, source.problems)) for p in paths]
+        records = [(p, r) for p, r in records if r is not None]
+        if "*" in pattern:
+            source.data = [r | {"_file": str(p)} if isinstance(r, dict) else r for p, r in records]
+        else:
+            source.data = records[0][1] if records else None
+        sources[key] = source
+    for rec in sources["rtl"].data:
+        # the testbench record (tb.common.results) names these "parameters" and "run"
+        rec.setdefault("params", rec.get("parameters") or {})
+        rec.setdefault("dut", rec.get("run") or "")
+    sources["accuracy"].charts = sorted((out_dir / "accuracy").glob("*.png"))
+    return sources

@@ -1,0 +1,106 @@
+"""The sign-off configuration file (signoff.toml): what is signed off and the thresholds.
+
+One TOML file names the multiplier configuration under review and every limit the verdict
+applies, so a review can see (and diff) what "PASS" meant. Unknown keys are errors: a typo in
+a threshold must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pymodel.arith import MAX_BITS, MIN_BITS, MulConfig
+from pymodel.errors import MBMError
+
+_SECTIONS = {
+    "multiplier": {"mult", "bits", "trunc", "frac_out"},
+    "rtl": {"require_all_pass", "min_coverage_pct"},
+    "cosim": {"max_mismatches"},
+    "accuracy": {"default_max_abs_deviation_pct", "max_abs_deviation_pct"},
+    "synthesis": {"bits"},
+}
+
+
+@dataclass(frozen=True)
+class SignoffConfig:
+    """Parsed signoff.toml. Percentages are in percent (100.0 = all)."""
+
+    multiplier: MulConfig = MulConfig()
+    require_all_pass: bool = True
+    min_coverage_pct: float = 100.0
+    max_mismatches: int = 0
+    default_max_abs_deviation_pct: float = 2.0
+    max_abs_deviation_pct: dict[str, float] = field(default_factory=dict)
+    synth_bits: tuple[int, ...] = (8, 16)
+    source: str = "built-in defaults"
+
+    def deviation_limit(self, metric: str) -> float:
+        """Largest allowed |deviation| (percent) for one accuracy metric."""
+        return self.max_abs_deviation_pct.get(metric, self.default_max_abs_deviation_pct)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready copy for the report's configuration section."""
+        m = self.multiplier
+        return {
+            "source": self.source,
+            "multiplier": {"mult": m.mult, "bits": m.bits, "trunc": m.trunc, "frac_out": m.frac_out},
+            "rtl": {"require_all_pass": self.require_all_pass, "min_coverage_pct": self.min_coverage_pct},
+            "cosim": {"max_mismatches": self.max_mismatches},
+            "accuracy": {
+                "default_max_abs_deviation_pct": self.default_max_abs_deviation_pct,
+                "max_abs_deviation_pct": dict(self.max_abs_deviation_pct),
+            },
+            "synthesis": {"bits": list(self.synth_bits)},
+        }
+
+
+def _number(table: dict[str, Any], key: str, default: float, where: str) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise MBMError(f"{where}.{key}={value!r} is invalid: allowed a number >= 0")
+    return float(value)
+
+
+def load_config(path: str | Path) -> SignoffConfig:
+    """Read and validate ``path``; raises MBMError naming the bad key or value."""
+    path = Path(path)
+    if not path.is_file():
+        raise MBMError(f"sign-off config {path} does not exist: allowed an existing TOML file (e.g. signoff.toml)")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise MBMError(f"sign-off config {path} is not valid TOML: {err}") from None
+    for section, table in data.items():
+        if section not in _SECTIONS or not isinstance(table, dict):
+            raise MBMError(f"unknown section [{section}] in {path}: allowed {', '.join(_SECTIONS)}")
+        unknown = set(table) - _SECTIONS[section]
+        if unknown:
+            raise MBMError(
+                f"unknown key {section}.{sorted(unknown)[0]} in {path}: allowed {', '.join(sorted(_SECTIONS[section]))}"
+            )
+    mult = data.get("multiplier", {})
+    rtl, cosim, acc = data.get("rtl", {}), data.get("cosim", {}), data.get("accuracy", {})
+    limits = acc.get("max_abs_deviation_pct", {})
+    if not isinstance(limits, dict):
+        raise MBMError(f"accuracy.max_abs_deviation_pct={limits!r} is invalid: allowed a table metric = percent")
+    bits = data.get("synthesis", {}).get("bits", [8, 16])
+    if not isinstance(bits, list) or not all(isinstance(b, int) and MIN_BITS <= b <= MAX_BITS for b in bits):
+        raise MBMError(f"synthesis.bits={bits!r} is invalid: allowed a list of widths {MIN_BITS}..{MAX_BITS}")
+    return SignoffConfig(
+        multiplier=MulConfig(
+            mult=mult.get("mult", "mbm"),
+            bits=mult.get("bits", 8),
+            trunc=mult.get("trunc", 0),
+            frac_out=bool(mult.get("frac_out", False)),
+        ),
+        require_all_pass=bool(rtl.get("require_all_pass", True)),
+        min_coverage_pct=_number(rtl, "min_coverage_pct", 100.0, "rtl"),
+        max_mismatches=int(_number(cosim, "max_mismatches", 0, "cosim")),
+        default_max_abs_deviation_pct=_number(acc, "default_max_abs_deviation_pct", 2.0, "accuracy"),
+        max_abs_deviation_pct={k: _number(limits, k, 0, "accuracy.max_abs_deviation_pct") for k in limits},
+        synth_bits=tuple(bits),
+        source=str(path),
+    )

@@ -1,0 +1,178 @@
+"""The sign-off verdict: PASS, FAIL or INCOMPLETE against the thresholds in signoff.toml.
+
+Four checks, each over the producers' result files:
+
+1. RTL regression: every test's result is PASS;
+2. coverage: every test that records coverage reaches ``min_coverage_pct``, overall and per
+   cover point;
+3. co-simulation: at most ``max_mismatches`` mismatching outputs per layer (0: bit-exact),
+   measured with the signed-off multiplier;
+4. accuracy: |deviation from the exact network| of every metric of every approximated row
+   of a complete sweep (each layer alone, and all together) within its limit, measured with
+   the signed-off multiplier.
+
+A check whose input is missing is INCOMPLETE (with the command to run), never PASS; a result
+file that cannot be read is a FAIL. The overall verdict is FAIL if any check fails, else
+INCOMPLETE if any is incomplete, else PASS. Every FAIL carries one reason per offending item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pymodel.report.accuracy import deviation_rows
+from pymodel.report.collect import Source
+from pymodel.report.config import SignoffConfig
+
+PASS, FAIL, INCOMPLETE = "PASS", "FAIL", "INCOMPLETE"
+
+
+@dataclass
+class Check:
+    """One line of the verdict: its status, a one-line summary and the reasons it is not PASS."""
+
+    name: str
+    status: str
+    summary: str
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Verdict:
+    status: str
+    checks: list[Check]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "checks": [asdict(c) for c in self.checks]}
+
+
+def _incomplete(name: str, source: Source) -> Check:
+    return Check(name, INCOMPLETE, source.hint)
+
+
+def _unreadable(name: str, source: Source) -> Check:
+    return Check(name, FAIL, f"{len(source.problems)} unreadable result file(s)", list(source.problems))
+
+
+def _from_reasons(name: str, reasons: list[str], ok: str, bad: str) -> Check:
+    return Check(name, FAIL, bad, reasons) if reasons else Check(name, PASS, ok)
+
+
+def _label(rec: dict[str, Any]) -> str:
+    """``test (dut N=8 TRUNC=0)``: how a reason names one RTL test."""
+    params = " ".join(f"{k}={v}" for k, v in (rec.get("params") or {}).items())
+    where = " ".join(filter(None, [str(rec.get("dut") or ""), params]))
+    return f"{rec['test']} ({where})" if where else str(rec["test"])
+
+
+def check_rtl(rtl: Source, cfg: SignoffConfig) -> Check:
+    name = "RTL tests pass"
+    if rtl.problems:
+        return _unreadable(name, rtl)
+    if rtl.missing:
+        return _incomplete(name, rtl)
+    failed = [r for r in rtl.data if str(r["result"]).upper() != PASS]
+    reasons = [f"{_label(r)}: {r['result']}" + (f": {r['message']}" if r.get("message") else "") for r in failed]
+    if not cfg.require_all_pass:
+        return Check(name, PASS, f"{len(rtl.data) - len(failed)}/{len(rtl.data)} passed (not required)")
+    return _from_reasons(name, reasons, f"{len(rtl.data)}/{len(rtl.data)} tests passed", f"{len(failed)}/{len(rtl.data)} tests failed")
+
+
+def check_coverage(rtl: Source, cfg: SignoffConfig) -> Check:
+    name = f"coverage >= {cfg.min_coverage_pct:g} %"
+    if rtl.problems:
+        return _unreadable(name, rtl)
+    if rtl.missing:
+        return _incomplete(name, rtl)
+    measured = [r for r in rtl.data if r.get("coverage_pct") is not None or r.get("coverage")]
+    if not measured:
+        return Check(name, FAIL, "no test records coverage", ["no reports/rtl/*.json has coverage_pct or coverage"])
+    reasons = []
+    for rec in measured:
+        low = {p: v for p, v in (rec.get("coverage") or {}).items() if float(v) < cfg.min_coverage_pct}
+        total = rec.get("coverage_pct")
+        if low or (total is not None and float(total) < cfg.min_coverage_pct):
+            points = ", ".join(f"{p} {float(v):.1f} %" for p, v in low.items())
+            overall = f"{float(total):.1f} %" if total is not None else "n/a"
+            reasons.append(f"{_label(rec)}: coverage {overall}" + (f"; below the limit: {points}" if points else ""))
+    return _from_reasons(
+        name, reasons, f"{len(measured)} test(s) with coverage, all at the limit", f"{len(reasons)} test(s) below the limit"
+    )
+
+
+def _config_mismatch(measured: dict[str, Any] | None, cfg: SignoffConfig) -> str | None:
+    """Why a result measured another multiplier than the one signed off (None when it matches)."""
+    m = cfg.multiplier
+    if not measured:
+        return None
+    wanted = {"mult": m.mult, "bits": m.bits, "trunc": m.trunc}
+    got = {k: measured.get(k) for k in wanted}
+    if got == wanted:
+        return None
+    shown = " ".join(f"{k}={v}" for k, v in got.items())
+    return f"measured {shown}, but the sign-off configuration is {m.describe()}"
+
+
+def check_cosim(cosim: Source, cfg: SignoffConfig) -> Check:
+    name = "co-simulation bit-exact" if cfg.max_mismatches == 0 else f"co-simulation <= {cfg.max_mismatches} mismatches"
+    if cosim.problems:
+        return _unreadable(name, cosim)
+    if cosim.missing:
+        return _incomplete(name, cosim)
+    reasons = []
+    for rec in cosim.data:
+        if int(rec["mismatches"]) > cfg.max_mismatches:
+            reasons.append(f"layer {rec['layer']}: {rec['mismatches']} mismatching outputs of {rec.get('macs', '?')} MACs")
+        other = _config_mismatch(rec.get("config"), cfg)
+        if other:
+            reasons.append(f"layer {rec['layer']}: {other}")
+    macs = sum(int(r.get("macs") or 0) for r in cosim.data)
+    return _from_reasons(
+        name, reasons, f"{len(cosim.data)} layer(s), {macs:,} MACs, no mismatch", f"{len(reasons)} problem(s)"
+    )
+
+
+def check_accuracy(accuracy: Source, tables: dict[str, Any] | None, cfg: SignoffConfig) -> Check:
+    """|deviation| of every metric of every approximated row (each layer, and "all") within its limit."""
+    name = "accuracy deviation within limits"
+    if accuracy.problems:
+        return _unreadable(name, accuracy)
+    if accuracy.missing or tables is None:
+        return _incomplete(name, accuracy)
+    if not tables["complete"]:
+        return Check(name, INCOMPLETE, f"{accuracy.files[0]} is not complete: run `{accuracy.command}` (it resumes)")
+    deviations = deviation_rows(tables)
+    if not deviations:
+        return Check(name, FAIL, "the sweep holds no approximated layer", [f"{accuracy.files[0]}: no deviation values"])
+    reasons = []
+    other = _config_mismatch(tables["multiplier"], cfg)
+    if other:
+        reasons.append(f"the sweep {other}")
+    for row in deviations:
+        limit = cfg.deviation_limit(row["metric"])
+        dev = row["deviation_pct"]
+        if dev is None or abs(dev) > limit:
+            shown = "missing" if dev is None else f"{dev:+.3f} %"
+            reasons.append(f"layer {row['layer']}, {row['metric']}: deviation {shown}, limit ±{limit:g} %")
+    layers = len({r["layer"] for r in deviations})
+    synthetic = " (SYNTHETIC default model and scenes, not the seed network)" if tables["synthetic"] else ""
+    return _from_reasons(
+        name,
+        reasons,
+        f"{len(deviations)} values over {layers} row(s) within limits{synthetic}",
+        f"{len(reasons)} problem(s){synthetic}",
+    )
+
+
+def judge(sources: dict[str, Source], sweep: dict[str, Any] | None, cfg: SignoffConfig) -> Verdict:
+    """All four checks and the overall status; ``sweep`` from :func:`accuracy.sweep_tables`."""
+    checks = [
+        check_rtl(sources["rtl"], cfg),
+        check_coverage(sources["rtl"], cfg),
+        check_cosim(sources["cosim"], cfg),
+        check_accuracy(sources["accuracy"], sweep, cfg),
+    ]
+    statuses = {c.status for c in checks}
+    status = FAIL if FAIL in statuses else INCOMPLETE if INCOMPLETE in statuses else PASS
+    return Verdict(status, checks)

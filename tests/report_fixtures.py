@@ -1,0 +1,94 @@
+"""Result files shaped like the producers write them, for the sign-off report tests.
+
+The shapes follow the producers' documented schemas (tb.common.results, pymodel.cosim,
+pymodel.sweep, pymodel.vectors, the bench rows); each writer takes the one thing a test
+wants to break as an argument, so a test reads as "a good set of results, except ...".
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pymodel.metrics import METRICS
+from pymodel.report.figures import png, pyplot
+
+LAYERS = ("decoder.up0.convA", "decoder.up5.convB")
+GOOD_SHA = "ab" * 32
+
+
+def _write(path: Path, data: object) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1))
+    return path
+
+
+def write_rtl(out: Path, result: str = "PASS", carry_coverage: float = 100.0) -> None:
+    """Two test records: an exhaustive one and one whose result and coverage a test may spoil."""
+    common = {"run": "mbm_mul-N8-TRUNC0", "parameters": {"N": 8, "TRUNC": 0}, "mismatches": 0, "seconds": 1.5}
+    _write(out / "rtl" / "mbm_mul-N8-exhaustive.json", {
+        **common, "test": "test_exhaustive", "seed": 11, "transactions": 65536,
+        "coverage_pct": 100.0, "coverage": {"leading_one_a_x_b": 100.0, "carry": 100.0}, "result": "PASS",
+    })
+    _write(out / "rtl" / "mbm_mul-N8-random.json", {
+        **common, "test": "test_random_stalls", "seed": 12, "transactions": 20000,
+        "coverage_pct": min(100.0, (100.0 + carry_coverage) / 2),
+        "coverage": {"leading_one_a_x_b": 100.0, "carry": carry_coverage}, "result": result,
+        "message": "" if result == "PASS" else "a=200 b=3: rtl 601 model 600",
+    })
+
+
+def write_cosim(out: Path, mismatches: int = 0, mult: str = "mbm") -> None:
+    _write(out / "cosim" / "decoder.up5.convA.json", {
+        "layer": "decoder.up5.convA",
+        "shape": {"input": [1, 112, 24, 32], "weight": [48, 112, 3, 3], "output": [1, 48, 24, 32]},
+        "tile": [0, 0, 4, 4], "macs": 774144, "mismatches": mismatches, "seconds": 12.5, "macs_per_s": 61931.5,
+        "config": {"mult": mult, "bits": 8, "trunc": 0, "frac_out": False, "lanes": 4},
+        "seed": 7,
+    })
+
+
+def write_sweep(out: Path, worst_deviation: float = -0.4, complete: bool = True, mult: str = "mbm") -> None:
+    exact = {"a1": 0.80, "a2": 0.95, "a3": 0.98, "rel": 0.15, "rms": 0.60, "log10": 0.065}
+
+    def row(label: str, dev: float) -> dict:
+        return {
+            "label": label, "layers": [] if label == "exact" else [label],
+            "metrics": {m: exact[m] * (1 + dev / 100) for m in METRICS},
+            "deviation_pct": {m: dev for m in METRICS}, "seconds": 1.0, "clamped_inputs": 0, "saturated": 0,
+        }
+
+    rows = [row("exact", 0.0), row(LAYERS[0], 0.1), row(LAYERS[1], worst_deviation)]
+    _write(out / "accuracy" / "sweep.json", {
+        "schema": "mbm-accuracy-sweep/1", "synthetic": True, "note": "SYNTHETIC default: not the seed network",
+        "settings": {"multiplier": {"mult": mult, "bits": 8, "trunc": 0, "frac_out": False, "label": f"{mult} N=8 t=0"},
+                     "images": 5, "data": "synthetic", "checkpoint": None},
+        "rows": rows, "complete": complete, "seconds": 3.0, "versions": {},
+    })
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(2, 1.5))
+    ax.bar(LAYERS, [0.1, worst_deviation])
+    ax.set_title("a1 deviation vs layer")
+    (out / "accuracy" / "deviation_a1.png").write_bytes(png(fig))
+
+
+def write_bench(out: Path) -> None:
+    _write(out / "bench.json", [{
+        "layer": LAYERS[0], "backend": "cpu", "shape": [1, 1280, 15, 20], "gmac": 0.35, "seconds": 0.9,
+        "exact_seconds": 0.05, "gmac_per_s": 0.39, "ratio": 18.0, "device": "cpu", "threads": 2,
+    }])
+
+
+def write_vectors(repo: Path) -> None:
+    _write(repo / "vectors" / "mbm_mul" / "exhaustive-mbm-n8-t0" / "manifest.json", {
+        "dut": "mbm_mul", "config": "exhaustive-mbm-n8-t0", "seed": 5, "files": {"stim.hex": GOOD_SHA},
+    })
+
+
+def write_all(out: Path, repo: Path) -> None:
+    """A complete, passing set of results."""
+    write_rtl(out)
+    write_cosim(out)
+    write_sweep(out)
+    write_bench(out)
+    write_vectors(repo)

