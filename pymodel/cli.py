@@ -20,7 +20,11 @@ from pymodel.errors import MBMError
 COMMANDS: dict[str, tuple[str, str]] = {
     "characterize": ("pymodel.characterize", "error statistics of a multiplier (bias, MRED, peak, NMED)"),
     "lut": ("pymodel.lut", "export a product lookup table (npy or $readmemh hex)"),
+    "cosim": ("pymodel.cosim", "co-simulate a real conv layer tile through the MAC array RTL"),
+    "vectors": ("pymodel.vectors", "write FPGA test-vector sets (.hex/.coe/.mif + manifest)"),
+    "replay": ("pymodel.replay", "replay vector sets through the plain-Verilog bench (verilator --binary)"),
     "report": ("pymodel.report", "sign-off report: verdict, RTL, co-simulation, accuracy, synthesis cost (reports/signoff.*)"),
+    "sweep": ("pymodel.sweep", "per-layer accuracy sweep of the depth network: metrics and % deviation from exact"),
 }
 
 
