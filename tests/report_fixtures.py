@@ -23,12 +23,16 @@ def _write(path: Path, data: object) -> Path:
     return path
 
 
-def write_rtl(out: Path, result: str = "PASS", carry_coverage: float = 100.0) -> None:
-    """Two test records: an exhaustive one and one whose result and coverage a test may spoil."""
+def write_rtl(out: Path, result: str = "PASS", carry_coverage: float = 100.0, carry_bins_hit: int = 2) -> None:
+    """Two test records whose result and coverage a test may spoil: one as the testbench
+    writes it (tb.common.results: "parameters", "run", nested hit/bin coverage) and one in
+    the flat shape agreed between helpers ({cover point: percent})."""
     common = {"run": "mbm_mul-N8-TRUNC0", "parameters": {"N": 8, "TRUNC": 0}, "mismatches": 0, "seconds": 1.5}
+    items = {"lead_a_x_lead_b": {"hit": 64, "bins": 64}, "carry": {"hit": carry_bins_hit, "bins": 2}}
     _write(out / "rtl" / "mbm_mul-N8-exhaustive.json", {
         **common, "test": "test_exhaustive", "seed": 11, "transactions": 65536,
-        "coverage_pct": 100.0, "coverage": {"leading_one_a_x_b": 100.0, "carry": 100.0}, "result": "PASS",
+        "coverage_pct": 100.0 * (64 + carry_bins_hit) / 66, "result": "PASS", "failures": [],
+        "coverage": {"test_exhaustive.cov": {"percent": 100.0, "samples": 65536, "items": items, "missed": {}}},
     })
     _write(out / "rtl" / "mbm_mul-N8-random.json", {
         **common, "test": "test_random_stalls", "seed": 12, "transactions": 20000,

@@ -93,6 +93,7 @@ def test_missing_results_are_incomplete_and_name_the_command(dirs):
     [
         (lambda out: fx.write_rtl(out, result="FAIL"), 0, "test_random_stalls (mbm_mul-N8-TRUNC0 N=8 TRUNC=0): FAIL: a=200"),
         (lambda out: fx.write_rtl(out, carry_coverage=87.5), 1, "carry 87.5 %"),
+        (lambda out: fx.write_rtl(out, carry_bins_hit=1), 1, "test_exhaustive.cov / carry 50.0 %"),
         (lambda out: fx.write_cosim(out, mismatches=3), 2, "layer decoder.up5.convA: 3 mismatching outputs"),
         (lambda out: fx.write_cosim(out, mult="mitchell"), 2, "measured mult=mitchell bits=8 trunc=0"),
         (lambda out: fx.write_sweep(out, worst_deviation=-2.5), 3, "layer decoder.up5.convB, a1: deviation -2.500 %, limit ±1 %"),
@@ -100,7 +101,7 @@ def test_missing_results_are_incomplete_and_name_the_command(dirs):
         (lambda out: (out / "cosim" / "decoder.up5.convA.json").write_text("{ truncated"), 2, "not readable JSON"),
         (lambda out: (out / "rtl" / "extra.json").write_text('{"test": "x"}'), 0, "lacks key 'result'"),
     ],
-    ids=["rtl-test-fails", "coverage-hole", "cosim-mismatch", "cosim-other-multiplier", "deviation-over-limit",
+    ids=["rtl-test-fails", "coverage-hole", "coverage-bins-missed", "cosim-mismatch", "cosim-other-multiplier", "deviation-over-limit",
          "sweep-other-multiplier", "corrupt-cosim-file", "rtl-record-without-result"],
 )
 def test_verdict_fails_with_the_reason(dirs, spoil, check, reason):
@@ -151,7 +152,7 @@ def test_html_puts_the_verdict_first_and_reads_values_from_the_files(rendered):
     html = rendered["html"]
     sections = [html.index(f'id="{s}"') for s in ("verdict", "configuration", "characterization", "rtl", "cosim", "accuracy", "synthesis", "bench")]
     assert sections == sorted(sections)
-    for value in ("test_random_stalls", "leading_one_a_x_b", "774,144", "decoder.up5.convB", fx.GOOD_SHA, "SYNTHETIC"):
+    for value in ("test_random_stalls", "leading_one_a_x_b", "test_exhaustive.cov / carry", "64 / 64", "774,144", "decoder.up5.convB", fx.GOOD_SHA, "SYNTHETIC"):
         assert value in html, value
     assert '<span class="badge PASS">PASS</span>' in html
 
@@ -183,6 +184,7 @@ def test_json_holds_the_verdict_provenance_and_published_comparison(rendered):
     assert {"source": "FPGA vector sets", "item": "mbm_mul/exhaustive-mbm-n8-t0", "seed": 5} in doc["provenance"]["seeds"]
     mbm8 = next(p for p in doc["characterization"]["published"] if (p["mult"], p["bits"]) == ("mbm", 8))
     assert abs(mbm8["ours"]["mred_pct"] - mbm8["published"]["mred_pct"]) < 0.05
+    assert all(p["agrees"] for p in doc["characterization"]["published"])
 
 
 def test_every_missing_section_names_its_command(dirs):

@@ -82,6 +82,23 @@ def _read(path: Path, required: tuple[str, ...], problems: list[str]) -> Any:
     return data
 
 
+def coverage_points(coverage: Any) -> list[dict[str, Any]]:
+    """Cover points as rows {point, hit, bins, pct}, from either record shape.
+
+    The agreed flat shape is {point: percent}; the testbench (tb.common.coverage) writes
+    {group: {"items": {point: {"hit": h, "bins": b}}, ...}}, with hit and bin counts.
+    """
+    rows = []
+    for name, value in (coverage or {}).items() if isinstance(coverage, dict) else []:
+        if isinstance(value, dict) and isinstance(value.get("items"), dict):
+            for point, item in value["items"].items():
+                hit, bins = int(item.get("hit", 0)), int(item.get("bins", 0))
+                rows.append({"point": f"{name} / {point}", "hit": hit, "bins": bins, "pct": 100.0 * hit / bins if bins else 100.0})
+        elif isinstance(value, (int, float)):
+            rows.append({"point": name, "hit": None, "bins": None, "pct": float(value)})
+    return rows
+
+
 def collect(out_dir: Path, repo: Path) -> dict[str, Source]:
     """Every source of :data:`_SOURCES`, read from ``out_dir`` (reports/) or ``repo``."""
     sources = {}
@@ -99,8 +116,11 @@ def collect(out_dir: Path, repo: Path) -> dict[str, Source]:
             source.data = records[0][1] if records else None
         sources[key] = source
     for rec in sources["rtl"].data:
-        # the testbench record (tb.common.results) names these "parameters" and "run"
+        # the testbench record (tb.common.results) names these "parameters", "run", "failures"
         rec.setdefault("params", rec.get("parameters") or {})
         rec.setdefault("dut", rec.get("run") or "")
+        rec.setdefault("message", "; ".join(map(str, rec.get("failures") or [])))
+        rec["coverage_points"] = coverage_points(rec.get("coverage"))
+    sources["rtl"].data.sort(key=lambda r: (str(r["dut"]), str(r["test"])))
     sources["accuracy"].charts = sorted((out_dir / "accuracy").glob("*.png"))
     return sources

@@ -91,7 +91,7 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
             "stats": characterization.stats_table(mult),
             "published": characterization.published_comparison(),
         },
-        "rtl": sorted(sources["rtl"].data or [], key=lambda r: str(r["test"])),
+        "rtl": sources["rtl"].data,
         "cosim": sources["cosim"].data or [],
         "accuracy": sweep,
         "synthesis": {

@@ -85,15 +85,15 @@ def check_coverage(rtl: Source, cfg: SignoffConfig) -> Check:
         return _unreadable(name, rtl)
     if rtl.missing:
         return _incomplete(name, rtl)
-    measured = [r for r in rtl.data if r.get("coverage_pct") is not None or r.get("coverage")]
+    measured = [r for r in rtl.data if r.get("coverage_pct") is not None or r["coverage_points"]]
     if not measured:
-        return Check(name, FAIL, "no test records coverage", ["no reports/rtl/*.json has coverage_pct or coverage"])
+        return Check(name, FAIL, "no test records coverage", [f"no {rtl.pattern} has coverage_pct or coverage"])
     reasons = []
     for rec in measured:
-        low = {p: v for p, v in (rec.get("coverage") or {}).items() if float(v) < cfg.min_coverage_pct}
+        low = [p for p in rec["coverage_points"] if p["pct"] < cfg.min_coverage_pct]
         total = rec.get("coverage_pct")
         if low or (total is not None and float(total) < cfg.min_coverage_pct):
-            points = ", ".join(f"{p} {float(v):.1f} %" for p, v in low.items())
+            points = ", ".join(f"{p['point']} {p['pct']:.1f} %" for p in low)
             overall = f"{float(total):.1f} %" if total is not None else "n/a"
             reasons.append(f"{_label(rec)}: coverage {overall}" + (f"; below the limit: {points}" if points else ""))
     return _from_reasons(
