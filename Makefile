@@ -46,5 +46,10 @@ lint: $(STAMP)
 report: $(STAMP)
 	$(PY) -m pymodel report --config signoff.toml --out reports --run-missing $(REPORT_ARGS)
 
+# Per-layer accuracy sweep; the bundled SYNTHETIC default unless ACCURACY_ARGS names
+# --checkpoint and --data (e.g. ACCURACY_ARGS="--checkpoint ck.pth --data nyu_test.zip").
+accuracy: $(STAMP)
+	$(PY) -m pymodel sweep --out reports/accuracy $(ACCURACY_ARGS)
+
 clean:
 	rm -rf sim_build build reports .pytest_cache .hypothesis

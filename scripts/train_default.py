@@ -88,7 +88,7 @@ def main() -> int:
             "input_hw": list(DEFAULT_INPUT_HW),
             "note": SYNTHETIC_NOTE,
             "train": {"steps": args.steps, "scenes": args.scenes, "batch": args.batch, "lr": args.lr,
-                      "torch": torch.__version__, "seconds": round(time.time() - t0, 1)},
+                      "torch": str(torch.__version__), "seconds": round(time.time() - t0, 1)},
             "synthetic_test_metrics": scores,
         },
         args.out,

@@ -8,6 +8,7 @@ mismatches raise MBMError naming the first few missing and unexpected keys and t
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,15 @@ def read_checkpoint(path_or_dict: str | Path | Mapping[str, Any]) -> tuple[dict[
             raise MBMError(f"checkpoint {str(path)!r} does not exist: pass a .pt/.pth file saved by torch.save")
         try:
             blob = torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError as err:
+            if "Unsupported global" not in str(err):
+                raise MBMError(f"checkpoint {str(path)!r} is not a torch file: {type(err).__name__}") from None
+            # A real torch file that pickles Python objects: weights_only refuses to run them.
+            first = next(line for line in str(err).splitlines() if "Unsupported global" in line).strip()[:120]
+            raise MBMError(
+                f"checkpoint {str(path)!r} holds pickled objects torch will not load safely ({first}): "
+                "re-save it as torch.save(model.state_dict(), path)"
+            ) from None
         except Exception as err:  # torch raises many types for a corrupt or non-torch file
             raise MBMError(f"checkpoint {str(path)!r} is not a torch file: {type(err).__name__}") from None
     if not isinstance(blob, Mapping):
