@@ -23,33 +23,109 @@ def _write(path: Path, data: object) -> Path:
     return path
 
 
-def write_rtl(out: Path, result: str = "PASS", carry_coverage: float = 100.0, carry_bins_hit: int = 2) -> None:
+def write_rtl(
+    out: Path, result: str = "PASS", carry_coverage: float = 100.0, carry_bins_hit: int = 2
+) -> None:
     """Two test records whose result and coverage a test may spoil: one as the testbench
     writes it (tb.common.results: "parameters", "run", nested hit/bin coverage) and one in
     the flat shape agreed between helpers ({cover point: percent})."""
     common = {"run": "mbm_mul-N8-TRUNC0", "parameters": {"N": 8, "TRUNC": 0}, "mismatches": 0, "seconds": 1.5}
     items = {"lead_a_x_lead_b": {"hit": 64, "bins": 64}, "carry": {"hit": carry_bins_hit, "bins": 2}}
-    _write(out / "rtl" / "mbm_mul-N8-exhaustive.json", {
-        **common, "test": "test_exhaustive", "seed": 11, "transactions": 65536,
-        "coverage_pct": 100.0 * (64 + carry_bins_hit) / 66, "result": "PASS", "failures": [],
-        "coverage": {"test_exhaustive.cov": {"percent": 100.0, "samples": 65536, "items": items, "missed": {}}},
-    })
-    _write(out / "rtl" / "mbm_mul-N8-random.json", {
-        **common, "test": "test_random_stalls", "seed": 12, "transactions": 20000,
-        "coverage_pct": min(100.0, (100.0 + carry_coverage) / 2),
-        "coverage": {"leading_one_a_x_b": 100.0, "carry": carry_coverage}, "result": result,
-        "message": "" if result == "PASS" else "a=200 b=3: rtl 601 model 600",
-    })
+    _write(
+        out / "rtl" / "mbm_mul-N8-exhaustive.json",
+        {
+            **common,
+            "test": "test_exhaustive",
+            "seed": 11,
+            "transactions": 65536,
+            "coverage_pct": 100.0 * (64 + carry_bins_hit) / 66,
+            "result": "PASS",
+            "failures": [],
+            "coverage": {
+                "test_exhaustive.cov": {"percent": 100.0, "samples": 65536, "items": items, "missed": {}}
+            },
+        },
+    )
+    _write(
+        out / "rtl" / "mbm_mul-N8-random.json",
+        {
+            **common,
+            "test": "test_random_stalls",
+            "seed": 12,
+            "transactions": 20000,
+            "coverage_pct": min(100.0, (100.0 + carry_coverage) / 2),
+            "coverage": {"leading_one_a_x_b": 100.0, "carry": carry_coverage},
+            "result": result,
+            "message": "" if result == "PASS" else "a=200 b=3: rtl 601 model 600",
+        },
+    )
+
+
+def write_sim_summary(repo: Path, proof_failed: bool = True) -> None:
+    """The runner's build/sim/results/summary.json: one good run and one that must fail."""
+    record = {
+        "test": "MulExhaustiveTest",
+        "parameters": {"N": 8},
+        "seed": 3,
+        "transactions": 65536,
+        "mismatches": 0,
+        "coverage_pct": 100.0,
+        "result": "PASS",
+        "failures": [],
+    }
+    wrong = {
+        **record,
+        "mismatches": 0 if not proof_failed else 4096,
+        "coverage_pct": 40.0,
+        "result": "FAIL" if proof_failed else "PASS",
+    }
+    _write(
+        repo / "build" / "sim" / "results" / "summary.json",
+        {
+            "wall_seconds": 9.0,
+            "runs": [
+                {
+                    "name": "mul-n8-exhaustive",
+                    "dut": "mbm_mul",
+                    "parameters": {"N": 8},
+                    "expect_fail": False,
+                    "ok": True,
+                    "why": "",
+                    "seconds": 2.0,
+                    "seed": 3,
+                    "records": [record],
+                },
+                {
+                    "name": "fails-mitchell-rtl-vs-mbm-model",
+                    "dut": "mbm_mul",
+                    "parameters": {"N": 8, "MITCHELL": 1},
+                    "expect_fail": True,
+                    "ok": proof_failed,
+                    "why": "" if proof_failed else "no mismatch reported",
+                    "seconds": 2.0,
+                    "seed": 3,
+                    "records": [wrong],
+                },
+            ],
+        },
+    )
 
 
 def write_cosim(out: Path, mismatches: int = 0, mult: str = "mbm") -> None:
-    _write(out / "cosim" / "decoder.up5.convA.json", {
-        "layer": "decoder.up5.convA",
-        "shape": {"input": [1, 112, 24, 32], "weight": [48, 112, 3, 3], "output": [1, 48, 24, 32]},
-        "tile": [0, 0, 4, 4], "macs": 774144, "mismatches": mismatches, "seconds": 12.5, "macs_per_s": 61931.5,
-        "config": {"mult": mult, "bits": 8, "trunc": 0, "frac_out": False, "lanes": 4},
-        "seed": 7,
-    })
+    _write(
+        out / "cosim" / "decoder.up5.convA.json",
+        {
+            "layer": "decoder.up5.convA",
+            "shape": {"input": [1, 112, 24, 32], "weight": [48, 112, 3, 3], "output": [1, 48, 24, 32]},
+            "tile": [0, 0, 4, 4],
+            "macs": 774144,
+            "mismatches": mismatches,
+            "seconds": 12.5,
+            "macs_per_s": 61931.5,
+            "config": {"mult": mult, "bits": 8, "trunc": 0, "frac_out": False, "lanes": 4},
+            "seed": 7,
+        },
+    )
 
 
 def write_sweep(out: Path, worst_deviation: float = -0.4, complete: bool = True, mult: str = "mbm") -> None:
@@ -57,18 +133,40 @@ def write_sweep(out: Path, worst_deviation: float = -0.4, complete: bool = True,
 
     def row(label: str, dev: float) -> dict:
         return {
-            "label": label, "layers": [] if label == "exact" else [label],
+            "label": label,
+            "layers": [] if label == "exact" else [label],
             "metrics": {m: exact[m] * (1 + dev / 100) for m in METRICS},
-            "deviation_pct": {m: dev for m in METRICS}, "seconds": 1.0, "clamped_inputs": 0, "saturated": 0,
+            "deviation_pct": {m: dev for m in METRICS},
+            "seconds": 1.0,
+            "clamped_inputs": 0,
+            "saturated": 0,
         }
 
     rows = [row("exact", 0.0), row(LAYERS[0], 0.1), row(LAYERS[1], worst_deviation)]
-    _write(out / "accuracy" / "sweep.json", {
-        "schema": "mbm-accuracy-sweep/1", "synthetic": True, "note": "SYNTHETIC default: not the seed network",
-        "settings": {"multiplier": {"mult": mult, "bits": 8, "trunc": 0, "frac_out": False, "label": f"{mult} N=8 t=0"},
-                     "images": 5, "data": "synthetic", "checkpoint": None},
-        "rows": rows, "complete": complete, "seconds": 3.0, "versions": {},
-    })
+    _write(
+        out / "accuracy" / "sweep.json",
+        {
+            "schema": "mbm-accuracy-sweep/1",
+            "synthetic": True,
+            "note": "SYNTHETIC default: not the seed network",
+            "settings": {
+                "multiplier": {
+                    "mult": mult,
+                    "bits": 8,
+                    "trunc": 0,
+                    "frac_out": False,
+                    "label": f"{mult} N=8 t=0",
+                },
+                "images": 5,
+                "data": "synthetic",
+                "checkpoint": None,
+            },
+            "rows": rows,
+            "complete": complete,
+            "seconds": 3.0,
+            "versions": {},
+        },
+    )
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(2, 1.5))
     ax.bar(LAYERS, [0.1, worst_deviation])
@@ -77,16 +175,35 @@ def write_sweep(out: Path, worst_deviation: float = -0.4, complete: bool = True,
 
 
 def write_bench(out: Path) -> None:
-    _write(out / "bench.json", [{
-        "layer": LAYERS[0], "backend": "cpu", "shape": [1, 1280, 15, 20], "gmac": 0.35, "seconds": 0.9,
-        "exact_seconds": 0.05, "gmac_per_s": 0.39, "ratio": 18.0, "device": "cpu", "threads": 2,
-    }])
+    _write(
+        out / "bench.json",
+        [
+            {
+                "layer": LAYERS[0],
+                "backend": "cpu",
+                "shape": [1, 1280, 15, 20],
+                "gmac": 0.35,
+                "seconds": 0.9,
+                "exact_seconds": 0.05,
+                "gmac_per_s": 0.39,
+                "ratio": 18.0,
+                "device": "cpu",
+                "threads": 2,
+            }
+        ],
+    )
 
 
 def write_vectors(repo: Path) -> None:
-    _write(repo / "vectors" / "mbm_mul" / "exhaustive-mbm-n8-t0" / "manifest.json", {
-        "dut": "mbm_mul", "config": "exhaustive-mbm-n8-t0", "seed": 5, "files": {"stim.hex": GOOD_SHA},
-    })
+    _write(
+        repo / "vectors" / "mbm_mul" / "exhaustive-mbm-n8-t0" / "manifest.json",
+        {
+            "dut": "mbm_mul",
+            "config": "exhaustive-mbm-n8-t0",
+            "seed": 5,
+            "files": {"stim.hex": GOOD_SHA},
+        },
+    )
 
 
 def write_all(out: Path, repo: Path) -> None:

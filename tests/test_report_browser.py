@@ -18,8 +18,10 @@ from tests import report_fixtures as fx
 pytestmark = pytest.mark.skipif(
     find_chromium() is None, reason="no chromium on PATH (Debian: apt-get install chromium)"
 )
+#: a valid 1x1 PNG
 PIXEL = (
-    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    "data:image/png;base64,"
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
 
 

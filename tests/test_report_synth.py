@@ -9,7 +9,6 @@ are in the slow test.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -42,7 +41,9 @@ def test_cache_key_follows_the_rtl_text_and_parameters(tmp_path):
     with (tmp_path / "exact_mul.v").open("a") as fh:
         fh.write("// edited\n")
     edited = synthesize(design, "generic", tmp_path / "cache", run=False)
-    wider = synthesize(Design("exact", "exact_mul", design.rtl, {"N": 9}), "generic", tmp_path / "cache", run=False)
+    wider = synthesize(
+        Design("exact", "exact_mul", design.rtl, {"N": 9}), "generic", tmp_path / "cache", run=False
+    )
     assert len({first.key, edited.key, wider.key}) == 3
 
 

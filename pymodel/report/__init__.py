@@ -20,12 +20,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default=str(REPO_ROOT / "signoff.toml"), help="thresholds file (signoff.toml)")
+    parser.add_argument(
+        "--config", default=str(REPO_ROOT / "signoff.toml"), help="thresholds file (signoff.toml)"
+    )
     parser.add_argument("--out", default="reports", help="reports directory: read results, write signoff.*")
     parser.add_argument(
         "--run-missing",
         action="store_true",
-        help="synthesize what is not cached yet (Yosys); missing simulation results are named with their make target",
+        help="synthesize what is not cached yet (Yosys); the make target of other missing results is named",
     )
     parser.add_argument("--check", action="store_true", help="exit 1 unless the verdict is PASS")
 

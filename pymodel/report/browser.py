@@ -44,7 +44,8 @@ _PROBE = """<script>(function () {
   var probe = {errors: [], broken_images: [], images: 0};
   window.addEventListener("error", function (e) {
     var t = e.target;
-    probe.errors.push(t && t !== window ? "failed to load " + t.tagName + " " + (t.src || t.href || "") : e.message);
+    var failed = t && t !== window;
+    probe.errors.push(failed ? "failed to load " + t.tagName + " " + (t.src || t.href || "") : e.message);
   }, true);
   var original = console.error;
   console.error = function () {
@@ -122,6 +123,8 @@ def check_html(path: str | Path, chromium: str | None = None, timeout_s: float =
     console = [m.group(1) for m in map(_CONSOLE.search, proc.stderr.splitlines()) if m]
     if not found:
         tail = proc.stderr.strip().splitlines()[-3:]
-        return BrowserCheck(errors=[f"no probe output: the page did not finish loading (chromium: {tail})"], console=console)
+        return BrowserCheck(
+            errors=[f"no probe output: the page did not finish loading (chromium: {tail})"], console=console
+        )
     probe = json.loads(html.unescape(found.group(1)))
     return BrowserCheck(probe["images"], probe["errors"], console, probe["broken_images"])

@@ -76,7 +76,13 @@ def heatmap_png(cfg: MulConfig) -> bytes:
     lim = max(float(np.abs(rel).max()), 1e-9)
     fig, ax = plt.subplots(figsize=(6.4, 5.2))
     image = ax.imshow(
-        rel, origin="lower", cmap="RdBu_r", vmin=-lim, vmax=lim, extent=(1, top, 1, top), interpolation="nearest"
+        rel,
+        origin="lower",
+        cmap="RdBu_r",
+        vmin=-lim,
+        vmax=lim,
+        extent=(1, top, 1, top),
+        interpolation="nearest",
     )
     bar = fig.colorbar(image, ax=ax)
     bar.set_label("relative error of the product (%)")

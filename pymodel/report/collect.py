@@ -7,7 +7,8 @@ the report needs is recorded as a problem, which the verdict turns into a FAIL.
 
 | source    | files (under the reports directory unless noted) | produced by      |
 | --------- | ------------------------------------------------ | ---------------- |
-| rtl       | rtl/*.json, one per test                          | ``make sim``     |
+| rtl       | rtl/*.json, one per test; else the runner's       | ``make sim``     |
+|           | <repo>/build/sim/results/summary.json             |                  |
 | cosim     | cosim/*.json, one per layer                       | ``make cosim``   |
 | accuracy  | accuracy/sweep.json (+ *.png charts)              | ``make accuracy``|
 | bench     | bench.json                                        | ``make bench``   |
@@ -82,6 +83,49 @@ def _read(path: Path, required: tuple[str, ...], problems: list[str]) -> Any:
     return data
 
 
+#: what ``python -m sim regress`` (make sim) writes: every run with its test records
+SIM_SUMMARY = "build/sim/results/summary.json"
+
+
+def rtl_from_summary(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """One record per test of every run in the runner's summary.
+
+    A run marked ``expect_fail`` (a deliberately wrong model, proving the bench can fail)
+    passes when it did fail: its records say so instead of reporting the FAIL they hold.
+    A run that produced no record (a build failure) becomes one record with the reason.
+    """
+    records = []
+    for run in summary.get("runs", []):
+        base = {
+            "dut": run.get("dut") or run["name"],
+            "params": run.get("parameters") or {},
+            "expect_fail": bool(run.get("expect_fail")),
+        }
+        ok, why = bool(run.get("ok")), run.get("why") or ""
+        if base["expect_fail"]:
+            base["message"] = (
+                f"must fail (deliberately wrong model): {'it did' if ok else 'it did NOT'}; {why}".rstrip(
+                    "; "
+                )
+            )
+        if not run.get("records"):
+            records.append(
+                {
+                    **base,
+                    "test": run["name"],
+                    "result": "PASS" if ok else "FAIL",
+                    "seed": run.get("seed"),
+                    "message": base.get("message", why),
+                }
+            )
+        for rec in run.get("records") or []:
+            merged = {**rec, **base, "test": f"{run['name']} / {rec.get('test')}"}
+            if base["expect_fail"]:
+                merged["result"] = "PASS" if ok else "FAIL"
+            records.append(merged)
+    return records
+
+
 def coverage_points(coverage: Any) -> list[dict[str, Any]]:
     """Cover points as rows {point, hit, bins, pct}, from either record shape.
 
@@ -93,7 +137,14 @@ def coverage_points(coverage: Any) -> list[dict[str, Any]]:
         if isinstance(value, dict) and isinstance(value.get("items"), dict):
             for point, item in value["items"].items():
                 hit, bins = int(item.get("hit", 0)), int(item.get("bins", 0))
-                rows.append({"point": f"{name} / {point}", "hit": hit, "bins": bins, "pct": 100.0 * hit / bins if bins else 100.0})
+                rows.append(
+                    {
+                        "point": f"{name} / {point}",
+                        "hit": hit,
+                        "bins": bins,
+                        "pct": 100.0 * hit / bins if bins else 100.0,
+                    }
+                )
         elif isinstance(value, (int, float)):
             rows.append({"point": name, "hit": None, "bins": None, "pct": float(value)})
     return rows
@@ -115,6 +166,11 @@ def collect(out_dir: Path, repo: Path) -> dict[str, Source]:
         else:
             source.data = records[0][1] if records else None
         sources[key] = source
+    summary = repo / SIM_SUMMARY
+    if sources["rtl"].missing and summary.is_file():
+        data = _read(summary, ("runs",), sources["rtl"].problems)
+        sources["rtl"].files = [str(summary)]
+        sources["rtl"].data = rtl_from_summary(data) if data else []
     for rec in sources["rtl"].data:
         # the testbench record (tb.common.results) names these "parameters", "run", "failures"
         rec.setdefault("params", rec.get("parameters") or {})

@@ -68,7 +68,9 @@ def load_config(path: str | Path) -> SignoffConfig:
     """Read and validate ``path``; raises MBMError naming the bad key or value."""
     path = Path(path)
     if not path.is_file():
-        raise MBMError(f"sign-off config {path} does not exist: allowed an existing TOML file (e.g. signoff.toml)")
+        raise MBMError(
+            f"sign-off config {path} does not exist: allowed an existing TOML file (e.g. signoff.toml)"
+        )
     try:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as err:
@@ -78,14 +80,15 @@ def load_config(path: str | Path) -> SignoffConfig:
             raise MBMError(f"unknown section [{section}] in {path}: allowed {', '.join(_SECTIONS)}")
         unknown = set(table) - _SECTIONS[section]
         if unknown:
-            raise MBMError(
-                f"unknown key {section}.{sorted(unknown)[0]} in {path}: allowed {', '.join(sorted(_SECTIONS[section]))}"
-            )
+            allowed = ", ".join(sorted(_SECTIONS[section]))
+            raise MBMError(f"unknown key {section}.{sorted(unknown)[0]} in {path}: allowed {allowed}")
     mult = data.get("multiplier", {})
     rtl, cosim, acc = data.get("rtl", {}), data.get("cosim", {}), data.get("accuracy", {})
     limits = acc.get("max_abs_deviation_pct", {})
     if not isinstance(limits, dict):
-        raise MBMError(f"accuracy.max_abs_deviation_pct={limits!r} is invalid: allowed a table metric = percent")
+        raise MBMError(
+            f"accuracy.max_abs_deviation_pct={limits!r} is invalid: allowed a table metric = percent"
+        )
     bits = data.get("synthesis", {}).get("bits", [8, 16])
     if not isinstance(bits, list) or not all(isinstance(b, int) and MIN_BITS <= b <= MAX_BITS for b in bits):
         raise MBMError(f"synthesis.bits={bits!r} is invalid: allowed a list of widths {MIN_BITS}..{MAX_BITS}")

@@ -63,20 +63,30 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
     verdict = judge(sources, sweep, cfg)
     mult = cfg.multiplier
     figures = [
-        _figure("characterization", "error_heatmap", f"Relative error over (a, b), {mult.describe()}",
-                characterization.heatmap_png(mult)),
-        _figure("characterization", "error_histogram", f"Relative-error histogram, N={mult.bits}",
-                characterization.histogram_png(mult)),
+        _figure(
+            "characterization",
+            "error_heatmap",
+            f"Relative error over (a, b), {mult.describe()}",
+            characterization.heatmap_png(mult),
+        ),
+        _figure(
+            "characterization",
+            "error_histogram",
+            f"Relative-error histogram, N={mult.bits}",
+            characterization.histogram_png(mult),
+        ),
     ]
     for chart in sources["accuracy"].charts:
-        figures.append(_figure("accuracy", f"accuracy_{chart.stem}", chart.stem.replace("_", " "), chart.read_bytes()))
+        figures.append(
+            _figure("accuracy", f"accuracy_{chart.stem}", chart.stem.replace("_", " "), chart.read_bytes())
+        )
     synth_rows = synth.cost_table(mult, cfg.synth_bits, repo / "rtl", out_dir / "synth", run=run_missing)
     cost_chart = synth.cost_chart_png(synth_rows)
     if cost_chart:
         figures.append(_figure("synthesis", "hardware_cost", "Hardware cost per multiplier", cost_chart))
     return {
         "title": f"MBM sign-off report: {mult.describe()}",
-        "generated_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "generated_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "verdict": verdict.as_dict(),
         "config": cfg.as_dict(),
         "sources": {k: s.as_dict() for k, s in sources.items()},
@@ -161,6 +171,6 @@ def write_report(report: dict[str, Any], out_dir: Path) -> list[Path]:
     as_json = {k: v for k, v in report.items() if k != "figures"}
     as_json["figures"] = [{k: v for k, v in f.items() if k != "png"} for f in report["figures"]]
     paths = [out_dir / name for name in OUTPUTS]
-    for path, text in zip(paths, (html, md, json.dumps(as_json, indent=1, default=str) + "\n")):
+    for path, text in zip(paths, (html, md, json.dumps(as_json, indent=1, default=str) + "\n"), strict=True):
         path.write_text(text)
     return paths

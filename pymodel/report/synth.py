@@ -170,19 +170,28 @@ def synthesize(design: Design, flow: str, cache_dir: Path, run: bool = True) -> 
     except (RuntimeError, subprocess.TimeoutExpired, KeyError, ValueError) as err:
         return SynthResult(**base, key=key, error=str(err))
     result = SynthResult(
-        **base, key=key, cells=cells, luts=luts, cells_by_type=by_type, seconds=round(seconds, 2), yosys=yosys_version()
+        **base,
+        key=key,
+        cells=cells,
+        luts=luts,
+        cells_by_type=by_type,
+        seconds=round(seconds, 2),
+        yosys=yosys_version(),
     )
     cache_dir.mkdir(parents=True, exist_ok=True)
     cached.write_text(json.dumps({k: v for k, v in asdict(result).items() if k != "cached"}, indent=1))
     return result
 
 
-def cost_table(cfg: MulConfig, widths: tuple[int, ...], rtl_dir: Path, cache_dir: Path, run: bool) -> list[dict[str, Any]]:
+def cost_table(
+    cfg: MulConfig, widths: tuple[int, ...], rtl_dir: Path, cache_dir: Path, run: bool
+) -> list[dict[str, Any]]:
     """One row per (width, design): generic cells, Xilinx LUTs and their ratio to exact."""
     rows = []
     for bits in widths:
         results = {
-            d.label: {flow: synthesize(d, flow, cache_dir, run) for flow in FLOWS} for d in designs(cfg, bits, rtl_dir)
+            d.label: {flow: synthesize(d, flow, cache_dir, run) for flow in FLOWS}
+            for d in designs(cfg, bits, rtl_dir)
         }
         exact = results["exact"]
         for label, by_flow in results.items():

@@ -4,7 +4,7 @@ Four checks, each over the producers' result files:
 
 1. RTL regression: every test's result is PASS;
 2. coverage: every test that records coverage reaches ``min_coverage_pct``, overall and per
-   cover point;
+   cover point (runs that must fail, proving the bench can, are left out);
 3. co-simulation: at most ``max_mismatches`` mismatching outputs per layer (0: bit-exact),
    measured with the signed-off multiplier;
 4. accuracy: |deviation from the exact network| of every metric of every approximated row
@@ -73,10 +73,17 @@ def check_rtl(rtl: Source, cfg: SignoffConfig) -> Check:
     if rtl.missing:
         return _incomplete(name, rtl)
     failed = [r for r in rtl.data if str(r["result"]).upper() != PASS]
-    reasons = [f"{_label(r)}: {r['result']}" + (f": {r['message']}" if r.get("message") else "") for r in failed]
+    reasons = [
+        f"{_label(r)}: {r['result']}" + (f": {r['message']}" if r.get("message") else "") for r in failed
+    ]
     if not cfg.require_all_pass:
         return Check(name, PASS, f"{len(rtl.data) - len(failed)}/{len(rtl.data)} passed (not required)")
-    return _from_reasons(name, reasons, f"{len(rtl.data)}/{len(rtl.data)} tests passed", f"{len(failed)}/{len(rtl.data)} tests failed")
+    return _from_reasons(
+        name,
+        reasons,
+        f"{len(rtl.data)}/{len(rtl.data)} tests passed",
+        f"{len(failed)}/{len(rtl.data)} tests failed",
+    )
 
 
 def check_coverage(rtl: Source, cfg: SignoffConfig) -> Check:
@@ -85,9 +92,15 @@ def check_coverage(rtl: Source, cfg: SignoffConfig) -> Check:
         return _unreadable(name, rtl)
     if rtl.missing:
         return _incomplete(name, rtl)
-    measured = [r for r in rtl.data if r.get("coverage_pct") is not None or r["coverage_points"]]
+    measured = [
+        r
+        for r in rtl.data
+        if not r.get("expect_fail") and (r.get("coverage_pct") is not None or r["coverage_points"])
+    ]
     if not measured:
-        return Check(name, FAIL, "no test records coverage", [f"no {rtl.pattern} has coverage_pct or coverage"])
+        return Check(
+            name, FAIL, "no test records coverage", [f"no {rtl.pattern} has coverage_pct or coverage"]
+        )
     reasons = []
     for rec in measured:
         low = [p for p in rec["coverage_points"] if p["pct"] < cfg.min_coverage_pct]
@@ -95,9 +108,14 @@ def check_coverage(rtl: Source, cfg: SignoffConfig) -> Check:
         if low or (total is not None and float(total) < cfg.min_coverage_pct):
             points = ", ".join(f"{p['point']} {p['pct']:.1f} %" for p in low)
             overall = f"{float(total):.1f} %" if total is not None else "n/a"
-            reasons.append(f"{_label(rec)}: coverage {overall}" + (f"; below the limit: {points}" if points else ""))
+            reasons.append(
+                f"{_label(rec)}: coverage {overall}" + (f"; below the limit: {points}" if points else "")
+            )
     return _from_reasons(
-        name, reasons, f"{len(measured)} test(s) with coverage, all at the limit", f"{len(reasons)} test(s) below the limit"
+        name,
+        reasons,
+        f"{len(measured)} test(s) with coverage, all at the limit",
+        f"{len(reasons)} test(s) below the limit",
     )
 
 
@@ -115,7 +133,11 @@ def _config_mismatch(measured: dict[str, Any] | None, cfg: SignoffConfig) -> str
 
 
 def check_cosim(cosim: Source, cfg: SignoffConfig) -> Check:
-    name = "co-simulation bit-exact" if cfg.max_mismatches == 0 else f"co-simulation <= {cfg.max_mismatches} mismatches"
+    name = (
+        "co-simulation bit-exact"
+        if cfg.max_mismatches == 0
+        else f"co-simulation <= {cfg.max_mismatches} mismatches"
+    )
     if cosim.problems:
         return _unreadable(name, cosim)
     if cosim.missing:
@@ -123,7 +145,9 @@ def check_cosim(cosim: Source, cfg: SignoffConfig) -> Check:
     reasons = []
     for rec in cosim.data:
         if int(rec["mismatches"]) > cfg.max_mismatches:
-            reasons.append(f"layer {rec['layer']}: {rec['mismatches']} mismatching outputs of {rec.get('macs', '?')} MACs")
+            reasons.append(
+                f"layer {rec['layer']}: {rec['mismatches']} mismatching outputs, {rec.get('macs', '?')} MACs"
+            )
         other = _config_mismatch(rec.get("config"), cfg)
         if other:
             reasons.append(f"layer {rec['layer']}: {other}")
@@ -141,10 +165,14 @@ def check_accuracy(accuracy: Source, tables: dict[str, Any] | None, cfg: Signoff
     if accuracy.missing or tables is None:
         return _incomplete(name, accuracy)
     if not tables["complete"]:
-        return Check(name, INCOMPLETE, f"{accuracy.files[0]} is not complete: run `{accuracy.command}` (it resumes)")
+        return Check(
+            name, INCOMPLETE, f"{accuracy.files[0]} is not complete: run `{accuracy.command}` (it resumes)"
+        )
     deviations = deviation_rows(tables)
     if not deviations:
-        return Check(name, FAIL, "the sweep holds no approximated layer", [f"{accuracy.files[0]}: no deviation values"])
+        return Check(
+            name, FAIL, "the sweep holds no approximated layer", [f"{accuracy.files[0]}: no deviation values"]
+        )
     reasons = []
     other = _config_mismatch(tables["multiplier"], cfg)
     if other:
