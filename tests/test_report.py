@@ -293,4 +293,5 @@ def test_cli_check_exits_nonzero_unless_pass(tmp_path, capsys):
     assert cli.main(["report", "--out", str(out), "--check"]) == 1
     printed = capsys.readouterr().out
     assert "verdict: INCOMPLETE" in printed and "run `make sim`" in printed
+    assert "browser check" in printed
     assert sorted(p.name for p in out.glob("signoff.*")) == ["signoff.html", "signoff.json", "signoff.md"]

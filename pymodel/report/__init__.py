@@ -3,7 +3,9 @@
 Ties together what the RTL was proven to do (regression, coverage, co-simulation), what the
 approximation costs in accuracy (per-layer sweep) and what it saves in hardware (Yosys cell
 and LUT counts), with the tool versions, seeds and vector checksums needed to reproduce it,
-and a PASS / FAIL / INCOMPLETE verdict against signoff.toml first.
+and a PASS / FAIL / INCOMPLETE verdict against signoff.toml first. The written HTML is then
+opened in headless Chromium when one is installed; a page with a script error or an image that
+does not load makes the command exit 1.
 
 Modules: :mod:`~pymodel.report.config` (signoff.toml), :mod:`~pymodel.report.collect` (result
 files), :mod:`~pymodel.report.provenance`, :mod:`~pymodel.report.characterization`,
@@ -41,6 +43,15 @@ def main(args: argparse.Namespace) -> int:
     report = build_report(cfg, out, REPO_ROOT, run_missing=args.run_missing)
     for path in write_report(report, out):
         print(f"wrote {path}")
+    from pymodel.report.browser import check_html, find_chromium
+
+    if find_chromium():
+        browser = check_html(out / "signoff.html")
+        print(f"browser check (headless Chromium): {'ok' if browser.ok else 'FAILED'}, {browser.describe()}")
+        if not browser.ok:
+            return 1
+    else:
+        print("browser check skipped: no chromium on PATH (Debian: apt-get install chromium)")
     verdict = report["verdict"]
     print(f"verdict: {verdict['status']}")
     for check in verdict["checks"]:

@@ -129,6 +129,7 @@ def _environment(autoescape: bool) -> Any:
     env.filters["pct"] = _pct
     env.filters["cell"] = lambda v: re.sub(r"\s*\n\s*", " ", str(v)).replace("|", "\\|")
     env.filters["brief"] = _brief
+    env.filters["plain"] = lambda v: "—" if v is None else str(v)
     env.filters["b64"] = lambda data: base64.b64encode(data).decode()
     env.filters["tojson_text"] = lambda v: json.dumps(v, sort_keys=True)
     return env
@@ -142,7 +143,7 @@ def _num(value: Any, digits: int = 3) -> str:
         return str(value)
     if isinstance(value, int) or float(value).is_integer() and abs(value) >= 1000:
         return f"{int(value):,}"
-    return f"{value:,.{digits}f}" if abs(value) >= 1 else f"{value:.{digits}g}"
+    return f"{value:,.{digits}f}" if value == 0 or abs(value) >= 10**-digits else f"{value:.{digits}g}"
 
 
 def _brief(value: Any) -> str:
