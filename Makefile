@@ -41,6 +41,19 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m sim lint
 
+# FPGA vector sets (git-ignored); VECTORS_ARGS e.g. --seed 2
+vectors: $(STAMP)
+	$(PY) -m pymodel vectors --out vectors $(VECTORS_ARGS)
+
+# every generated set through tb/replay/ under verilator --binary (exit 1 on any mismatch)
+replay: vectors
+	$(PY) -m pymodel replay vectors $(REPLAY_ARGS)
+
+# the network's decoder.up5.convA in full, then a synthetic 112->48 3x3 tile of the seed network's shape
+cosim: $(STAMP)
+	$(PY) -m pymodel cosim --layer decoder.up5.convA --tile full $(COSIM_ARGS)
+	$(PY) -m pymodel cosim --layer synthetic --tile 0:0:8:8 $(COSIM_ARGS)
+
 # Sign-off report: reads the results under reports/, synthesizes what is not cached yet
 # (Yosys), names the make target of anything missing; writes reports/signoff.{html,md,json}.
 report: $(STAMP)

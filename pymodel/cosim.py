@@ -194,8 +194,11 @@ class CosimResult:
 
 
 def cosimulate(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, *, stall: int = 20, seed: int = 1,
-               progress: bool = True) -> CosimResult:
-    """Stream the tile through the RTL in chunks of pixels; compare every output integer."""
+               progress: bool = True, rtl_overrides: dict[str, int] | None = None) -> CosimResult:
+    """Stream the tile through the RTL in chunks of pixels; compare every output integer.
+
+    rtl_overrides: build the RTL with other parameters than the model's (only to prove
+    that a wrong RTL is caught)."""
     from tqdm import tqdm
 
     from pymodel import vectors
@@ -221,7 +224,7 @@ def cosimulate(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, *, stall: int 
                                    {"beats": int(prog.last.size), "dots": int(prog.bias.shape[0])}, params)
             folder = vectors.write_set(vs, Path(tmp) / f"chunk{p0}", commit="cosim")
             out = Path(tmp) / f"out{p0}.hex"
-            r = replay_set(folder, stall=stall, seed=seed + p0, out=out)
+            r = replay_set(folder, stall=stall, seed=seed + p0, out=out, rtl_overrides=rtl_overrides)
             sim_seconds += r.seconds
             beats += int(prog.last.size)
             got = _read_results(out, mem["expect"][0], prog.bias.shape[0])
@@ -266,7 +269,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", default="decoder.up5.convA",
                         help=f"conv layer of the depth network, or {SYNTHETIC!r} (seeded 112->48 3x3 Conv2d)")
     parser.add_argument("--tile", default="0:0:4:4", help="output tile I0:J0:H:W, or full")
-    parser.add_argument("--lanes", type=int, default=16, help="MAC lanes (output channels per pass), 1..1024")
+    parser.add_argument("--lanes", type=int, default=None,
+                        help="MAC lanes (output channels per pass), 1..1024 (default: Cout, at most 16)")
     parser.add_argument("--acc-bits", type=int, default=None, help="ACC_W (default: never overflows)")
     parser.add_argument("--calibration", default="max", help="scale calibration: max, percentile, mse")
     parser.add_argument("--stall", type=int, default=20, help="input/output stall probability, percent 0..99")
@@ -282,15 +286,16 @@ def main(args: argparse.Namespace) -> int:
     cfg = mul_config(args)
     if cfg.mult == "exact":
         raise MBMError("--mult exact has no RTL multiplier in the array: allowed mbm, mitchell")
-    if not 1 <= args.lanes <= 1024 or not 0 <= args.stall <= 99:
-        raise MBMError(f"--lanes={args.lanes} --stall={args.stall}: allowed 1..1024 and 0..99")
     conv, x, name = load_layer(args.layer, args.seed)
     q = quantize_layer(conv, x, name, cfg, args.calibration)
+    lanes = min(16, q.w_q.shape[0]) if args.lanes is None else args.lanes
+    if not 1 <= lanes <= 1024 or not 0 <= args.stall <= 99:
+        raise MBMError(f"--lanes={lanes} --stall={args.stall}: allowed 1..1024 and 0..99")
     t = Tile.parse(args.tile, q.output_hw)
     acc_bits = default_acc_bits(q) if args.acc_bits is None else args.acc_bits
     if not min_acc_bits(cfg) <= acc_bits <= MAX_ACC_W:
         raise MBMError(f"--acc-bits={acc_bits} is out of range: allowed {min_acc_bits(cfg)}..{MAX_ACC_W}")
-    r = cosimulate(q, t, args.lanes, acc_bits, stall=args.stall, seed=args.seed, progress=not args.quiet)
+    r = cosimulate(q, t, lanes, acc_bits, stall=args.stall, seed=args.seed, progress=not args.quiet)
     report = {
         "layer": name,
         "shape": {"input": list(q.x_q.shape), "weight": list(q.w_q.shape), "output": [1, q.w_q.shape[0], *q.output_hw]},
@@ -305,7 +310,7 @@ def main(args: argparse.Namespace) -> int:
         "saturated": r.saturated,
         "clamped_operands": q.clamped,
         "config": {"mult": cfg.mult, "bits": cfg.bits, "trunc": cfg.trunc, "frac_out": cfg.frac_out,
-                   "lanes": args.lanes, "acc_bits": acc_bits, "calibration": args.calibration,
+                   "lanes": lanes, "acc_bits": acc_bits, "calibration": args.calibration,
                    "stall_pct": args.stall, "s_x": q.s_x},
         "seed": args.seed,
         "examples": r.examples,

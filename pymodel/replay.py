@@ -104,13 +104,18 @@ def run_bench(binary: Path, plusargs: Mapping[str, object], name: str, timeout: 
     return ReplayResult(name, proc.returncode, passed, failed, seconds, out)
 
 
-def replay_set(folder: Path, *, stall: int = 20, seed: int = 1, out: Path | None = None) -> ReplayResult:
-    """Verify a vector set's manifest, build its bench and replay it."""
+def replay_set(folder: Path, *, stall: int = 20, seed: int = 1, out: Path | None = None,
+               rtl_overrides: Mapping[str, int] | None = None) -> ReplayResult:
+    """Verify a vector set's manifest, build its bench and replay it.
+
+    rtl_overrides: DUT parameters that differ from the manifest's, only to prove that the
+    bench catches an RTL that does not match the vectors (e.g. {"MITCHELL": 1}).
+    """
     from pymodel.vectors import load_set
 
     vs = load_set(folder)
     top, sources, extra = BENCHES[vs.manifest["dut"]]
-    params = {**vs.manifest["parameters"], **extra}
+    params = {**vs.manifest["parameters"], **extra, **(rtl_overrides or {})}
     files = {name: folder / f"{name}.hex" for name in vs.manifest["memories"]}
     counts = vs.manifest["counts"]
     if top == "mbm_mul_replay":
@@ -140,6 +145,10 @@ def main(args: argparse.Namespace) -> int:
     manifests = sorted(m for d in args.dirs for m in Path(d).glob("**/manifest.json"))
     if not manifests:
         raise MBMError(f"no manifest.json under {', '.join(args.dirs)}: run `python -m pymodel vectors` first")
+    from pymodel.vectors import load_set
+
+    for manifest in manifests:  # refuse a damaged set before spending time on builds
+        load_set(manifest.parent)
     failed = 0
     for manifest in tqdm(manifests, desc="replay", unit="set"):
         r = replay_set(manifest.parent, stall=args.stall, seed=args.seed)

@@ -119,8 +119,9 @@ def unpack_word(layout: Layout, word: str) -> dict[str, int]:
     import bitstring
 
     bits = bitstring.Bits(hex=word)
-    fmt = ", ".join([f"uint:{len(bits) - layout.width}"] + [f"uint:{f.bits}" for f in layout.fields])
-    raw = bits.unpack(fmt)[1:]
+    pad = len(bits) - layout.width
+    fmt = ", ".join(([f"uint:{pad}"] if pad else []) + [f"uint:{f.bits}" for f in layout.fields])
+    raw = bits.unpack(fmt)[1 if pad else 0 :]
     return {f.name: f.decode(int(r)) for f, r in zip(layout.fields, raw)}
 
 
