@@ -289,8 +289,8 @@ def test_cli_reports_a_bad_config_in_one_line(tmp_path, capsys):
 
 
 def test_cli_check_exits_nonzero_unless_pass(tmp_path, capsys):
-    out = tmp_path / "reports"
-    assert cli.main(["report", "--out", str(out), "--check"]) == 1
+    out, repo = tmp_path / "reports", tmp_path / "repo"
+    assert cli.main(["report", "--out", str(out), "--repo", str(repo), "--check"]) == 1
     printed = capsys.readouterr().out
     assert "verdict: INCOMPLETE" in printed and "run `make sim`" in printed
     assert "browser check" in printed

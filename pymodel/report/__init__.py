@@ -27,6 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", default="reports", help="reports directory: read results, write signoff.*")
     parser.add_argument(
+        "--repo",
+        default=str(REPO_ROOT),
+        help="checkout whose rtl/, vectors/ and build/sim/results/summary.json are read (default: this one)",
+    )
+    parser.add_argument(
         "--run-missing",
         action="store_true",
         help="synthesize what is not cached yet (Yosys); the make target of other missing results is named",
@@ -40,7 +45,7 @@ def main(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config)
     out = Path(args.out)
-    report = build_report(cfg, out, REPO_ROOT, run_missing=args.run_missing)
+    report = build_report(cfg, out, Path(args.repo), run_missing=args.run_missing)
     for path in write_report(report, out):
         print(f"wrote {path}")
     from pymodel.report.browser import check_html, find_chromium
