@@ -123,65 +123,63 @@ class AxisBfm:
             await ClockCycles(clk, 1)
 
     # ---- the bus ----
-    def _profile(self) -> tuple[float, float]:
-        return self.profiles[(self.cycle // self.profile_cycles) % len(self.profiles)]
-
     async def _run(self) -> None:
         d = self.dut
+        s_data, s_valid, s_ready, s_last = d.s_axis_tdata, d.s_axis_tvalid, d.s_axis_tready, d.s_axis_tlast
+        m_data, m_valid, m_ready, m_last = d.m_axis_tdata, d.m_axis_tvalid, d.m_axis_tready, d.m_axis_tlast
         fall, read_only = FallingEdge(d.clk), ReadOnly()
+        pending, in_cycles, in_rows, out_rows = self._pending, self._in_cycles, self._in_rows, self._out_rows
         waited = stalled = 0
         last_taken = -2
+        valid_now = ready_now = 0  # what s_axis_tvalid / m_axis_tready are driven to
         held: tuple[int, int] | None = None  # output beat seen stalled in the previous cycle
         draws = iter(())
         while True:
             await fall
-            p_in, p_out = self._profile()
+            cycle = self.cycle
+            p_in, p_out = self.profiles[(cycle // self.profile_cycles) % len(self.profiles)]
             try:
                 r_in, r_out = next(draws)
             except StopIteration:
                 draws = iter(self.rng.random((4096, 2)).tolist())
                 r_in, r_out = next(draws)
-            if self._offered is None and self._pending and r_in >= p_in:
-                self._offered = self._pending.popleft()
-                if len(self._pending) <= self.batch:
+            if self._offered is None and pending and r_in >= p_in:
+                self._offered = pending.popleft()
+                if len(pending) <= self.batch:
                     self._space.set()
                 waited = 0
-            if self._offered is not None:
-                d.s_axis_tdata.value, d.s_axis_tlast.value = self._offered
-                d.s_axis_tvalid.value = 1
-            else:
-                d.s_axis_tvalid.value = 0
+                s_data.value, s_last.value = self._offered
+            offering = int(self._offered is not None)
+            if offering != valid_now:
+                s_valid.value = valid_now = offering
             sink_ready = int(r_out >= p_out)
-            d.m_axis_tready.value = sink_ready
+            if sink_ready != ready_now:
+                m_ready.value = ready_now = sink_ready
 
             await read_only
-            s_ready = int(d.s_axis_tready.value)
-            m_valid = int(d.m_axis_tvalid.value)
-            if self.full_throughput and sink_ready and not s_ready:
-                self._error(f"cycle {self.cycle}: s_axis_tready low while m_axis_tready is high (not full throughput)")
-            if self._offered is not None:
-                if s_ready:
-                    word = d.s_axis_tdata.value.to_unsigned()
-                    last = int(d.s_axis_tlast.value)
-                    self._in_rows.append((word, last, waited, int(last_taken == self.cycle - 1)))
-                    self._in_cycles.append(self.cycle)
-                    last_taken = self.cycle
-                    self.beats_in += 1
-                    self._offered = None
-                else:
-                    waited += 1
-                    self.stall_cycles["in_wait"] += 1
-            if m_valid:
-                beat = (d.m_axis_tdata.value.to_unsigned(), int(d.m_axis_tlast.value))
+            taken = offering and int(s_ready.value)
+            if self.full_throughput and sink_ready and not int(s_ready.value):
+                self._error(f"cycle {cycle}: s_axis_tready low while m_axis_tready is high (not full throughput)")
+            if taken:
+                in_rows.append((s_data.value.to_unsigned(), int(s_last.value), waited, int(last_taken == cycle - 1)))
+                in_cycles.append(cycle)
+                last_taken = cycle
+                self.beats_in += 1
+                self._offered = None
+            elif offering:
+                waited += 1
+                self.stall_cycles["in_wait"] += 1
+            if int(m_valid.value):
+                beat = (m_data.value.to_unsigned(), int(m_last.value))
                 if held is not None and beat != held:
-                    self._error(f"cycle {self.cycle}: m_axis_tdata/tlast changed while stalled: {held} -> {beat}")
+                    self._error(f"cycle {cycle}: m_axis_tdata/tlast changed while stalled: {held} -> {beat}")
                 if sink_ready:
-                    if not self._in_cycles:
-                        self._error(f"cycle {self.cycle}: output beat {beat} without an input")
-                        latency = -1
+                    if in_cycles:
+                        latency = cycle - in_cycles.popleft()
                     else:
-                        latency = self.cycle - self._in_cycles.popleft()
-                    self._out_rows.append((*beat, stalled, latency))
+                        self._error(f"cycle {cycle}: output beat {beat} without an input")
+                        latency = -1
+                    out_rows.append((*beat, stalled, latency))
                     self.beats_out += 1
                     stalled, held = 0, None
                 else:
@@ -189,10 +187,10 @@ class AxisBfm:
                     self.stall_cycles["out_backpressure"] += 1
                     held = beat
             elif held is not None:
-                self._error(f"cycle {self.cycle}: m_axis_tvalid dropped while stalled")
+                self._error(f"cycle {cycle}: m_axis_tvalid dropped while stalled")
                 held = None
-            self.cycle += 1
-            if len(self._in_rows) >= self.batch or len(self._out_rows) >= self.batch:
+            self.cycle = cycle + 1
+            if len(in_rows) >= self.batch or len(out_rows) >= self.batch:
                 self._flush()
 
     def _error(self, msg: str) -> None:
@@ -204,11 +202,11 @@ class AxisBfm:
         if self._in_rows:
             word, last, wait, b2b = np.asarray(self._in_rows, dtype=np.int64).T
             self.in_obs.put_nowait(ArrayItem("in", **self.unpack_in(word), last=last, wait=wait, back_to_back=b2b))
-            self._in_rows = []
+            self._in_rows.clear()
         if self._out_rows:
             word, last, stall, latency = np.asarray(self._out_rows, dtype=np.int64).T
             self.out_obs.put_nowait(ArrayItem("out", **self.unpack_out(word), last=last, stall=stall, latency=latency))
-            self._out_rows = []
+            self._out_rows.clear()
 
 
 # ---- handshake coverage ----
