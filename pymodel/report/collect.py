@@ -12,7 +12,7 @@ the report needs is recorded as a problem, which the verdict turns into a FAIL.
 | cosim     | cosim/*.json, one per layer                       | ``make cosim``   |
 | accuracy  | accuracy/sweep.json (+ *.png charts)              | ``make accuracy``|
 | bench     | bench.json                                        | ``make bench``   |
-| vectors   | <repo>/vectors/<dut>/<config>/manifest.json       | ``make vectors`` |
+| vectors   | <repo>/vectors/**/manifest.json (pymodel.vectors)  | ``make vectors`` |
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ _SOURCES: tuple[tuple[str, str, str, str, tuple[str, ...], bool], ...] = (
     ("cosim", "real-layer co-simulation", "cosim/*.json", "make cosim", ("layer", "mismatches"), False),
     ("accuracy", "accuracy sweep", "accuracy/sweep.json", "make accuracy", (), False),
     ("bench", "backend benchmark", "bench.json", "make bench", (), False),
-    ("vectors", "FPGA vector sets", "vectors/*/*/manifest.json", "make vectors", (), True),
+    ("vectors", "FPGA vector sets", "vectors/**/manifest.json", "make vectors", (), True),
 )
 
 

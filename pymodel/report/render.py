@@ -41,12 +41,14 @@ def _seeds(sources: dict[str, Source]) -> list[dict[str, Any]]:
 
 
 def _vector_sets(vectors: Source) -> list[dict[str, Any]]:
-    """One row per vector file: set, file name, sha256 (from the manifests, not recomputed)."""
-    return [
-        {"set": f"{m.get('dut')}/{m.get('config')}", "file": file, "sha256": digest}
-        for m in vectors.data or []
-        for file, digest in sorted((m.get("files") or {}).items())
-    ]
+    """One row per vector file: set (with its seed and commit), file name, sha256, as the
+    manifests record them (:func:`pymodel.vectors.load_set` is what verifies them)."""
+    rows = []
+    for m in vectors.data or []:
+        commit = str(m.get("git_commit") or "unknown")[:12]
+        label = f"{m.get('dut')}/{m.get('config')} (seed {m.get('seed')}, commit {commit})"
+        rows += [{"set": label, "file": f, "sha256": d} for f, d in sorted((m.get("files") or {}).items())]
+    return rows
 
 
 def _figure(section: str, name: str, title: str, png: bytes) -> dict[str, Any]:
