@@ -175,22 +175,27 @@ def write_sweep(out: Path, worst_deviation: float = -0.4, complete: bool = True,
 
 
 def write_bench(out: Path) -> None:
+    """reports/bench.json as pymodel.bench writes it: rows, per-backend summary, config, versions."""
+    row = {
+        "layer": LAYERS[1],
+        "backend": "cpu",
+        "shape": "240x320 48->48 3x3",
+        "gmac": 1.5925,
+        "seconds": 0.27,
+        "exact_seconds": 0.073,
+        "gmac_per_s": 5.9,
+        "ratio": 3.67,
+        "device": "cpu: AMD EPYC",
+        "threads": 2,
+    }
     _write(
         out / "bench.json",
-        [
-            {
-                "layer": LAYERS[0],
-                "backend": "cpu",
-                "shape": [1, 1280, 15, 20],
-                "gmac": 0.35,
-                "seconds": 0.9,
-                "exact_seconds": 0.05,
-                "gmac_per_s": 0.39,
-                "ratio": 18.0,
-                "device": "cpu",
-                "threads": 2,
-            }
-        ],
+        {
+            "rows": [row],
+            "summary": {"cpu": {"geomean_ratio": 3.67, "sweep_seconds": 1.35, "layers": 1}},
+            "config": {"multiplier": "mbm N=8 t=0", "repeats": 1},
+            "versions": {"torch": "2.13.0+cpu"},
+        },
     )
 
 

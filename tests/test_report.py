@@ -216,6 +216,8 @@ def test_html_puts_the_verdict_first_and_reads_values_from_the_files(rendered):
         "decoder.up5.convB",
         fx.GOOD_SHA,
         "SYNTHETIC",
+        "240x320 48-&gt;48 3x3",
+        "3.67",
     ):
         assert value in html, value
     assert '<span class="badge PASS">PASS</span>' in html

@@ -56,9 +56,15 @@ def deviation_rows(tables: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def bench_rows(bench: Any) -> dict[str, Any] | None:
-    """reports/bench.json as {rows, versions}; it is either a list of rows or {rows, versions}."""
+    """reports/bench.json (:mod:`pymodel.bench`) as {rows, summary, config, versions}; a bare
+    list of rows is accepted too."""
     if bench is None:
         return None
     if isinstance(bench, list):
-        return {"rows": [r for r in bench if isinstance(r, dict)], "versions": {}}
-    return {"rows": bench.get("rows", []), "versions": bench.get("versions", {})}
+        bench = {"rows": bench}
+    return {
+        "rows": [r for r in bench.get("rows", []) if isinstance(r, dict)],
+        "summary": bench.get("summary") or {},
+        "config": bench.get("config") or {},
+        "versions": bench.get("versions") or {},
+    }
