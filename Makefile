@@ -59,6 +59,11 @@ cosim: $(STAMP)
 report: $(STAMP)
 	$(PY) -m pymodel report --config signoff.toml --out reports --run-missing $(REPORT_ARGS)
 
+# Approximate conv backends vs exact torch conv on the 14 decoder layers at 480x640;
+# writes reports/bench.json (BENCH_ARGS e.g. "--layers up5* --repeats 3 --backends cpu").
+bench: $(STAMP)
+	$(PY) -m pymodel bench --out reports/bench.json $(BENCH_ARGS)
+
 # Per-layer accuracy sweep; the bundled SYNTHETIC default unless ACCURACY_ARGS names
 # --checkpoint and --data (e.g. ACCURACY_ARGS="--checkpoint ck.pth --data nyu_test.zip").
 accuracy: $(STAMP)

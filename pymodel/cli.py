@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("pymodel.replay", "replay vector sets through the plain-Verilog bench (verilator --binary)"),
     "report": ("pymodel.report", "sign-off report: verdict, RTL, co-simulation, accuracy, synthesis cost (reports/signoff.*)"),
     "sweep": ("pymodel.sweep", "per-layer accuracy sweep of the depth network: metrics and % deviation from exact"),
+    "bench": ("pymodel.bench", "time the approximate conv backends against exact conv on the 14 decoder layers"),
 }
 
 
