@@ -79,7 +79,10 @@ class OperandSpace:
         return math.prod(hi - lo + 1 for lo, hi in self.ranges.values())
 
     def corner_rows(self) -> int:
-        return math.prod(len(self.corners.get(c, self.ranges[c])) for c in self.columns)
+        """Number of rows of the corner sequence."""
+        return math.prod(
+            len(self.corners[c]) if c in self.corners else hi - lo + 1 for c, (lo, hi) in self.ranges.items()
+        )
 
 
 Extra = Callable[[int], Mapping[str, np.ndarray]]
