@@ -77,6 +77,15 @@ def backend_kwargs(backend: str) -> dict[str, str]:
     return {"backend": backend}
 
 
+def resolved_backend(backend: str) -> str:
+    """The concrete backend ``backend`` names on the CPU ("reference" without pymodel.kernels)."""
+    if not backend_kwargs(backend):
+        return "reference"
+    from pymodel import kernels
+
+    return kernels.resolve_backend(backend)
+
+
 class ApproxLayer(nn.Module):
     """A Conv2d or Linear computed with quantized operands and the golden integer arithmetic.
 

@@ -101,7 +101,8 @@ def load_nyu_test(path: str | Path, count: int | None = None) -> DepthSet:
     crop = np.asarray(crop).ravel()
     if crop.size != 4:
         raise MBMError(f"{path}: eigen_test_crop.npy holds {crop.size} values: need 4 (top, bottom, left, right)")
-    return DepthSet(np.asarray(rgb[:n]), np.asarray(depth[:n], np.float32), crop_slices(crop), str(path))
+    # np.array copies: only the n images asked for leave the (memory-mapped) file.
+    return DepthSet(np.array(rgb[:n]), np.array(depth[:n], np.float32), crop_slices(crop), str(path))
 
 
 def load_nyu_labeled(path: str | Path, count: int | None = None, indices: list[int] | None = None) -> DepthSet:

@@ -44,6 +44,7 @@ sweep.json (schema "mbm-accuracy-sweep/1"; the sign-off report reads it)::
          "saturated": int,          # saturated accumulators (0 with the default wide accumulator)
          "scales": {layer: {"s_x": float, "s_w": float | [float, ...]}}}
       ],
+      "backend_used": str,          # the integer kernel backend "auto" resolved to ("reference" if no kernels)
       "complete": bool,             # all rows done
       "seconds": float,             # sum of row times
       "versions": {"python", "torch", "numpy"}
@@ -233,7 +234,8 @@ def main(args: argparse.Namespace) -> int:
     }
     doc: dict[str, Any] = {
         "schema": SCHEMA, "synthetic": synthetic, "note": SYNTHETIC_NOTE if synthetic else "",
-        "settings": settings, "rows": [], "complete": False, "seconds": 0.0,
+        "settings": settings, "rows": [], "backend_used": approx.resolved_backend(args.backend),
+        "complete": False, "seconds": 0.0,
         "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__},
     }
     previous = args.out / "sweep.json"

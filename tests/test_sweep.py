@@ -91,3 +91,17 @@ def test_ctrl_c_keeps_finished_rows(tmp_path):
     doc = json.loads((out / "sweep.json").read_text())
     assert proc.returncode == 130 and "finished results were kept" in err
     assert not doc["complete"] and doc["rows"][0]["label"] == "exact"
+
+
+def test_backends_give_identical_metrics(tmp_path):
+    """The fast kernels and the reference integer model must give the same numbers bit for bit."""
+    from pymodel.kernels import available_backends
+
+    docs = {}
+    for backend in ("reference", *(b for b in available_backends() if b == "cpu")):
+        out = tmp_path / backend
+        assert cli_main([*FAST, "--layers", "decoder.up5.convB", "--backend", backend, "--out", str(out)]) == 0
+        docs[backend] = json.loads((out / "sweep.json").read_text())
+    assert docs["reference"]["backend_used"] == "reference"
+    rows = [[r["metrics"] for r in d["rows"]] for d in docs.values()]
+    assert all(r == rows[0] for r in rows)
