@@ -45,6 +45,9 @@ def main(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config)
     out = Path(args.out)
+    if args.run_missing:
+        print(f"hardware cost: Yosys synthesizes what {out / 'synth'} does not hold yet (about 40 s for all;")
+        print("  the first use on a machine also compiles Yosys' WebAssembly, about 1 min, cached after)")
     report = build_report(cfg, out, Path(args.repo), run_missing=args.run_missing)
     for path in write_report(report, out):
         print(f"wrote {path}")

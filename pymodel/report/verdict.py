@@ -114,7 +114,7 @@ def check_coverage(rtl: Source, cfg: SignoffConfig) -> Check:
     return _from_reasons(
         name,
         reasons,
-        f"{len(measured)} test(s) with coverage, all at the limit",
+        f"{len(measured)} test(s) with coverage, all at or above {cfg.min_coverage_pct:g} %",
         f"{len(reasons)} test(s) below the limit",
     )
 
