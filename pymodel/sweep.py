@@ -65,6 +65,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from torch import nn
+
 from pymodel.errors import MBMError
 from pymodel.metrics import METRICS
 
@@ -95,13 +97,75 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true", help="keep finished rows of a matching sweep in --out")
 
 
+#: Memory the sweep may spend caching exact encoder features and decoder block outputs.
+CACHE_BYTES = 3 << 30
+
+
+class _Replay(nn.Module):
+    """Stands in for an exact decoder block: returns its cached output, ignores the inputs."""
+
+    def __init__(self, output: Any) -> None:
+        super().__init__()
+        self.output = output
+
+    def forward(self, *_: Any) -> Any:
+        return self.output
+
+
 class _Predictor:
-    """Depth predictions of a DepthNet on fixed images, reusing the encoder features while
-    only decoder layers are approximated (the encoder output is then the exact one)."""
+    """Depth predictions of a DepthNet on fixed images, computing only what a row changes.
+
+    While only decoder layers are approximated, the encoder features are the exact ones, and
+    so are the outputs of the decoder blocks before the first approximated one: both are
+    cached (up to CACHE_BYTES; past that they are recomputed) and replayed, so a row costs
+    the decoder from its first approximated block on.
+    """
 
     def __init__(self, model: Any, rgb: Any, coding: Any, flip: bool, batch_size: int) -> None:
         self.model, self.rgb, self.coding, self.flip, self.batch = model, rgb, coding, flip, batch_size
-        self._features: dict[tuple[int, bool], list] = {}
+        self._cache: dict[tuple[int, bool], dict[str, Any]] = {}
+        self._bytes = 0
+
+    def _first_block(self, approximated: list[str]) -> int | None:
+        """Index in DECODER_BLOCKS of the first block holding an approximated layer (None: no reuse)."""
+        from pymodel.nets.depth import DECODER_BLOCKS
+
+        if not hasattr(self.model, "decoder") or any(not n.startswith("decoder.") for n in approximated):
+            return None
+        blocks = [n.split(".")[1] for n in approximated]
+        return min((DECODER_BLOCKS.index(b) for b in blocks), default=len(DECODER_BLOCKS))
+
+    def _keep(self, entry: dict[str, Any], name: str, value: Any) -> None:
+        size = sum(t.numel() * t.element_size() for t in (value if isinstance(value, list) else [value]))
+        if name not in entry and self._bytes + size <= CACHE_BYTES:
+            entry[name] = value
+            self._bytes += size
+
+    def _forward(self, x: Any, key: tuple[int, bool], first: int | None) -> Any:
+        from pymodel.nets.depth import DECODER_BLOCKS
+
+        if first is None:
+            return self.model(x)
+        entry = self._cache.setdefault(key, {})
+        features = entry.get("features")
+        if features is None:
+            features = self.model.encoder(x)
+            self._keep(entry, "features", features)
+        decoder = self.model.decoder
+        exact = DECODER_BLOCKS[:first]
+        replayed = [b for b in exact if b in entry]
+        originals = {b: getattr(decoder, b) for b in replayed}
+        hooks = [getattr(decoder, b).register_forward_hook(
+            lambda _m, _a, out, b=b: self._keep(entry, b, out)) for b in exact if b not in entry]
+        try:
+            for b in replayed:
+                setattr(decoder, b, _Replay(entry[b]))
+            return decoder(features)
+        finally:
+            for h in hooks:
+                h.remove()
+            for b, module in originals.items():
+                setattr(decoder, b, module)
 
     def __call__(self, approximated: list[str]) -> Any:
         import numpy as np
@@ -110,21 +174,14 @@ class _Predictor:
 
         from pymodel.data import images_to_tensor
 
-        reuse = all(n.startswith("decoder.") for n in approximated) and hasattr(self.model, "decoder")
+        first = self._first_block(approximated)
         out = []
         with torch.no_grad():
             for start in range(0, len(self.rgb), self.batch):
                 x = images_to_tensor(self.rgb[start : start + self.batch])
                 depth = 0.0
                 for mirrored in (False, True) if self.flip else (False,):
-                    xi = x.flip(-1) if mirrored else x
-                    if reuse:
-                        key = (start, mirrored)
-                        if key not in self._features:
-                            self._features[key] = self.model.encoder(xi)
-                        y = self.model.decoder(self._features[key])
-                    else:
-                        y = self.model(xi)
+                    y = self._forward(x.flip(-1) if mirrored else x, (start, mirrored), first)
                     y = F.interpolate(y, size=x.shape[2:], mode="bilinear", align_corners=False)
                     d = self.coding.decode(y[:, 0].double().numpy())
                     depth = depth + (d[..., ::-1] if mirrored else d) / (2 if self.flip else 1)

@@ -105,3 +105,26 @@ def test_backends_give_identical_metrics(tmp_path):
     assert docs["reference"]["backend_used"] == "reference"
     rows = [[r["metrics"] for r in d["rows"]] for d in docs.values()]
     assert all(r == rows[0] for r in rows)
+
+
+def test_cached_replay_equals_full_forward():
+    """Replaying exact encoder features and decoder blocks must not change a single output."""
+    import numpy as np
+
+    from pymodel import approx
+    from pymodel.arith import MulConfig
+    from pymodel.data import images_to_tensor, synthetic_testset
+    from pymodel.metrics import DepthCoding, predict_depth
+    from pymodel.nets import default_model
+    from pymodel.sweep import _Predictor
+
+    model, data = default_model(), synthetic_testset(2)
+    predictor = _Predictor(model, data.rgb, DepthCoding(), flip=True, batch_size=1)
+    assert np.array_equal(predictor([]), predict_depth(model, data.rgb, flip=True, batch_size=1))
+    for layer in ("decoder.up3.convA", "decoder.conv3"):
+        approx.approximate(model, layer, MulConfig(bits=6), calibration=images_to_tensor(data.rgb))
+        cached = predictor([layer])
+        full = predict_depth(model, data.rgb, flip=True, batch_size=1)
+        approx.restore(model)
+        assert np.array_equal(cached, full), layer
+        assert not np.array_equal(cached, predictor([])), layer  # the approximation shows

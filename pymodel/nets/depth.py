@@ -115,6 +115,9 @@ class DepthNet(nn.Module):
         return self.decoder(self.encoder(x))
 
 
+#: The decoder's top-level blocks in forward order (each is a pure function of the encoder
+#: features and the blocks before it; the sweep replays exact ones from a cache).
+DECODER_BLOCKS: tuple[str, ...] = ("conv2", *(f"up{i}" for i in range(len(SKIPS))), "conv3")
 #: The 14 decoder conv layers the per-layer sweep visits, in forward order.
 DECODER_LAYERS: tuple[str, ...] = (
     "decoder.conv2",
