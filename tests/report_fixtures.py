@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from pymodel.metrics import METRICS
+from pymodel.report.collect import SWEEP_SCHEMA
 from pymodel.report.figures import png, pyplot
 
 LAYERS = ("decoder.up0.convA", "decoder.up5.convB")
@@ -128,7 +129,13 @@ def write_cosim(out: Path, mismatches: int = 0, mult: str = "mbm") -> None:
     )
 
 
-def write_sweep(out: Path, worst_deviation: float = -0.4, complete: bool = True, mult: str = "mbm") -> None:
+def write_sweep(
+    out: Path,
+    worst_deviation: float = -0.4,
+    complete: bool = True,
+    mult: str = "mbm",
+    schema: str = SWEEP_SCHEMA,
+) -> None:
     exact = {"a1": 0.80, "a2": 0.95, "a3": 0.98, "rel": 0.15, "rms": 0.60, "log10": 0.065}
 
     def row(label: str, dev: float) -> dict:
@@ -146,7 +153,7 @@ def write_sweep(out: Path, worst_deviation: float = -0.4, complete: bool = True,
     _write(
         out / "accuracy" / "sweep.json",
         {
-            "schema": "mbm-accuracy-sweep/1",
+            "schema": schema,
             "synthetic": True,
             "note": "SYNTHETIC default: not the seed network",
             "settings": {

@@ -17,7 +17,7 @@ from pymodel import cli
 from pymodel.errors import MBMError
 from pymodel.report import REPO_ROOT
 from pymodel.report.accuracy import sweep_tables
-from pymodel.report.collect import collect
+from pymodel.report.collect import SWEEP_SCHEMA, collect
 from pymodel.report.config import SignoffConfig, load_config
 from pymodel.report.render import build_report, write_report
 from pymodel.report.verdict import FAIL, INCOMPLETE, PASS, judge
@@ -116,6 +116,11 @@ def test_missing_results_are_incomplete_and_name_the_command(dirs):
             "not readable JSON",
         ),
         (lambda out: (out / "rtl" / "extra.json").write_text('{"test": "x"}'), 0, "lacks key 'result'"),
+        (
+            lambda out: fx.write_sweep(out, schema="mbm-accuracy-sweep/2"),
+            3,
+            "the report reads 'mbm-accuracy-sweep/1'",
+        ),
     ],
     ids=[
         "rtl-test-fails",
@@ -127,6 +132,7 @@ def test_missing_results_are_incomplete_and_name_the_command(dirs):
         "sweep-other-multiplier",
         "corrupt-cosim-file",
         "rtl-record-without-result",
+        "unknown-sweep-schema",
     ],
 )
 def test_verdict_fails_with_the_reason(dirs, spoil, check, reason):
@@ -155,6 +161,12 @@ def test_the_runner_summary_stands_in_for_missing_rtl_records(dirs):
     assert verdict.checks[0].status == FAIL
     assert "fails-mitchell-rtl-vs-mbm-model / MulExhaustiveTest" in verdict.checks[0].reasons[0]
     assert "it did NOT" in verdict.checks[0].reasons[0]
+
+
+def test_the_report_reads_the_sweep_schema_the_sweep_writes():
+    from pymodel.sweep import SCHEMA
+
+    assert SWEEP_SCHEMA == SCHEMA
 
 
 def test_an_unfinished_sweep_is_incomplete_not_pass(dirs):

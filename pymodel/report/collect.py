@@ -60,7 +60,7 @@ class Source:
 _SOURCES: tuple[tuple[str, str, str, str, tuple[str, ...], bool], ...] = (
     ("rtl", "RTL regression", "rtl/*.json", "make sim", ("test", "result"), False),
     ("cosim", "real-layer co-simulation", "cosim/*.json", "make cosim", ("layer", "mismatches"), False),
-    ("accuracy", "accuracy sweep", "accuracy/sweep.json", "make accuracy", (), False),
+    ("accuracy", "accuracy sweep", "accuracy/sweep.json", "make accuracy", ("schema", "rows"), False),
     ("bench", "backend benchmark", "bench.json", "make bench", (), False),
     ("vectors", "FPGA vector sets", "vectors/**/manifest.json", "make vectors", (), True),
 )
@@ -83,6 +83,8 @@ def _read(path: Path, required: tuple[str, ...], problems: list[str]) -> Any:
     return data
 
 
+#: the sweep.json layout this report understands (pymodel.sweep.SCHEMA)
+SWEEP_SCHEMA = "mbm-accuracy-sweep/1"
 #: what ``python -m sim regress`` (make sim) writes: every run with its test records
 SIM_SUMMARY = "build/sim/results/summary.json"
 
@@ -166,6 +168,12 @@ def collect(out_dir: Path, repo: Path) -> dict[str, Source]:
         else:
             source.data = records[0][1] if records else None
         sources[key] = source
+    sweep = sources["accuracy"]
+    if isinstance(sweep.data, dict) and sweep.data["schema"] != SWEEP_SCHEMA:
+        sweep.problems.append(
+            f"{sweep.files[0]}: schema {sweep.data['schema']!r}, the report reads {SWEEP_SCHEMA!r}"
+        )
+        sweep.data = None
     summary = repo / SIM_SUMMARY
     if sources["rtl"].missing and summary.is_file():
         data = _read(summary, ("runs",), sources["rtl"].problems)
