@@ -309,3 +309,34 @@ def test_cli_check_exits_nonzero_unless_pass(tmp_path, capsys):
     assert "verdict: INCOMPLETE" in printed and "run `make sim`" in printed
     assert "browser check" in printed
     assert sorted(p.name for p in out.glob("signoff.*")) == ["signoff.html", "signoff.json", "signoff.md"]
+
+
+@pytest.mark.slow
+def test_report_over_the_real_producers_outputs(tmp_path, capsys):
+    """End to end: each producer's own CLI writes its files, the report reads every one."""
+    out, repo = tmp_path / "reports", tmp_path / "repo"
+    producers = [
+        ["sweep", "--layers", "decoder.up5.convA", "--images", "1", "--out", str(out / "accuracy")],
+        ["vectors", "--dut", "mbm_mul", "--kind", "corners", "--out", str(repo / "vectors")],
+        [
+            "bench",
+            "--layers",
+            "decoder.up5.convB",
+            "--repeats",
+            "1",
+            "--warmup",
+            "1",
+            "--out",
+            str(out / "bench.json"),
+        ],
+        ["cosim", "--layer", "synthetic", "--tile", "0:0:2:2", "--quiet", "--out", str(out / "cosim")],
+    ]
+    for argv in producers:
+        assert cli.main(argv) == 0, argv
+    assert cli.main(["report", "--out", str(out), "--repo", str(repo)]) == 0  # browser check included
+    doc = json.loads((out / "signoff.json").read_text())
+    for key in ("cosim", "accuracy", "bench", "vectors"):
+        assert not doc["sources"][key]["missing"] and not doc["sources"][key]["problems"], key
+    assert doc["verdict"]["checks"][2]["status"] == PASS  # the co-simulation is bit-exact
+    assert doc["accuracy"]["layers"] and doc["bench"]["rows"] and doc["provenance"]["vectors"]
+    assert "make sim" in capsys.readouterr().out  # only the RTL regression is left to run
