@@ -26,7 +26,6 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -232,7 +231,7 @@ def approximate(
         hand_x, hand_w = _per_layer(s_x, n), _per_layer(s_w, n)
         cal_x, cal_w = found.get(n, (None, None))
         layer = ApproxLayer(
-            _module(model, n), n, cfg, hand_x if hand_x is not None else cal_x,
+            model.get_submodule(n), n, cfg, hand_x if hand_x is not None else cal_x,
             hand_w if hand_w is not None else cal_w, on_overflow=on_overflow, acc_bits=acc_bits, backend=backend,
         )
         _set_module(model, n, layer)
@@ -244,12 +243,8 @@ def restore(model: nn.Module) -> list[str]:
     """Put every ApproxLayer's float layer back; returns the restored names."""
     names = [n for n, m in model.named_modules() if isinstance(m, ApproxLayer)]
     for n in names:
-        _set_module(model, n, _module(model, n).float_layer)
+        _set_module(model, n, model.get_submodule(n).float_layer)
     return names
-
-
-def _module(model: nn.Module, name: str) -> Any:
-    return model.get_submodule(name)
 
 
 def _set_module(model: nn.Module, name: str, module: nn.Module) -> None:

@@ -113,26 +113,30 @@ def deviation_pct(values: dict[str, float], exact: dict[str, float]) -> dict[str
 
 
 def predict_depth(
-    model, rgb: np.ndarray, coding: DepthCoding = DepthCoding(), *, flip: bool = False, batch_size: int = 4
+    model, rgb: np.ndarray, coding: DepthCoding = DepthCoding(), *, flip: bool = False, batch_size: int = 4,
+    forward=None,
 ) -> np.ndarray:
     """Depth in metres (N x H x W, the size of ``rgb``) predicted by ``model`` for uint8 N x H x W x 3.
 
     Input is rgb / 255 in N x 3 x H x W; the output is resized bilinearly (align_corners=False)
     to H x W, decoded with ``coding``; with ``flip`` it is averaged with the mirrored prediction.
+    ``forward(x, start, mirrored)``, when given, replaces ``model(x)`` (the sweep's cached replay).
     """
     import torch
     import torch.nn.functional as F
 
     from pymodel.data import images_to_tensor
 
+    run = forward or (lambda x, _start, _mirrored: model(x))
     out = []
     with torch.no_grad():
         for start in range(0, len(rgb), batch_size):
             x = images_to_tensor(rgb[start : start + batch_size])
-            y = F.interpolate(model(x), size=x.shape[2:], mode="bilinear", align_corners=False)
-            depth = coding.decode(y[:, 0].double().numpy())
-            if flip:
-                yf = F.interpolate(model(x.flip(-1)), size=x.shape[2:], mode="bilinear", align_corners=False)
-                depth = 0.5 * depth + 0.5 * coding.decode(yf[:, 0].double().numpy())[..., ::-1]
+            depth = 0.0
+            for mirrored in (False, True) if flip else (False,):
+                y = run(x.flip(-1) if mirrored else x, start, mirrored)
+                y = F.interpolate(y, size=x.shape[2:], mode="bilinear", align_corners=False)
+                d = coding.decode(y[:, 0].double().numpy())
+                depth = depth + (d[..., ::-1] if mirrored else d) / (2 if flip else 1)
             out.append(depth)
     return np.concatenate(out)

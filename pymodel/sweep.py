@@ -62,6 +62,7 @@ import json
 import os
 import platform
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -168,25 +169,13 @@ class _Predictor:
                 setattr(decoder, b, module)
 
     def __call__(self, approximated: list[str]) -> Any:
-        import numpy as np
-        import torch
-        import torch.nn.functional as F
-
-        from pymodel.data import images_to_tensor
+        from pymodel.metrics import predict_depth
 
         first = self._first_block(approximated)
-        out = []
-        with torch.no_grad():
-            for start in range(0, len(self.rgb), self.batch):
-                x = images_to_tensor(self.rgb[start : start + self.batch])
-                depth = 0.0
-                for mirrored in (False, True) if self.flip else (False,):
-                    y = self._forward(x.flip(-1) if mirrored else x, (start, mirrored), first)
-                    y = F.interpolate(y, size=x.shape[2:], mode="bilinear", align_corners=False)
-                    d = self.coding.decode(y[:, 0].double().numpy())
-                    depth = depth + (d[..., ::-1] if mirrored else d) / (2 if self.flip else 1)
-                out.append(depth)
-        return np.concatenate(out)
+        return predict_depth(
+            self.model, self.rgb, self.coding, flip=self.flip, batch_size=self.batch,
+            forward=lambda x, start, mirrored: self._forward(x, (start, mirrored), first),
+        )
 
 
 def _scale_json(t: Any) -> float | list[float]:
@@ -285,7 +274,7 @@ def main(args: argparse.Namespace) -> int:
         "scales": {"s_x": args.s_x, "s_w": args.s_w, "method": options.method,
                    "weight_method": options.weight_method, "per_channel": options.per_channel,
                    "pow2": options.pow2, "percentile": options.percentile, "calib_images": args.calib_images},
-        "evaluation": {"flip": args.flip, "coding": coding.__dict__.copy(), "valid_range_m": list(valid_range),
+        "evaluation": {"flip": args.flip, "coding": asdict(coding), "valid_range_m": list(valid_range),
                        "crop": [rows_sl.start, rows_sl.stop, cols_sl.start, cols_sl.stop]},
         "layers": layers, "backend": args.backend,
     }
@@ -303,15 +292,11 @@ def main(args: argparse.Namespace) -> int:
         doc["rows"] = old["rows"]
         print(f"resuming: {len(doc['rows'])} finished rows kept from {previous}")
 
-    if args.s_x is not None and args.s_w is not None:
-        scales = {n: (torch.tensor(args.s_x, dtype=torch.float64), torch.tensor(args.s_w, dtype=torch.float64))
-                  for n in layers}
-    else:
-        calib = images_to_tensor(data.rgb[: args.calib_images])
-        scales = approx.calibrate_scales(model, layers, calib, cfg.bits, options)
-        for n in layers:
-            scales[n] = (torch.tensor(args.s_x, dtype=torch.float64) if args.s_x is not None else scales[n][0],
-                         torch.tensor(args.s_w, dtype=torch.float64) if args.s_w is not None else scales[n][1])
+    # Hand multipliers win; whatever is not given by hand is calibrated on the exact model.
+    calibrated = {} if args.s_x is not None and args.s_w is not None else approx.calibrate_scales(
+        model, layers, images_to_tensor(data.rgb[: args.calib_images]), cfg.bits, options)
+    hand = [None if v is None else torch.tensor(v, dtype=torch.float64) for v in (args.s_x, args.s_w)]
+    scales = {n: tuple(h if h is not None else calibrated[n][i] for i, h in enumerate(hand)) for n in layers}
     predict = _Predictor(model, data.rgb, coding, args.flip, args.batch_size)
     plan = [("exact", []), *((n, [n]) for n in layers), ("all", layers)]
     done = {r["label"] for r in doc["rows"]}
