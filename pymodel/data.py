@@ -25,6 +25,7 @@ import numpy as np
 
 from pymodel.errors import MBMError
 from pymodel.metrics import crop_slices, eigen_crop
+from pymodel.synth import DEFAULT_HW, render_scenes
 
 if TYPE_CHECKING:
     import torch
@@ -131,10 +132,8 @@ def load_nyu_labeled(path: str | Path, count: int | None = None, indices: list[i
     return DepthSet(rgb, depth, eigen_crop(*depth.shape[1:]), str(path))
 
 
-def synthetic_testset(count: int = 8, height: int = 96, width: int = 128) -> DepthSet:
+def synthetic_testset(count: int = 8, height: int = DEFAULT_HW[0], width: int = DEFAULT_HW[1]) -> DepthSet:
     """Procedural test scenes (seed SYNTHETIC_TEST_SEED): the SYNTHETIC default data."""
-    from pymodel.synth import render_scenes
-
     rgb, depth = render_scenes(count, height, width, seed=SYNTHETIC_TEST_SEED)
     return DepthSet(rgb, depth, eigen_crop(height, width), f"synthetic scenes (seed {SYNTHETIC_TEST_SEED})", True)
 

@@ -20,6 +20,8 @@ import numpy as np
 from pymodel.errors import MBMError
 
 MIN_DEPTH_M, MAX_DEPTH_M = 0.5, 10.0
+#: Scene size (H, W) of the bundled synthetic default (training and evaluation).
+DEFAULT_HW = (96, 128)
 #: NYU Depth v2 focal length in pixels at 640 x 480.
 _NYU_FOCAL_PX = 518.9
 _PATTERNS = ("stripes", "checks", "planks", "noise")

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from pymodel.errors import MBMError
+from pymodel.synth import DEFAULT_HW
 from pymodel.nets.checkpoint import load_checkpoint, load_depth_net, read_checkpoint
 from pymodel.nets.depth import DECODER_LAYERS, DepthNet, NetConfig, build_depth_net
 
@@ -30,7 +31,7 @@ DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "synthetic_small.pt"
 #: The small architecture of the synthetic default (same names, narrower widths).
 SMALL_CONFIG = NetConfig(width_mult=0.35, last_channel=256, decoder_width=0.5, num_classes=10)
 #: Input size (H, W) the synthetic default was trained and is evaluated at.
-DEFAULT_INPUT_HW = (96, 128)
+DEFAULT_INPUT_HW = DEFAULT_HW
 SYNTHETIC_NOTE = (
     "SYNTHETIC default: small model trained on procedural scenes (pymodel.synth), not the seed "
     "network or NYU data; pass --checkpoint and --data for real results"
