@@ -96,6 +96,13 @@ def test_missing_results_are_incomplete_and_name_the_command(dirs):
             0,
             "test_random_stalls (mbm_mul-N8-TRUNC0 N=8 TRUNC=0): FAIL: a=200",
         ),
+        (
+            lambda out: [
+                p.write_text(p.read_text().replace('"TRUNC": 0', '"TRUNC": 1')) for p in out.glob("rtl/*")
+            ],
+            0,
+            "no passing RTL test ran the signed-off configuration mbm N=8 t=0 (N=8 TRUNC=0 FRAC_OUT=0",
+        ),
         (lambda out: fx.write_rtl(out, carry_coverage=87.5), 1, "carry 87.5 %"),
         (lambda out: fx.write_rtl(out, carry_bins_hit=1), 1, "test_exhaustive.cov / carry 50.0 %"),
         (
@@ -124,6 +131,7 @@ def test_missing_results_are_incomplete_and_name_the_command(dirs):
     ],
     ids=[
         "rtl-test-fails",
+        "signed-off-config-not-simulated",
         "coverage-hole",
         "coverage-bins-missed",
         "cosim-mismatch",

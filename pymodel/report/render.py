@@ -25,14 +25,17 @@ FIGURES_DIR = "figures"
 OUTPUTS = ("signoff.html", "signoff.md", "signoff.json")
 
 
-def _seeds(sources: dict[str, Source]) -> list[dict[str, Any]]:
-    """Every seed a producer recorded, with where it came from."""
+def _seeds(sources: dict[str, Source], stats: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every seed a producer recorded, with where it came from; the characterization first."""
     labels = {
         "rtl": lambda r: r["test"],
         "cosim": lambda r: r["layer"],
         "vectors": lambda r: f"{r.get('dut')}/{r.get('config')}",
     }
-    return [
+    first = stats[0]
+    item = f"all multipliers at N={first['bits']} t={first['trunc']}"
+    own = {"source": "characterization", "item": item, "seed": first["seed"] or "none (exhaustive)"}
+    return [own] + [
         {"source": sources[key].title, "item": str(label(rec)), "seed": rec["seed"]}
         for key, label in labels.items()
         for rec in sources[key].data or []
@@ -64,6 +67,7 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
         sweep["limits"] = {m: cfg.deviation_limit(m) for m in sweep["metrics"]}
     verdict = judge(sources, sweep, cfg)
     mult = cfg.multiplier
+    stats = characterization.stats_table(mult)
     figures = [
         _figure(
             "characterization",
@@ -95,12 +99,12 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
         "provenance": {
             "git": provenance.git_state(repo),
             "tools": provenance.tool_versions(repo),
-            "seeds": _seeds(sources),
+            "seeds": _seeds(sources, stats),
             "vectors": _vector_sets(sources["vectors"]),
         },
         "characterization": {
             "config": mult.describe(),
-            "stats": characterization.stats_table(mult),
+            "stats": stats,
             "published": characterization.published_comparison(),
         },
         "rtl": sources["rtl"].data,

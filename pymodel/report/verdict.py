@@ -2,7 +2,8 @@
 
 Four checks, each over the producers' result files:
 
-1. RTL regression: every test's result is PASS;
+1. RTL regression: every test's result is PASS, and a passing test ran the RTL built with
+   the signed-off parameters (N, TRUNC, FRAC_OUT, MITCHELL);
 2. coverage: every test that records coverage reaches ``min_coverage_pct``, overall and per
    cover point (runs that must fail, proving the bench can, are left out);
 3. co-simulation: at most ``max_mismatches`` mismatching outputs per layer (0: bit-exact),
@@ -21,6 +22,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from pymodel.arith import MulConfig
 from pymodel.report.accuracy import deviation_rows
 from pymodel.report.collect import Source
 from pymodel.report.config import SignoffConfig
@@ -66,6 +68,26 @@ def _label(rec: dict[str, Any]) -> str:
     return f"{rec['test']} ({where})" if where else str(rec["test"])
 
 
+def _rtl_params(m: MulConfig) -> str:
+    return f"N={m.bits} TRUNC={m.trunc} FRAC_OUT={int(m.frac_out)} MITCHELL={int(m.mult == 'mitchell')}"
+
+
+def _simulates(rec: dict[str, Any], m: MulConfig) -> bool:
+    """True when ``rec`` is a passing test of the RTL built with the signed-off parameters."""
+    params = rec.get("params") or {}
+    wanted = {
+        "N": m.bits,
+        "TRUNC": m.trunc,
+        "FRAC_OUT": int(m.frac_out),
+        "MITCHELL": int(m.mult == "mitchell"),
+    }
+    return (
+        not rec.get("expect_fail")
+        and str(rec["result"]).upper() == PASS
+        and all(str(params.get(k, 0)) == str(v) for k, v in wanted.items())
+    )
+
+
 def check_rtl(rtl: Source, cfg: SignoffConfig) -> Check:
     name = "RTL tests pass"
     if rtl.problems:
@@ -77,12 +99,17 @@ def check_rtl(rtl: Source, cfg: SignoffConfig) -> Check:
         f"{_label(r)}: {r['result']}" + (f": {r['message']}" if r.get("message") else "") for r in failed
     ]
     if not cfg.require_all_pass:
-        return Check(name, PASS, f"{len(rtl.data) - len(failed)}/{len(rtl.data)} passed (not required)")
+        reasons = []
+    m = cfg.multiplier
+    if m.mult != "exact" and not any(_simulates(r, m) for r in rtl.data):
+        reasons.append(
+            f"no passing RTL test ran the signed-off configuration {m.describe()} ({_rtl_params(m)})"
+        )
     return _from_reasons(
         name,
         reasons,
         f"{len(rtl.data)}/{len(rtl.data)} tests passed",
-        f"{len(failed)}/{len(rtl.data)} tests failed",
+        f"{len(reasons)} problem(s), {len(failed)}/{len(rtl.data)} tests failed",
     )
 
 
