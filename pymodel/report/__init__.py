@@ -9,8 +9,10 @@ does not load makes the command exit 1.
 
 Modules: :mod:`~pymodel.report.config` (signoff.toml), :mod:`~pymodel.report.collect` (result
 files), :mod:`~pymodel.report.provenance`, :mod:`~pymodel.report.characterization`,
-:mod:`~pymodel.report.synth`, :mod:`~pymodel.report.accuracy`, :mod:`~pymodel.report.verdict`,
-:mod:`~pymodel.report.render` and :mod:`~pymodel.report.browser` (the headless-Chromium check).
+:mod:`~pymodel.report.figures` (matplotlib plumbing), :mod:`~pymodel.report.synth`,
+:mod:`~pymodel.report.accuracy`, :mod:`~pymodel.report.verdict`, :mod:`~pymodel.report.render`
+(templates/ holds the jinja2 HTML and Markdown) and :mod:`~pymodel.report.browser` (the
+headless-Chromium check).
 """
 
 from __future__ import annotations
