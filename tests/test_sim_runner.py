@@ -48,3 +48,14 @@ def test_smoke_run_reports_a_wrong_model_as_failed():
     assert not result.passed and result.failed == 1
     assert result.records[0]["mismatches"] == 256
     assert "256 mismatches" in result.log_tail()
+
+
+@pytest.mark.rtl
+def test_waves_switch_dumps_a_trace(monkeypatch):
+    """WAVES=1: FST, or VCD where the toolchain lacks liblz4 (Verilator's FST writer needs it)."""
+    monkeypatch.setenv("WAVES", "1")
+    result = runner.run(**SMOKE, name="smoke-waves")
+    assert result.passed, result.summary()
+    assert result.waves_file.name == ("dump.fst" if runner.fst_available() else "dump.vcd")
+    assert result.waves_file.stat().st_size > 1000
+    assert result.waves_file.parent == result.results_dir
