@@ -54,7 +54,7 @@ def _incomplete(name: str, source: Source) -> Check:
 
 
 def _unreadable(name: str, source: Source) -> Check:
-    return Check(name, FAIL, f"{len(source.problems)} unreadable result file(s)", list(source.problems))
+    return Check(name, FAIL, f"{len(source.problems)} unusable result file(s)", list(source.problems))
 
 
 def _from_reasons(name: str, reasons: list[str], ok: str, bad: str) -> Check:
@@ -68,23 +68,18 @@ def _label(rec: dict[str, Any]) -> str:
     return f"{rec['test']} ({where})" if where else str(rec["test"])
 
 
-def _rtl_params(m: MulConfig) -> str:
-    return f"N={m.bits} TRUNC={m.trunc} FRAC_OUT={int(m.frac_out)} MITCHELL={int(m.mult == 'mitchell')}"
+def _rtl_parameters(m: MulConfig) -> dict[str, int]:
+    """The HDL parameters of mbm_mul that implement the multiplier ``m``."""
+    return {"N": m.bits, "TRUNC": m.trunc, "FRAC_OUT": int(m.frac_out), "MITCHELL": int(m.mult == "mitchell")}
 
 
 def _simulates(rec: dict[str, Any], m: MulConfig) -> bool:
     """True when ``rec`` is a passing test of the RTL built with the signed-off parameters."""
     params = rec.get("params") or {}
-    wanted = {
-        "N": m.bits,
-        "TRUNC": m.trunc,
-        "FRAC_OUT": int(m.frac_out),
-        "MITCHELL": int(m.mult == "mitchell"),
-    }
     return (
         not rec.get("expect_fail")
         and str(rec["result"]).upper() == PASS
-        and all(str(params.get(k, 0)) == str(v) for k, v in wanted.items())
+        and all(str(params.get(k, 0)) == str(v) for k, v in _rtl_parameters(m).items())
     )
 
 
@@ -102,9 +97,8 @@ def check_rtl(rtl: Source, cfg: SignoffConfig) -> Check:
         reasons = []
     m = cfg.multiplier
     if m.mult != "exact" and not any(_simulates(r, m) for r in rtl.data):
-        reasons.append(
-            f"no passing RTL test ran the signed-off configuration {m.describe()} ({_rtl_params(m)})"
-        )
+        shown = " ".join(f"{k}={v}" for k, v in _rtl_parameters(m).items())
+        reasons.append(f"no passing RTL test ran the signed-off configuration {m.describe()} ({shown})")
     return _from_reasons(
         name,
         reasons,
