@@ -1,9 +1,17 @@
 """Compiled, multi-threaded CPU backend: a direct (im2col-free) approximate conv in numba.
 
-Why: the gather loop over a product table runs at well under 1 GMAC/s per core; the
-separable codes of :mod:`pymodel.kernels.logcode` turn every product into a handful of
-branch-free int32 operations that LLVM vectorizes (16 lanes with AVX-512), and a direct
-conv over padded, flattened input planes needs no im2col at all.
+Why: a gather loop over a product table runs at about 1 to 4 GMAC/s on this 2-core machine
+(measured: 16-bit index loads, one table gather per product); the separable codes of
+:mod:`pymodel.kernels.logcode` turn every product into a compare, three adds, two multiplies
+and a conversion with no gather, which LLVM vectorizes (16 lanes with AVX-512, about
+10 GMAC/s per core measured), and a direct conv over padded, flattened input planes needs
+no im2col at all.
+
+Lanes: the codes are held as floats (float32 for N <= 10, float64 above). A product is
+px * g * pw' with px = +-2^kx, pw' = +-2^kw (times 2^-F unless frac_out) and g < 2^(F+2),
+so it has at most F + 2 significant bits and is exact in the float; the float-to-int
+conversion truncates toward zero, which is exactly the spec's floor of the magnitude
+followed by the sign. Sums are integers: int32 partial sums (N <= 10) or int64.
 
 Work decomposition (one parallel work item = one tile):
 
@@ -13,19 +21,20 @@ Work decomposition (one parallel work item = one tile):
   are computed and dropped); any other stride runs one output row per tile;
 * for every tap (ci, kh, kw) and every output channel of the block the inner loop walks the
   tile's lanes: it reads the activation codes (px, fx), evaluates the product with the
-  weight's four constants and adds it to an int32 partial sum;
+  weight's four constants and adds it to an integer partial sum;
 * int32 partial sums are flushed into the int64 output every ``chunk`` taps, chosen so
   that chunk * max|P| < 2^31 (never, for N = 8 without frac_out on these layers);
 * zero weights are skipped (their products are zero).
 
-Lane type: int32 for N <= 10, int64 above (same source, two compiled specializations).
+Two compiled specializations in all (float32/int32 lanes for N <= 10, float64/int64 above).
 
 Peak extra memory (besides the int64 output, which starts as the broadcast bias): the two
 code planes, 2 * lane_bytes * N * Cin * (H + 2 ph) * (W + 2 pw), plus per thread one tile of
-``CO_BLOCK * TILE_LANES`` partial sums (16 KiB for int32) and 4 lane words per weight. For
-the largest seed-network layer (up5.convA, 112 x 242 x 322 int32 codes) that is 70 MB,
-about the size of the int64 input itself; im2col would need 9x the input times the
-element size. :func:`scratch_bytes` computes the figure; tests check it.
+``CO_BLOCK * TILE_LANES`` partial sums (32 KiB for int32) and the weights' int64 values
+(read in place) with a 4-word constant table per operand value. For the largest
+seed-network layer (up5.convA, 112 x 242 x 322 float32 codes) that is 70 MB, about the size
+of the int64 input itself; im2col would need 9x the input times the element size.
+:func:`scratch_bytes` computes the figure; tests check it.
 """
 
 from __future__ import annotations
@@ -37,9 +46,11 @@ from numba import njit, prange
 from pymodel.arith import MulConfig
 from pymodel.kernels.logcode import code_dtype, operand_codes, product_bound, weight_constants
 
-#: Output channels sharing one pass over a tile's activation codes (reuse from L1).
-CO_BLOCK = 4
-#: Lanes (flattened output positions) per tile: CO_BLOCK * TILE_LANES int32 = 16 KiB.
+#: Output channels sharing one pass over a tile's activation codes (reuse from L1;
+#: measured 2/4/8: 8 is 5-10% faster).
+CO_BLOCK = 8
+#: Lanes (flattened output positions) per tile: CO_BLOCK * TILE_LANES int32 = 32 KiB
+#: (1024/2048/4096 measured within noise of each other).
 TILE_LANES = 1024
 
 
@@ -65,17 +76,18 @@ def _encode(x, table_p, table_f, offset, ph, pw, out_p, out_f):  # pragma: no co
 
 
 @njit(inline="always")
-def _product(px, fx, pw, thr, a, b, mask, shift, frac_out, lane):  # pragma: no cover - compiled
-    """One signed product from codes (see logcode); ``lane`` is the numba integer type."""
-    g = lane(fx + a) if fx < thr else lane(lane(fx + fx) + b)
-    pf = lane(lane(px * g) * pw)
-    if not frac_out:
-        pf = lane(lane(pf + (mask if pf < 0 else lane(0))) >> (shift & lane(31)))
-    return pf
+def _product(px, fx, pws, thr, a, b, lane):  # pragma: no cover - compiled
+    """One signed product from float codes (see the module docstring); ``lane`` the int type.
+
+    px * g * pws is +-2^e * g with g < 2^(F+2): exact in float32 (N <= 10) or float64, so
+    the conversion's truncation toward zero is the spec's floor of the magnitude.
+    """
+    g = fx + a if fx < thr else fx + fx + b
+    return lane(px * g * pws)
 
 
 @njit(parallel=True, cache=True)
-def _conv_tiles(xp, xf, w, table_w, offset, out, geom, rows_per_tile, chunk, frac_bits, frac_out, lane):  # pragma: no cover
+def _conv_tiles(xp, xf, w, table_w, offset, out, geom, rows_per_tile, chunk, lane):  # pragma: no cover
     """Accumulate the approximate conv of the code planes into ``out`` (int64, bias-filled).
 
     w (Cout, Cin/g * kh * kw) int64 weights; table_w[w + offset] holds their constants.
@@ -90,8 +102,6 @@ def _conv_tiles(xp, xf, w, table_w, offset, out, geom, rows_per_tile, chunk, fra
     n_cb = (cout_g + CO_BLOCK - 1) // CO_BLOCK
     n_rt = (oh_n + rows_per_tile - 1) // rows_per_tile
     row_stride = wpad if sw == 1 else 0
-    mask = lane((1 << frac_bits) - 1)
-    shift = lane(frac_bits)
     for item in prange(n_img * groups * n_cb * n_rt):
         rt = item % n_rt
         cb = (item // n_rt) % n_cb
@@ -122,10 +132,10 @@ def _conv_tiles(xp, xf, w, table_w, offset, out, geom, rows_per_tile, chunk, fra
                         ak = acc[k]
                         if sw == 1:
                             for j in range(lanes):
-                                ak[j] += _product(cp[j], cf[j], pw, thr, a, b, mask, shift, frac_out, lane)
+                                ak[j] += _product(cp[j], cf[j], pw, thr, a, b, lane)
                         else:
                             for j in range(lanes):
-                                ak[j] += _product(sp[j], sf[j], pw, thr, a, b, mask, shift, frac_out, lane)
+                                ak[j] += _product(sp[j], sf[j], pw, thr, a, b, lane)
                     taps += 1
                     if taps == chunk:
                         _flush(acc, out, n, co0, nco, oh0, rows, row_stride)
@@ -162,16 +172,27 @@ def extremes(t) -> tuple[int, int]:
 
 
 def _code_tables(cfg: MulConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Activation codes p, f and weight constants of every operand value -M..M, indexed by
-    value + M (cached per config: encoding then costs one table lookup per element)."""
-    key = (cfg.mult, cfg.bits, cfg.trunc)
+    """Float activation codes p, f and weight constants (pw scaled by 2^-F unless frac_out)
+    of every operand value -M..M, indexed by value + M (cached per config: encoding then
+    costs one table lookup per element)."""
+    key = (cfg.mult, cfg.bits, cfg.trunc, cfg.frac_out)
     if key not in _TABLES:
+        flt = float_dtype(cfg)
         values = np.arange(-cfg.max_operand, cfg.max_operand + 1, dtype=np.int64)
-        _TABLES[key] = (*operand_codes(values, cfg), weight_constants(values, cfg))
+        p, f = operand_codes(values, cfg)
+        wconst = weight_constants(values, cfg).astype(flt)
+        if not cfg.frac_out:
+            wconst[:, 0] *= 2.0 ** -cfg.frac
+        _TABLES[key] = (p.astype(flt), f.astype(flt), wconst)
     return _TABLES[key]
 
 
-_TABLES: dict[tuple[str, int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_TABLES: dict[tuple[str, int, int, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def float_dtype(cfg: MulConfig) -> type[np.floating]:
+    """Float lanes holding the codes exactly: float32 with int32 lanes, float64 with int64."""
+    return np.float32 if code_dtype(cfg) == np.int32 else np.float64
 
 
 def rows_per_tile(out_w: int, padded_w: int, stride: tuple[int, int]) -> int:
@@ -187,9 +208,9 @@ def scratch_bytes(x_shape: tuple[int, int, int, int], w_shape: tuple[int, int, i
     lane_bytes = np.dtype(code_dtype(cfg)).itemsize
     n, c, h, w = x_shape
     planes = 2 * lane_bytes * n * c * (h + 2 * padding[0]) * (w + 2 * padding[1])
-    weights = 4 * lane_bytes * int(np.prod(w_shape))
+    tables = 4 * lane_bytes * (2 * cfg.max_operand + 1)
     tiles = threads() * CO_BLOCK * TILE_LANES * lane_bytes
-    return planes + weights + tiles
+    return planes + tables + tiles
 
 
 def conv2d(x, w, bias, cfg: MulConfig, stride: tuple[int, int], padding: tuple[int, int],
@@ -207,8 +228,8 @@ def conv2d(x, w, bias, cfg: MulConfig, stride: tuple[int, int], padding: tuple[i
     ph, pw = padding
     hp, wpad = h + 2 * ph, wd + 2 * pw
     table_p, table_f, table_w = _code_tables(cfg)
-    xp = np.zeros((n, c, hp * wpad), dtype=lane)
-    xf = np.zeros((n, c, hp * wpad), dtype=lane)
+    xp = np.zeros((n, c, hp * wpad), dtype=table_p.dtype)
+    xf = np.zeros((n, c, hp * wpad), dtype=table_f.dtype)
     _encode(xn, table_p, table_f, cfg.max_operand, ph, pw, xp, xf)
     cout, cin_g, kh, kw = w.shape
     wn = w.reshape(cout, cin_g * kh * kw).numpy()
@@ -218,5 +239,5 @@ def conv2d(x, w, bias, cfg: MulConfig, stride: tuple[int, int], padding: tuple[i
     chunk = max(1, limit // product_bound(cfg))
     geom = (groups, kh, kw, stride[0], stride[1], dilation[0], dilation[1], wpad)
     _conv_tiles(xp, xf, wn, table_w, cfg.max_operand, out, geom, rows_per_tile(out_hw[1], wpad, tuple(stride)), chunk,
-                cfg.frac, cfg.frac_out, lane)
+                lane)
     return torch.from_numpy(out)

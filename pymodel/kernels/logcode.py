@@ -12,7 +12,8 @@ select (see :mod:`pymodel.arith` for the spec; F = N - 1, one = 2^F, C the corre
 
 px and fx are computed once per activation, pw and the three weight constants below once
 per weight, so the inner loop is a compare, two adds, a select, two multiplies and a shift:
-branch-free integer work that the compilers vectorize (16 int32 lanes with AVX-512).
+branch-free work that compilers vectorize (16 lanes with AVX-512; the CPU kernel runs it
+in exact float32, see :mod:`pymodel.kernels.cpu`).
 The exact multiplier is the same loop with px = x, fx = 0 and C = 0 (g = one).
 
 The codes come from :func:`pymodel.arith.log_fraction` (so MBM-t truncation is applied
