@@ -23,10 +23,11 @@ def test_cosim_cli_small_tile_bit_exact(tmp_path):
     assert report["shape"]["weight"] == [48, 112, 3, 3]
 
 
-def test_cosim_catches_a_wrong_rtl():
-    """The same tile with the RTL built as Mitchell while the model is MBM must mismatch."""
-    q = quantize_layer(*load_layer("synthetic", 1), MBM8)
-    r = cosimulate(q, Tile(0, 0, 1, 2), 16, default_acc_bits(q), progress=False, rtl_overrides={"MITCHELL": 1})
+def test_cosim_catches_a_model_rtl_disagreement():
+    """A Mitchell model against the MBM RTL (the build of the test above) must mismatch."""
+    q = quantize_layer(*load_layer("synthetic", 1), MulConfig("mitchell", 8))
+    acc_bits = default_acc_bits(quantize_layer(*load_layer("synthetic", 1), MBM8))
+    r = cosimulate(q, Tile(0, 0, 1, 2), 16, acc_bits, progress=False, rtl_overrides={"MITCHELL": 0})
     assert r.mismatches > 0 and r.examples[0]["rtl"] != r.examples[0]["model"]
 
 

@@ -40,9 +40,11 @@ def test_multiplier_replay_passes_then_catches_one_wrong_word(tmp_path):
 
 
 def test_array_replay_passes_then_catches_one_wrong_word(tmp_path):
-    folder = write_set(array_set("layer", MBM8, lanes=16, tile="0:0:1:2"), tmp_path)
+    vs = array_set("layer-sat", MBM8, lanes=16, tile="0:0:1:2")  # ACC_W 18: lanes saturate
+    assert vs.parameters["ACC_W"] == 18 and vs.info["saturated"] > 0
+    folder = write_set(vs, tmp_path)
     ok = replay_set(folder, stall=30, seed=3)
-    assert ok.ok and (ok.passed, ok.failed) == (6, 0), ok.output
+    assert ok.ok and (ok.passed, ok.failed) == (6, 0) and "overflow seen" in ok.output, ok.output
     _corrupt_expected_word(folder, 4)
     bad = replay_set(folder, stall=30, seed=3)
     assert bad.returncode != 0 and (bad.passed, bad.failed) == (5, 1), bad.output
