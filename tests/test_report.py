@@ -192,6 +192,34 @@ def test_a_failure_outranks_missing_results(dirs):
     assert verdict_of(out, repo).status == FAIL
 
 
+def test_odd_files_give_reasons_not_a_crash(dirs):
+    out, repo = dirs
+    fx.write_all(out, repo)
+    odd = {
+        out / "bench.json": [],
+        out / "cosim" / "decoder.up5.convA.json": {"layer": "x", "mismatches": "many"},
+        out / "rtl" / "odd.json": {"test": 1, "result": None, "coverage": "full", "params": None},
+        out / "accuracy" / "sweep.json": {"schema": SWEEP_SCHEMA, "rows": "none"},
+        repo / "vectors" / "odd" / "set" / "manifest.json": {"dut": "mbm_mul"},
+    }
+    for path, data in odd.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data))
+    report = build_report(CFG, out, repo)
+    write_report(report, out)
+    assert report["verdict"]["status"] == FAIL
+    problems = " ".join(p for s in report["sources"].values() for p in s["problems"])
+    for expected in (
+        "bench.json: expected a JSON object",
+        "mismatches='many' is not a count",
+        "lacks key 'config'",
+    ):
+        assert expected in problems
+    assert any(
+        "1: None" in r for r in report["verdict"]["checks"][0]["reasons"]
+    )  # read, and failed on its result
+
+
 # ---- rendering ----
 
 

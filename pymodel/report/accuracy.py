@@ -55,13 +55,10 @@ def deviation_rows(tables: dict[str, Any] | None) -> list[dict[str, Any]]:
     ]
 
 
-def bench_rows(bench: Any) -> dict[str, Any] | None:
-    """reports/bench.json (:mod:`pymodel.bench`) as {rows, summary, config, versions}; a bare
-    list of rows is accepted too."""
+def bench_rows(bench: dict[str, Any] | None) -> dict[str, Any] | None:
+    """reports/bench.json (:mod:`pymodel.bench`) as {rows, summary, config, versions}."""
     if bench is None:
         return None
-    if isinstance(bench, list):
-        bench = {"rows": bench}
     return {
         "rows": [r for r in bench.get("rows", []) if isinstance(r, dict)],
         "summary": bench.get("summary") or {},

@@ -61,8 +61,15 @@ _SOURCES: tuple[tuple[str, str, str, str, tuple[str, ...], bool], ...] = (
     ("rtl", "RTL regression", "rtl/*.json", "make sim", ("test", "result"), False),
     ("cosim", "real-layer co-simulation", "cosim/*.json", "make cosim", ("layer", "mismatches"), False),
     ("accuracy", "accuracy sweep", "accuracy/sweep.json", "make accuracy", ("schema", "rows"), False),
-    ("bench", "backend benchmark", "bench.json", "make bench", (), False),
-    ("vectors", "FPGA vector sets", "vectors/**/manifest.json", "make vectors", (), True),
+    ("bench", "backend benchmark", "bench.json", "make bench", ("rows",), False),
+    (
+        "vectors",
+        "FPGA vector sets",
+        "vectors/**/manifest.json",
+        "make vectors",
+        ("dut", "config", "files"),
+        True,
+    ),
 )
 
 
@@ -105,11 +112,8 @@ def rtl_from_summary(summary: dict[str, Any]) -> list[dict[str, Any]]:
         }
         ok, why = bool(run.get("ok")), run.get("why") or ""
         if base["expect_fail"]:
-            base["message"] = (
-                f"must fail (deliberately wrong model): {'it did' if ok else 'it did NOT'}; {why}".rstrip(
-                    "; "
-                )
-            )
+            outcome = f"must fail (deliberately wrong model): {'it did' if ok else 'it did NOT'}"
+            base["message"] = "; ".join(filter(None, [outcome, why]))
         if not run.get("records"):
             records.append(
                 {
@@ -168,6 +172,12 @@ def collect(out_dir: Path, repo: Path) -> dict[str, Source]:
         else:
             source.data = records[0][1] if records else None
         sources[key] = source
+    cosim = sources["cosim"]
+    for rec in [
+        r for r in cosim.data if not isinstance(r["mismatches"], int) or isinstance(r["mismatches"], bool)
+    ]:
+        cosim.problems.append(f"{rec['_file']}: mismatches={rec['mismatches']!r} is not a count")
+        cosim.data.remove(rec)
     sweep = sources["accuracy"]
     if isinstance(sweep.data, dict) and sweep.data["schema"] != SWEEP_SCHEMA:
         sweep.problems.append(
