@@ -38,9 +38,9 @@ _SUMMARY = re.compile(r"REPLAY (PASS|FAIL): .*?(\d+) pass, (\d+) fail")
 
 
 def depth(count: int) -> int:
-    """Memory depth of a bench build: the next power of two >= count (at least 1024), so
+    """Memory depth of a bench build: the next power of two >= count (at least 8192), so
     sets of similar size share one build."""
-    return max(1024, 1 << max(0, int(count) - 1).bit_length())
+    return max(8192, 1 << max(0, int(count) - 1).bit_length())
 
 
 def build_bench(top: str, sources: Sequence[str], parameters: Mapping[str, int]) -> Path:

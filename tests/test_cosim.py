@@ -23,6 +23,15 @@ def test_cosim_cli_small_tile_bit_exact(tmp_path):
     assert report["shape"]["weight"] == [48, 112, 3, 3]
 
 
+def test_cosim_network_layer_by_name(tmp_path):
+    """decoder.up5.convA of the bundled depth network (pymodel.nets), same bench build."""
+    out = tmp_path / "cosim"
+    rc = main(["cosim", "--layer", "decoder.up5.convA", "--tile", "0:0:1:2", "--lanes", "16", "--acc-bits", "28",
+               "--out", str(out), "--quiet"])
+    report = json.loads((out / "decoder.up5.convA.json").read_text())
+    assert rc == 0 and report["mismatches"] == 0 and report["macs"] > 0
+
+
 def test_cosim_catches_a_model_rtl_disagreement():
     """A Mitchell model against the MBM RTL (the build of the test above) must mismatch."""
     q = quantize_layer(*load_layer("synthetic", 1), MulConfig("mitchell", 8))

@@ -26,7 +26,7 @@ def _corrupt_expected_word(folder, index):
 
 
 def test_depth_rounds_up_to_power_of_two():
-    assert [depth(n) for n in (1, 1024, 1025, 6048)] == [1024, 1024, 2048, 8192]
+    assert [depth(n) for n in (1, 1024, 8192, 8193, 65536)] == [8192, 8192, 8192, 16384, 65536]
 
 
 def test_multiplier_replay_passes_then_catches_one_wrong_word(tmp_path):

@@ -1,6 +1,7 @@
 """Vector sets: packing, the three file formats, determinism and the manifest check."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -157,3 +158,15 @@ def test_cli_writes_one_set(tmp_path):
     assert main(["vectors", "--out", str(tmp_path), "--dut", "mbm_mul", "--kind", "random", "--count", "10",
                  "--bits", "12"]) == 0
     assert load_set(tmp_path / "mbm_mul" / "random-mbm-n12-t0").manifest["counts"] == {"vectors": 10}
+
+
+GOLDEN = Path(__file__).resolve().parents[1] / "vectors" / "golden"
+
+
+@pytest.mark.parametrize("dut", ["mbm_mul", "mbm_mul_signed"])
+def test_committed_golden_sets_regenerate_byte_for_byte(dut, tmp_path):
+    """vectors/golden/ is what the model says today: a change to arith or the packing shows here."""
+    folder = write_set(mul_set(dut, "corners", MBM8), tmp_path, commit="golden")
+    golden = GOLDEN / dut / folder.name
+    assert _tree_bytes(folder) == _tree_bytes(golden)
+    load_set(golden)
