@@ -135,6 +135,7 @@ def write_sweep(
     complete: bool = True,
     mult: str = "mbm",
     schema: str = SWEEP_SCHEMA,
+    all_deviation: float = -0.45,
 ) -> None:
     exact = {"a1": 0.80, "a2": 0.95, "a3": 0.98, "rel": 0.15, "rms": 0.60, "log10": 0.065}
 
@@ -149,7 +150,12 @@ def write_sweep(
             "saturated": 0,
         }
 
-    rows = [row("exact", 0.0), row(LAYERS[0], 0.1), row(LAYERS[1], worst_deviation)]
+    rows = [
+        row("exact", 0.0),
+        row(LAYERS[0], 0.1),
+        row(LAYERS[1], worst_deviation),
+        row("all", all_deviation),
+    ]
     _write(
         out / "accuracy" / "sweep.json",
         {

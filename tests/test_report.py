@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,14 @@ def test_the_report_reads_the_sweep_schema_the_sweep_writes():
     from pymodel.sweep import SCHEMA
 
     assert SWEEP_SCHEMA == SCHEMA
+
+
+def test_the_all_layers_row_is_checked_only_when_configured(dirs):
+    out, repo = dirs
+    fx.write_all(out, repo)
+    fx.write_sweep(out, all_deviation=-1.5)
+    assert verdict_of(out, repo).checks[3].reasons[0].startswith("layer all, a1: deviation -1.500 %")
+    assert verdict_of(out, repo, replace(CFG, check_all_row=False)).status == PASS
 
 
 def test_an_unfinished_sweep_is_incomplete_not_pass(dirs):

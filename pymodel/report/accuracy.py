@@ -13,7 +13,7 @@ from typing import Any
 
 from pymodel.metrics import METRICS
 
-EXACT_ROW = "exact"
+EXACT_ROW, ALL_ROW = "exact", "all"
 
 
 def sweep_tables(sweep: Any) -> dict[str, Any] | None:
@@ -44,13 +44,15 @@ def sweep_tables(sweep: Any) -> dict[str, Any] | None:
     }
 
 
-def deviation_rows(tables: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """One {layer, metric, deviation_pct} per metric per approximated row, for the verdict."""
+def deviation_rows(tables: dict[str, Any] | None, include_all: bool = True) -> list[dict[str, Any]]:
+    """One {layer, metric, deviation_pct} per metric per approximated row, for the verdict;
+    ``include_all``: also the row with every selected layer approximated at once."""
     if not tables:
         return []
     return [
         {"layer": layer["layer"], "metric": m, "deviation_pct": layer["deviation_pct"].get(m)}
         for layer in tables["layers"]
+        if include_all or layer["layer"] != ALL_ROW
         for m in tables["metrics"]
     ]
 

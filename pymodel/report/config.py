@@ -19,7 +19,7 @@ _SECTIONS = {
     "multiplier": {"mult", "bits", "trunc", "frac_out"},
     "rtl": {"require_all_pass", "min_coverage_pct"},
     "cosim": {"max_mismatches"},
-    "accuracy": {"default_max_abs_deviation_pct", "max_abs_deviation_pct"},
+    "accuracy": {"default_max_abs_deviation_pct", "max_abs_deviation_pct", "check_all_row"},
     "synthesis": {"bits"},
 }
 
@@ -34,6 +34,7 @@ class SignoffConfig:
     max_mismatches: int = 0
     default_max_abs_deviation_pct: float = 2.0
     max_abs_deviation_pct: dict[str, float] = field(default_factory=dict)
+    check_all_row: bool = True
     synth_bits: tuple[int, ...] = (8, 16)
     source: str = "built-in defaults"
 
@@ -52,6 +53,7 @@ class SignoffConfig:
             "accuracy": {
                 "default_max_abs_deviation_pct": self.default_max_abs_deviation_pct,
                 "max_abs_deviation_pct": dict(self.max_abs_deviation_pct),
+                "check_all_row": self.check_all_row,
             },
             "synthesis": {"bits": list(self.synth_bits)},
         }
@@ -104,6 +106,7 @@ def load_config(path: str | Path) -> SignoffConfig:
         max_mismatches=int(_number(cosim, "max_mismatches", 0, "cosim")),
         default_max_abs_deviation_pct=_number(acc, "default_max_abs_deviation_pct", 2.0, "accuracy"),
         max_abs_deviation_pct={k: _number(limits, k, 0, "accuracy.max_abs_deviation_pct") for k in limits},
+        check_all_row=bool(acc.get("check_all_row", True)),
         synth_bits=tuple(bits),
         source=str(path),
     )

@@ -8,9 +8,9 @@ Four checks, each over the producers' result files:
    cover point (runs that must fail, proving the bench can, are left out);
 3. co-simulation: at most ``max_mismatches`` mismatching outputs per layer (0: bit-exact),
    measured with the signed-off multiplier;
-4. accuracy: |deviation from the exact network| of every metric of every approximated row
-   of a complete sweep (each layer alone, and all together) within its limit, measured with
-   the signed-off multiplier.
+4. accuracy: |deviation from the exact network| of every metric of every approximated layer
+   of a complete sweep (and of the row with all of them at once, ``check_all_row``) within
+   its limit, measured with the signed-off multiplier.
 
 A check whose input is missing is INCOMPLETE (with the command to run), never PASS; a result
 file that cannot be read is a FAIL. The overall verdict is FAIL if any check fails, else
@@ -179,7 +179,7 @@ def check_cosim(cosim: Source, cfg: SignoffConfig) -> Check:
 
 
 def check_accuracy(accuracy: Source, tables: dict[str, Any] | None, cfg: SignoffConfig) -> Check:
-    """|deviation| of every metric of every approximated row (each layer, and "all") within its limit."""
+    """|deviation| of every metric of every approximated layer (and "all" if configured) in its limit."""
     name = "accuracy deviation within limits"
     if accuracy.problems:
         return _unreadable(name, accuracy)
@@ -189,7 +189,7 @@ def check_accuracy(accuracy: Source, tables: dict[str, Any] | None, cfg: Signoff
         return Check(
             name, INCOMPLETE, f"{accuracy.files[0]} is not complete: run `{accuracy.command}` (it resumes)"
         )
-    deviations = deviation_rows(tables)
+    deviations = deviation_rows(tables, cfg.check_all_row)
     if not deviations:
         return Check(
             name, FAIL, "the sweep holds no approximated layer", [f"{accuracy.files[0]}: no deviation values"]
