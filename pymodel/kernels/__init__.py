@@ -18,6 +18,7 @@ are recomputed step by step by the reference model, so the result stays bit-exac
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -41,13 +42,18 @@ def triton_interpreted() -> bool:
     return os.environ.get("TRITON_INTERPRET", "0") == "1"
 
 
+@functools.cache
+def _installed(package: str) -> bool:
+    return importlib.util.find_spec(package) is not None
+
+
 def available_backends() -> list[str]:
     """Backends usable in this process, fastest last: reference always; cpu with numba;
     triton with the triton package and a CUDA GPU (or TRITON_INTERPRET=1)."""
     names = ["reference"]
-    if importlib.util.find_spec("numba") is not None:
+    if _installed("numba"):
         names.append("cpu")
-    if importlib.util.find_spec("triton") is not None:
+    if _installed("triton"):
         import torch
 
         if torch.cuda.is_available() or triton_interpreted():
