@@ -153,16 +153,19 @@ def tile_rows(q: QuantLayer, t: Tile) -> torch.Tensor:
 
 
 def reference(q: QuantLayer, t: Tile, acc_bits: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """conv2d_int of the tile as (pixels, Cout) accumulators and overflow flags.
+    """conv2d_int of the tile as (pixels, Cout) accumulators and per-output overflow flags.
 
-    The accumulators are conv2d_int's (the oracle); the per-output sticky flags come from
-    dot_int on the same im2col rows, and the two paths must agree (checked here).
+    The accumulators are conv2d_int's (the oracle). It reports only a count of saturated
+    outputs, so when acc_bits can overflow at all the sticky flags per output come from
+    dot_int on the same im2col rows, whose accumulators must then agree (checked here).
     """
     from pymodel.conv import dot_int
 
     acc, saturated = conv2d_int(tile_input(q, t), q.w_q, q.bias_q, q.cfg, stride=q.stride,
                                 dilation=q.dilation, acc_bits=acc_bits)
     acc = acc[0].permute(1, 2, 0).reshape(-1, q.w_q.shape[0])
+    if acc_bits is None or acc_bits >= _needed_bits(q):
+        return acc.numpy(), np.zeros(acc.shape, dtype=bool)
     dot, ovf = dot_int(tile_rows(q, t), q.w_q.reshape(q.w_q.shape[0], -1), q.bias_q, q.cfg, acc_bits)
     if not torch.equal(acc, dot) or int(ovf.sum()) != saturated:
         raise MBMError("conv2d_int and dot_int disagree on the tile: the model is inconsistent")
@@ -174,10 +177,14 @@ def min_acc_bits(cfg: MulConfig) -> int:
     return cfg.product_bits + 1
 
 
+def _needed_bits(q: QuantLayer) -> int:
+    """Accumulator width with which no output of this layer can overflow."""
+    return acc_bits_needed(q.k, q.cfg, bias_bound=int(q.bias_q.abs().max()) if q.bias_q.numel() else 0)
+
+
 def default_acc_bits(q: QuantLayer) -> int:
     """An ACC_W that can never overflow for this layer (within the RTL's 63 bits)."""
-    need = acc_bits_needed(q.k, q.cfg, bias_bound=int(q.bias_q.abs().max()) if q.bias_q.numel() else 0)
-    return min(MAX_ACC_W, max(min_acc_bits(q.cfg), need))
+    return min(MAX_ACC_W, max(min_acc_bits(q.cfg), _needed_bits(q)))
 
 
 @dataclass

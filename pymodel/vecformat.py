@@ -146,10 +146,12 @@ _HEX_LINE = re.compile(r"^[0-9a-f]+$")
 
 def parse_hex(text: str, layout: Layout, where: str) -> list[str]:
     """Words of a .hex file, refusing a line that is not layout.digits hex digits."""
+    digits = layout.digits
     words = text.split("\n")
     if words and words[-1] == "":
         words.pop()
-    digits = layout.digits
+    if re.fullmatch(f"(?:[0-9a-f]{{{digits}}}\n)*", text):  # fast path: one scan of the file
+        return words
     for i, w in enumerate(words):
         if len(w) != digits or not _HEX_LINE.match(w):
             raise MBMError(f"{where} line {i + 1} is {w[:40]!r}: allowed {digits} hex digits")
