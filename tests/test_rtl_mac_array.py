@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from sim.runner import run
+from sim.lint import lint
+from sim.runner import param_tag, run
 
 pytestmark = pytest.mark.rtl
 
@@ -27,6 +28,27 @@ CONFIGS = [
     pytest.param(_params(8, 16, 18, mitchell=1), id="n8-l16-a18-mitchell", marks=pytest.mark.slow),
     pytest.param(_params(16, 16, 63, trunc=8, frac=1), id="n16-l16-a63-t8-frac", marks=pytest.mark.slow),
 ]
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"N": 4, "LANES": 1, "ACC_W": 10}, {"N": 16, "TRUNC": 8, "FRAC_OUT": 1, "LANES": 16, "ACC_W": 63},
+    {"N": 12, "TRUNC": 2, "MITCHELL": 1, "LANES": 7, "ACC_W": 26},
+], ids=lambda p: param_tag(p))
+def test_lint_clean(params):
+    case = lint("mbm_mac_array", params)
+    assert case.ok, case.output
+
+
+@pytest.mark.parametrize("params,message", [
+    ({"LANES": 0}, "LANES=0 is out of range: allowed 1..1024"),
+    ({"ACC_W": 17}, "ACC_W=17 is out of range: allowed 18..63"),
+    ({"N": 16, "FRAC_OUT": 1, "ACC_W": 48}, "ACC_W=48 is out of range: allowed 49..63"),
+    ({"ACC_W": 64}, "ACC_W=64 is out of range"),
+    ({"N": 17}, "N=17 is out of range: allowed 4..16"),
+], ids=lambda p: param_tag(p) if isinstance(p, dict) else "")
+def test_illegal_parameters_stop_elaboration(params, message):
+    case = lint("mbm_mac_array", params, expect=message)
+    assert case.ok, case.output
 
 
 def _run(params, name, testcase="MacArrayTest", samples=None, env=None):
