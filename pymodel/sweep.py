@@ -8,8 +8,11 @@ tables users produce by hand today), one bar chart per metric, and machine-reada
 Without --checkpoint/--data it runs the bundled SYNTHETIC default (small model, procedural
 scenes); every output says so.
 
-Scales: --s-x/--s-w by hand for every layer, else calibrated per layer (pymodel.approx)
-from the first --calib-images images run through the exact model.
+Scales (image multiplier s_x, kernel multiplier s_w), first found wins per layer: a --scales
+JSON file ``{"decoder.up1.convB": {"s_x": 64, "s_w": 512}, ...}`` (the shape of the "scales"
+of a sweep.json row, so calibrated values can be edited and fed back), then --s-x/--s-w for
+every layer, else calibration per layer (pymodel.approx) from the first --calib-images images
+run through the exact model.
 
 Results are written after every finished row, so Ctrl-C keeps them and --resume continues
 (only when the settings match; otherwise it refuses).
@@ -27,7 +30,8 @@ sweep.json (schema "mbm-accuracy-sweep/1"; the sign-off report reads it)::
         "model_config": {width_mult, last_channel, decoder_width, num_classes},
         "data": str, "images": int, "input_hw": [H, W],
         "multiplier": {"mult", "bits", "trunc", "frac_out", "label"},
-        "scales": {"s_x": float | null, "s_w": float | null, "method", "weight_method",
+        "scales": {"file": {layer: {"s_x", "s_w"}} | null, "s_x": float | null, "s_w": float | null,
+                   "method", "weight_method",
                    "per_channel", "pow2", "percentile", "calib_images"},
         "evaluation": {"flip": bool, "coding": {max_depth, min_depth, unit_m, inverse},
                        "valid_range_m": [lo, hi], "crop": [row0, row1, col0, col1]},  # half-open
@@ -83,6 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layers", default="all", help="'all' (the 14 decoder layers) or a name/glob/comma list, e.g. 'decoder.up*.convA'")
     parser.add_argument("--images", type=int, default=5, help="images to evaluate (the first N)")
     add_mul_arguments(parser)
+    parser.add_argument("--scales", type=Path, help='JSON {layer: {"s_x": .., "s_w": ..}}: per-layer multipliers by hand')
     parser.add_argument("--s-x", type=float, help="image multiplier for every layer (default: calibrated)")
     parser.add_argument("--s-w", type=float, help="kernel multiplier for every layer (default: calibrated)")
     parser.add_argument("--method", default="max", help="activation calibration: max, percentile, mse")
@@ -178,6 +183,27 @@ class _Predictor:
         )
 
 
+def read_scale_file(path: Path, layers: list[str]) -> dict[str, dict[str, Any]]:
+    """A --scales file: {layer: {"s_x": number, "s_w": number or one per output channel}}."""
+    shape = '{"layer": {"s_x": number, "s_w": number}}'
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as err:
+        raise MBMError(f"--scales {path}: {type(err).__name__}: need a JSON file like {shape}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise MBMError(f"--scales {path} is not an object of objects: need {shape}")
+    for layer, entry in data.items():
+        if layer not in layers:
+            raise MBMError(f"--scales {path} names {layer!r}, not a selected layer: allowed {', '.join(layers[:4])}, ...")
+        for key, value in entry.items():
+            values = value if isinstance(value, list) else [value]
+            if key not in ("s_x", "s_w") or not values or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in values
+            ):
+                raise MBMError(f"--scales {path}: {layer}.{key}={value!r}: allowed s_x/s_w with positive numbers")
+    return data
+
+
 def _scale_json(t: Any) -> float | list[float]:
     return float(t) if t.numel() == 1 else [float(v) for v in t.reshape(-1)]
 
@@ -263,6 +289,7 @@ def main(args: argparse.Namespace) -> int:
     if synthetic:
         print(f"NOTE: {SYNTHETIC_NOTE}")
     layers = list(DECODER_LAYERS) if args.layers == "all" else approx.select_layers(model, args.layers)
+    per_layer = read_scale_file(args.scales, layers) if args.scales else {}
     coding, valid_range = DepthCoding(), (1e-3, 10.0)
     rows_sl, cols_sl = data.crop
     settings = {
@@ -271,7 +298,7 @@ def main(args: argparse.Namespace) -> int:
         "data": data.source, "images": len(data), "input_hw": list(data.rgb.shape[1:3]),
         "multiplier": {"mult": cfg.mult, "bits": cfg.bits, "trunc": cfg.trunc, "frac_out": cfg.frac_out,
                        "label": cfg.describe()},
-        "scales": {"s_x": args.s_x, "s_w": args.s_w, "method": options.method,
+        "scales": {"file": per_layer or None, "s_x": args.s_x, "s_w": args.s_w, "method": options.method,
                    "weight_method": options.weight_method, "per_channel": options.per_channel,
                    "pow2": options.pow2, "percentile": options.percentile, "calib_images": args.calib_images},
         "evaluation": {"flip": args.flip, "coding": asdict(coding), "valid_range_m": list(valid_range),
@@ -293,10 +320,16 @@ def main(args: argparse.Namespace) -> int:
         print(f"resuming: {len(doc['rows'])} finished rows kept from {previous}")
 
     # Hand multipliers win; whatever is not given by hand is calibrated on the exact model.
-    calibrated = {} if args.s_x is not None and args.s_w is not None else approx.calibrate_scales(
-        model, layers, images_to_tensor(data.rgb[: args.calib_images]), cfg.bits, options)
-    hand = [None if v is None else torch.tensor(v, dtype=torch.float64) for v in (args.s_x, args.s_w)]
-    scales = {n: tuple(h if h is not None else calibrated[n][i] for i, h in enumerate(hand)) for n in layers}
+    hand = {n: [per_layer.get(n, {}).get(k, flag) for k, flag in (("s_x", args.s_x), ("s_w", args.s_w))]
+            for n in layers}
+    uncalibrated = [n for n in layers if None in hand[n]]
+    calibrated = approx.calibrate_scales(
+        model, uncalibrated, images_to_tensor(data.rgb[: args.calib_images]), cfg.bits, options
+    ) if uncalibrated else {}
+    scales = {
+        n: tuple(calibrated[n][i] if v is None else torch.tensor(v, dtype=torch.float64) for i, v in enumerate(hand[n]))
+        for n in layers
+    }
     predict = _Predictor(model, data.rgb, coding, args.flip, args.batch_size)
     plan = [("exact", []), *((n, [n]) for n in layers), ("all", layers)]
     done = {r["label"] for r in doc["rows"]}

@@ -128,3 +128,22 @@ def test_cached_replay_equals_full_forward():
         approx.restore(model)
         assert np.array_equal(cached, full), layer
         assert not np.array_equal(cached, predictor([])), layer  # the approximation shows
+
+
+def test_per_layer_scales_file(tmp_path):
+    scales = tmp_path / "scales.json"
+    scales.write_text(json.dumps({"decoder.conv3": {"s_x": 64, "s_w": 512}}))
+    out = tmp_path / "hand"
+    assert cli_main([*FAST, "--scales", str(scales), "--out", str(out)]) == 0
+    rows = {r["label"]: r for r in json.loads((out / "sweep.json").read_text())["rows"]}
+    assert rows["decoder.conv3"]["scales"]["decoder.conv3"] == {"s_x": 64.0, "s_w": 512.0}
+    assert rows["decoder.up5.convB"]["scales"]["decoder.up5.convB"]["s_x"] != 64.0  # calibrated
+    # A sweep's own recorded scales can be fed back unchanged.
+    scales.write_text(json.dumps(rows["all"]["scales"]))
+    assert cli_main([*FAST, "--scales", str(scales), "--out", str(tmp_path / "again")]) == 0
+    again = json.loads((tmp_path / "again" / "sweep.json").read_text())["rows"]
+    assert [r["metrics"] for r in again] == [rows[r["label"]]["metrics"] for r in again]
+    scales.write_text(json.dumps({"decoder.up1.convA": {"s_x": 1}}))
+    assert cli_main([*FAST, "--scales", str(scales), "--out", str(out)]) == 2
+    scales.write_text(json.dumps({"decoder.conv3": {"s_x": -1}}))
+    assert cli_main([*FAST, "--scales", str(scales), "--out", str(out)]) == 2
