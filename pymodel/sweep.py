@@ -55,7 +55,7 @@ sweep.json (schema "mbm-accuracy-sweep/1"; the sign-off report reads it)::
     }
 
 sweep.csv: one line per row: label, the six metrics, dev_<metric> for each, seconds,
-clamped_inputs, saturated.  deviation_<metric>.png: deviation vs layer bar charts.
+clamped_inputs, saturated, synthetic (True for the bundled default).  deviation_<metric>.png: deviation vs layer bar charts.
 """
 
 from __future__ import annotations
@@ -217,11 +217,12 @@ def _write(out: Path, doc: dict) -> None:
     tmp = out / "sweep.csv.tmp"
     with tmp.open("w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["label", *METRICS, *(f"dev_{m}" for m in METRICS), "seconds", "clamped_inputs", "saturated"])
+        w.writerow(["label", *METRICS, *(f"dev_{m}" for m in METRICS), "seconds", "clamped_inputs", "saturated",
+                    "synthetic"])
         for r in doc["rows"]:
             w.writerow([r["label"], *(f"{r['metrics'][m]:.6g}" for m in METRICS),
                         *(f"{r['deviation_pct'][m]:.4g}" for m in METRICS),
-                        f"{r['seconds']:.3f}", r["clamped_inputs"], r["saturated"]])
+                        f"{r['seconds']:.3f}", r["clamped_inputs"], r["saturated"], doc["synthetic"]])
     os.replace(tmp, out / "sweep.csv")
 
 

@@ -41,6 +41,7 @@ def test_files_and_schema(finished, capsys):
         rows = list(csv.DictReader(f))
     assert [r["label"] for r in rows] == [r["label"] for r in doc["rows"]]
     assert float(rows[1]["dev_rms"]) == pytest.approx(doc["rows"][1]["deviation_pct"]["rms"], rel=1e-3)
+    assert all(r["synthetic"] == "True" for r in rows)
     assert all((finished / f"deviation_{m}.png").stat().st_size > 5000 for m in METRICS)
 
 
