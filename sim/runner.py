@@ -173,23 +173,28 @@ def build(
             return BuildInfo(build_dir, 0.0, True)
         stamp.unlink(missing_ok=True)
         start = time.perf_counter()
-        runner = _CachingVerilator(_runtime_cache(fmt))
-        build_dir.mkdir(parents=True, exist_ok=True)
-        log = build_dir / "build.log"
-        try:
-            runner.build(
-                sources=srcs,
-                hdl_toplevel=toplevel,
-                parameters=dict(parameters),
-                build_dir=build_dir,
-                build_args=[*BUILD_ARGS, *(["--trace-fst"] if fmt == "fst" else []), *(["--trace-structs"] if fmt else [])],
-                waves=waves,
-                log_file=log,
-            )
-        except (RuntimeError, SystemExit) as err:
-            tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
-            raise RuntimeError(f"Verilator build of {toplevel} {dict(parameters)} failed:\n{tail}") from err
-        _save_runtime(runner.runtime_cache, build_dir)
+        runtime = _runtime_cache(fmt)
+        # until the runtime objects are cached, builds take turns, so parallel workers on a
+        # fresh checkout compile them once instead of once each
+        first = _locked(runtime.with_name(runtime.name + ".lock")) if not runtime.is_dir() else contextlib.nullcontext()
+        with first:
+            runner = _CachingVerilator(runtime)
+            build_dir.mkdir(parents=True, exist_ok=True)
+            log = build_dir / "build.log"
+            try:
+                runner.build(
+                    sources=srcs,
+                    hdl_toplevel=toplevel,
+                    parameters=dict(parameters),
+                    build_dir=build_dir,
+                    build_args=[*BUILD_ARGS, *(["--trace-fst"] if fmt == "fst" else []), *(["--trace-structs"] if fmt else [])],
+                    waves=waves,
+                    log_file=log,
+                )
+            except (RuntimeError, SystemExit) as err:
+                tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
+                raise RuntimeError(f"Verilator build of {toplevel} {dict(parameters)} failed:\n{tail}") from err
+            _save_runtime(runtime, build_dir)
         stamp.write_text(key)
         return BuildInfo(build_dir, time.perf_counter() - start, False)
 
