@@ -32,6 +32,7 @@ from pymodel.arith import MulConfig
 from pymodel.conv import acc_bits_needed, conv2d_int, im2col
 from pymodel.errors import MBMError
 from pymodel.quant import calibrate, quantize, quantize_bias
+from pymodel.vecformat import Layout
 
 SYNTHETIC = "synthetic"
 SYNTHETIC_SHAPE = (112, 48, 3)  # Cin, Cout, kernel of the seed network's decoder.up5.convA
@@ -95,16 +96,27 @@ class QuantLayer:
 
 
 def quantize_layer(conv: torch.nn.Conv2d, x: torch.Tensor, name: str, cfg: MulConfig,
-                   method: str = "max") -> QuantLayer:
-    """Quantize input (per tensor) and weights (per output channel) by calibration."""
+                   method: str = "max", s_x: float | None = None, s_w: float | None = None,
+                   on_overflow: str = "error") -> QuantLayer:
+    """Quantize input (per tensor) and weights (per output channel).
+
+    s_x / s_w: the image and kernel multipliers given by hand (per tensor); otherwise they
+    are calibrated with ``method``. A value pushed past the operand range is an error
+    naming the tensor and value unless on_overflow="clamp"; percentile and MSE calibration
+    clip by design, so their scales always clamp (and count).
+    """
     if conv.groups != 1 or isinstance(conv.padding, str) or conv.padding_mode != "zeros":
         raise MBMError(f"layer {name!r}: groups={conv.groups}, padding={conv.padding!r}: "
                        "allowed groups=1 and numeric zero padding")
     w = conv.weight.detach().double()
-    s_x = calibrate(x, cfg.bits, method=method, name=f"{name}.input")
-    s_w = calibrate(w, cfg.bits, method=method, per_channel_axis=0, name=f"{name}.weight")
-    x_q, cx = quantize(x, s_x, cfg.bits, f"{name}.input", on_overflow="clamp")
-    w_q, cw = quantize(w, s_w, cfg.bits, f"{name}.weight", on_overflow="clamp")
+    clip = "clamp" if method != "max" else on_overflow
+    if s_x is None:
+        s_x = calibrate(x, cfg.bits, method=method, name=f"{name}.input")
+    if s_w is None:
+        s_w = calibrate(w, cfg.bits, method=method, per_channel_axis=0, name=f"{name}.weight")
+    s_x, s_w = torch.as_tensor(s_x, dtype=torch.float64), torch.as_tensor(s_w, dtype=torch.float64)
+    x_q, cx = quantize(x, s_x, cfg.bits, f"{name}.input", on_overflow=clip)
+    w_q, cw = quantize(w, s_w, cfg.bits, f"{name}.weight", on_overflow=clip)
     b = conv.bias.detach() if conv.bias is not None else torch.zeros(w.shape[0])
     return QuantLayer(name, cfg, x_q, w_q, quantize_bias(b, s_x, s_w, cfg), tuple(conv.stride),
                       tuple(conv.padding), tuple(conv.dilation), float(s_x), cx + cw)
@@ -249,7 +261,7 @@ def cosimulate(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, *, stall: int 
                        time.perf_counter() - start, sim_seconds, examples)
 
 
-def _read_results(path: Path, layout, dots: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _read_results(path: Path, layout: Layout, dots: int) -> tuple[np.ndarray, np.ndarray] | None:
     """The bench's +out file as (dots, lanes) accumulators and flags; None if incomplete."""
     if not path.is_file():
         return None
@@ -280,6 +292,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="MAC lanes (output channels per pass), 1..1024 (default: Cout, at most 16)")
     parser.add_argument("--acc-bits", type=int, default=None, help="ACC_W (default: never overflows)")
     parser.add_argument("--calibration", default="max", help="scale calibration: max, percentile, mse")
+    parser.add_argument("--s-x", type=float, default=None, help="image multiplier s_x by hand (per tensor)")
+    parser.add_argument("--s-w", type=float, default=None, help="kernel multiplier s_w by hand (per tensor)")
+    parser.add_argument("--on-overflow", default="error", help="operands past the range: error or clamp (count)")
     parser.add_argument("--stall", type=int, default=20, help="input/output stall probability, percent 0..99")
     parser.add_argument("--seed", type=int, default=1, help="seed of weights/input and stalls")
     parser.add_argument("--out", default="reports/cosim", help="report folder")
@@ -294,7 +309,7 @@ def main(args: argparse.Namespace) -> int:
     if cfg.mult == "exact":
         raise MBMError("--mult exact has no RTL multiplier in the array: allowed mbm, mitchell")
     conv, x, name = load_layer(args.layer, args.seed)
-    q = quantize_layer(conv, x, name, cfg, args.calibration)
+    q = quantize_layer(conv, x, name, cfg, args.calibration, args.s_x, args.s_w, args.on_overflow)
     lanes = min(16, q.w_q.shape[0]) if args.lanes is None else args.lanes
     if not 1 <= lanes <= 1024 or not 0 <= args.stall <= 99:
         raise MBMError(f"--lanes={lanes} --stall={args.stall}: allowed 1..1024 and 0..99")

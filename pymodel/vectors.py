@@ -21,7 +21,6 @@ import hashlib
 import json
 import subprocess
 import zlib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any

@@ -52,3 +52,15 @@ def test_tile_and_layer_errors():
     with pytest.raises(MBMError, match="I0:J0:H:W"):
         Tile.parse("1:2", (24, 32))
     assert main(["cosim", "--layer", "synthetic", "--mult", "exact"]) == 2
+
+
+def test_hand_scales_past_the_range_are_named(capsys):
+    assert main(["cosim", "--layer", "synthetic", "--s-x", "1000", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "error: tensor 'synthetic.input' value" in err and "allowed -255..255" in err
+
+
+def test_hand_scales_clamped_and_counted():
+    conv, x, name = load_layer("synthetic", 1)
+    q = quantize_layer(conv, x, name, MBM8, s_x=1000.0, s_w=100.0, on_overflow="clamp")
+    assert q.clamped > 0 and int(q.x_q.abs().max()) == 255
