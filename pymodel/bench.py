@@ -260,6 +260,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "'reference' takes minutes per layer)")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per measurement (median)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (compiles, caches)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="CPU threads for torch and the numba kernel (default 0: all cores); "
+                             "1 gives per-core figures that a busy shared machine distorts least")
     parser.add_argument("--out", type=Path, default=Path("reports/bench.json"), help="JSON report path")
 
 
@@ -272,6 +275,13 @@ def main(args: argparse.Namespace) -> int:
     cfg = mul_config(args)
     if args.repeats < 1 or args.warmup < 0:
         raise MBMError(f"--repeats {args.repeats} --warmup {args.warmup}: allowed repeats >= 1, warmup >= 0")
+    if args.threads < 0:
+        raise MBMError(f"--threads {args.threads}: allowed 0 (all cores) or a positive count")
+    if args.threads:
+        import numba
+
+        torch.set_num_threads(args.threads)
+        numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
     layers = select_layers([p for p in args.layers.split(",") if p])
     if args.backends:
         backends = [resolve_backend(b) for b in args.backends.split(",") if b]
