@@ -39,6 +39,17 @@ def test_cpu_matches_reference(cfg, index):
     assert mismatches(got, want) == [] and saturated == 0
 
 
+@pytest.mark.parametrize("cfg", [MulConfig("mbm", 10, frac_out=True), MulConfig("mbm", 8)], ids=MulConfig.describe)
+def test_cpu_several_tiles_and_flushes(cfg):
+    """Larger than one tile (TILE_LANES lanes), 8 + 3 output channels, and for N=10 with
+    frac_out int32 partial sums flushed every few taps."""
+    x, w, bias, geom = random_layer((1, 5, 40, 41, 11, 3, 3, 1, 1, 1, 1), cfg, seed=4)
+    assert 40 * (41 + 2) > cpu.TILE_LANES
+    want, _ = conv.conv2d_int(x, w, bias, cfg, **geom)
+    got, _ = approx_conv2d(x, w, bias, cfg, **geom, backend="cpu")
+    assert mismatches(got, want) == []
+
+
 def test_a_different_multiplier_is_caught():
     """The comparison above can fail: Mitchell products differ from MBM ones."""
     x, w, bias, geom = random_layer(LAYERS[0], MulConfig("mbm", 8), seed=0)
