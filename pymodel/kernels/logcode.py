@@ -16,6 +16,14 @@ branch-free work that compilers vectorize (16 lanes with AVX-512; the CPU kernel
 in exact float32, see :mod:`pymodel.kernels.cpu`).
 The exact multiplier is the same loop with px = x, fx = 0 and C = 0 (g = one).
 
+Why not exact float convs plus a correction: summed over a dot product, the no-carry terms
+are two exact convs (px*fx = (|x| - 2^kx) * one per operand, so sum px*pw*(one + C + fx + fw)
+splits into conv(x', pw) + conv(px, w')), but the carry select [fx + fw >= one] and the
+floor of each product depend on the pair jointly and are not low-rank: their correction
+costs one evaluation per pair, i.e. as much as the product itself, so the GEMMs would be
+pure overhead. The codes keep the separable part (per-operand precomputation) and do the
+pair-dependent part in registers.
+
 The codes come from :func:`pymodel.arith.log_fraction` (so MBM-t truncation is applied
 exactly as in the spec); tests/test_kernels.py checks the per-pair formula against
 :func:`pymodel.arith.mul_signed` exhaustively for N <= 8 and on random pairs above.
