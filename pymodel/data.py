@@ -57,13 +57,6 @@ class DepthSet:
     def __len__(self) -> int:
         return len(self.rgb)
 
-    def head(self, count: int | None) -> DepthSet:
-        """The first ``count`` images (all when None)."""
-        if count is not None and not 1 <= count:
-            raise MBMError(f"image count {count} is invalid: allowed 1..{len(self)}")
-        n = len(self) if count is None else min(count, len(self))
-        return DepthSet(self.rgb[:n], self.depth[:n], self.crop, self.source, self.synthetic)
-
 
 def images_to_tensor(rgb: np.ndarray) -> torch.Tensor:
     """uint8 N x H x W x 3 -> float32 N x 3 x H x W in [0, 1] (DenseDepth input convention)."""
@@ -139,7 +132,11 @@ def synthetic_testset(count: int = 8, height: int = DEFAULT_HW[0], width: int = 
 
 
 def load_dataset(path: str | Path | None, count: int | None = None) -> DepthSet:
-    """Pick the loader by path: None -> synthetic; .mat -> labeled; .zip or directory -> nyu_test."""
+    """Pick the loader by path: None -> synthetic; .mat -> labeled; .zip or directory -> nyu_test.
+
+    count: the first ``count`` images (all when None; at least 1)."""
+    if count is not None and count < 1:
+        raise MBMError(f"image count {count} is invalid: allowed 1 or more")
     if path is None:
         return synthetic_testset(count or 8)
     path = Path(path)

@@ -18,11 +18,16 @@ rel: mean |gt - pred| / gt; rms: sqrt(mean (gt - pred)^2) in metres; log10: mean
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pymodel.errors import MBMError
+
+if TYPE_CHECKING:
+    import torch
 
 METRICS: tuple[str, ...] = ("a1", "a2", "a3", "rel", "rms", "log10")
 #: Eigen et al. crop at 480 x 640, inclusive bounds (top, bottom, left, right), as eigen_test_crop.npy.
@@ -113,8 +118,8 @@ def deviation_pct(values: dict[str, float], exact: dict[str, float]) -> dict[str
 
 
 def predict_depth(
-    model, rgb: np.ndarray, coding: DepthCoding = DepthCoding(), *, flip: bool = False, batch_size: int = 4,
-    forward=None,
+    model: torch.nn.Module, rgb: np.ndarray, coding: DepthCoding = DepthCoding(), *, flip: bool = False,
+    batch_size: int = 4, forward: Callable[[torch.Tensor, int, bool], torch.Tensor] | None = None,
 ) -> np.ndarray:
     """Depth in metres (N x H x W, the size of ``rgb``) predicted by ``model`` for uint8 N x H x W x 3.
 

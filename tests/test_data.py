@@ -102,4 +102,4 @@ def test_synthetic_default_and_tensor():
     x = images_to_tensor(ds.rgb)
     assert x.shape == (2, 3, 96, 128) and float(x.max()) <= 1.0
     with pytest.raises(MBMError, match="image count"):
-        ds.head(0)
+        load_dataset(None, 0)
