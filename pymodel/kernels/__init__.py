@@ -110,6 +110,13 @@ def approx_conv2d(
     x_q (N, Cin, H, W), w_q (Cout, Cin/groups, kh, kw): integer tensors in
     [-(2^N - 1), 2^N - 1]; bias_q (Cout,) in accumulator units or None; zero padding.
     Returns (NCHW int64 accumulators on x_q's device, number of saturated outputs).
+
+    Peak extra memory besides the int64 output: cpu, two code planes of 4 bytes (8 above
+    N = 10) per zero-padded input element plus 32 KiB of partial sums per thread
+    (:func:`pymodel.kernels.cpu.scratch_bytes`; 70 MB for the largest seed layer); triton,
+    two code tensors the size of the input; never an im2col. With acc_bits, a second kernel
+    pass bounds sum |P| and only the outputs that may saturate are recomputed by the
+    reference, at most 2^22 im2col elements at a time.
     """
     import torch
 
