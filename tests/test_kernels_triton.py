@@ -39,6 +39,15 @@ def test_triton_matches_reference(case):
     assert mismatches(got.cpu(), want) == [] and saturated == 0
 
 
+def test_triton_int32_partial_sums_flush():
+    """N=9 with frac_out: 3 input channels of 3x3 products fill the int32 partial sums."""
+    cfg = MulConfig("mbm", 9, trunc=1, frac_out=True)
+    x, w, bias, geom = random_layer((1, 7, 6, 5, 3, 3, 3, 1, 1, 1, 1), cfg, seed=9)
+    want, _ = conv.conv2d_int(x, w, bias, cfg, **geom)
+    got, _ = approx_conv2d(x.to(DEVICE), w.to(DEVICE), bias.to(DEVICE), cfg, **geom, backend="triton")
+    assert mismatches(got.cpu(), want) == []
+
+
 def test_triton_catches_a_different_multiplier():
     x, w, bias, geom = random_layer(LAYERS[0], MulConfig("mbm", 8), seed=0)
     want, _ = conv.conv2d_int(x, w, bias, MulConfig("mbm", 8), **geom)

@@ -7,8 +7,10 @@ few integer ALU operations on registers instead, and the direct conv needs no im
 One program computes a (BLOCK_CO output channels) x (BLOCK_P output pixels) tile of one
 image: for every tap (ci, kh, kw) it loads BLOCK_P activation codes (masked loads give the
 zero padding: code 0 makes the product 0) and the BLOCK_CO weights' four constants, forms the
-BLOCK_CO x BLOCK_P products in int32 (N <= 10) or int64 lanes and adds them to an int64
-accumulator; the bias is added at the store.
+BLOCK_CO x BLOCK_P products in int32 (N <= 10) or int64 lanes and adds them to partial
+sums, int32 flushed into an int64 accumulator every CI_CHUNK input channels (as many as
+cannot overflow; int64 partial sums when not even one channel fits); the bias is added at
+the store.
 
 Peak extra device memory: the two activation code tensors (2 * lane_bytes * N*Cin*H*W, no
 padding copy) and 4 lane words per weight; nothing the size of im2col.
@@ -19,12 +21,13 @@ interpreter (slow: small shapes only), which is how CI checks it.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import triton
 import triton.language as tl
 
 from pymodel.arith import MulConfig
-from pymodel.kernels.logcode import operand_codes, weight_constants
+from pymodel.kernels.logcode import code_dtype, operand_codes, product_bound, weight_constants
 
 BLOCK_CO = 16
 BLOCK_P = 64
@@ -34,8 +37,8 @@ BLOCK_P = 64
 def _conv_kernel(xp_ptr, xf_ptr, wc_ptr, bias_ptr, out_ptr,
                  C, H, W, OH, OW, COUT, CIN_G, COUT_G, N_CB,
                  SH, SW, PH, PW, DH, DW,
-                 KH: tl.constexpr, KW: tl.constexpr, FRAC: tl.constexpr, FRAC_OUT: tl.constexpr,
-                 BLOCK_CO: tl.constexpr, BLOCK_P: tl.constexpr):  # pragma: no cover - compiled
+                 CI_CHUNK, KH: tl.constexpr, KW: tl.constexpr, FRAC: tl.constexpr, FRAC_OUT: tl.constexpr,
+                 PART: tl.constexpr, BLOCK_CO: tl.constexpr, BLOCK_P: tl.constexpr):  # pragma: no cover
     pid_p = tl.program_id(0)
     pid_c = tl.program_id(1)
     n = tl.program_id(2)
@@ -51,6 +54,7 @@ def _conv_kernel(xp_ptr, xf_ptr, wc_ptr, bias_ptr, out_ptr,
     taps = CIN_G * KH * KW
     mask_f = (1 << FRAC) - 1
     acc = tl.zeros((BLOCK_CO, BLOCK_P), dtype=tl.int64)
+    part = tl.zeros((BLOCK_CO, BLOCK_P), dtype=PART)
     for ci in range(CIN_G):
         plane = (n * C + g * CIN_G + ci) * H
         for kh in tl.static_range(KH):
@@ -71,7 +75,11 @@ def _conv_kernel(xp_ptr, xf_ptr, wc_ptr, bias_ptr, out_ptr,
                 pf = px[None, :] * gsel * pw[:, None]
                 if not FRAC_OUT:  # floor the magnitude: truncate toward zero
                     pf = (pf + tl.where(pf < 0, mask_f, 0)) >> FRAC
-                acc += pf.to(tl.int64)
+                part += pf.to(PART)
+        if (ci + 1) % CI_CHUNK == 0:  # int32 partial sums into the int64 accumulator
+            acc += part.to(tl.int64)
+            part = tl.zeros((BLOCK_CO, BLOCK_P), dtype=PART)
+    acc += part.to(tl.int64)
     bias = tl.load(bias_ptr + co, mask=co_mask, other=0)
     acc += bias[:, None]
     dst = out_ptr + (n * COUT + co[:, None]) * (OH * OW) + p[None, :]
@@ -107,9 +115,13 @@ def conv2d(x, w, bias, cfg: MulConfig, stride: tuple[int, int], padding: tuple[i
     cout_g = cout // groups
     n_cb = triton.cdiv(cout_g, BLOCK_CO)
     grid = (triton.cdiv(out_hw[0] * out_hw[1], BLOCK_P), groups * n_cb, n)
+    # int32 partial sums over as many input channels as cannot overflow (int64 otherwise)
+    ci_chunk = (2**31 - 1) // (product_bound(cfg) * kh * kw) if code_dtype(cfg) == np.int32 else 0
+    part = tl.int32 if ci_chunk >= 1 else tl.int64
     _conv_kernel[grid](xp, xf, wc, bias.contiguous(), out,
                        c, h, wd, out_hw[0], out_hw[1], cout, cin_g, cout_g, n_cb,
                        stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
-                       KH=kh, KW=kw, FRAC=cfg.frac, FRAC_OUT=cfg.frac_out,
+                       max(1, min(ci_chunk, cin_g)) if ci_chunk >= 1 else cin_g,
+                       KH=kh, KW=kw, FRAC=cfg.frac, FRAC_OUT=cfg.frac_out, PART=part,
                        BLOCK_CO=BLOCK_CO, BLOCK_P=BLOCK_P)
     return out
