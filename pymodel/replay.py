@@ -37,10 +37,15 @@ BENCHES: dict[str, tuple[str, tuple[str, ...], dict[str, int]]] = {
 _SUMMARY = re.compile(r"REPLAY (PASS|FAIL): .*?(\d+) pass, (\d+) fail")
 
 
-def depth(count: int) -> int:
-    """Memory depth of a bench build: the next power of two >= count (at least 8192), so
-    sets of similar size share one build."""
-    return max(8192, 1 << max(0, int(count) - 1).bit_length())
+#: Smallest memory depth of a multiplier bench: the exhaustive signed 8-bit set (2^18
+#: vectors), so every multiplier set of one parameter set shares one build.
+MUL_DEPTH = 1 << 18
+
+
+def depth(count: int, minimum: int = 8192) -> int:
+    """Memory depth of a bench build: the next power of two >= count (at least minimum),
+    so sets of similar size share one build."""
+    return max(minimum, 1 << max(0, int(count) - 1).bit_length())
 
 
 def build_bench(top: str, sources: Sequence[str], parameters: Mapping[str, int]) -> Path:
@@ -119,7 +124,7 @@ def replay_set(folder: Path, *, stall: int = 20, seed: int = 1, out: Path | None
     files = {name: folder / f"{name}.hex" for name in vs.manifest["memories"]}
     counts = vs.manifest["counts"]
     if top == "mbm_mul_replay":
-        params["DEPTH"] = depth(counts["vectors"])
+        params["DEPTH"] = depth(counts["vectors"], MUL_DEPTH)
         plusargs: dict[str, object] = {"stim": files["stim"], "expect": files["expect"], "count": counts["vectors"]}
     else:
         params.update(BEATS=depth(counts["beats"]), DOTS=depth(counts["dots"]))
@@ -147,14 +152,14 @@ def main(args: argparse.Namespace) -> int:
         raise MBMError(f"no manifest.json under {', '.join(args.dirs)}: run `python -m pymodel vectors` first")
     from pymodel.vectors import load_set
 
-    for manifest in manifests:  # refuse a damaged set before spending time on builds
-        load_set(manifest.parent)
+    counts = {m: load_set(m.parent).manifest["counts"] for m in manifests}  # refuse damage before building
     failed = 0
     for manifest in tqdm(manifests, desc="replay", unit="set"):
         r = replay_set(manifest.parent, stall=args.stall, seed=args.seed)
-        rate = r.passed / r.seconds if r.seconds else 0.0
+        unit = "beats" if "beats" in counts[manifest] else "vectors"
+        rate = counts[manifest][unit] / r.seconds if r.seconds else 0.0
         tqdm.write(f"{'PASS' if r.ok else 'FAIL'} {r.name}: {r.passed} pass, {r.failed} fail, "
-                   f"{r.seconds:.2f} s ({rate:,.0f} vectors/s)")
+                   f"{r.seconds:.2f} s ({rate:,.0f} {unit}/s, process start and $readmemh included)")
         if not r.ok:
             failed += 1
             tqdm.write(r.output[-2000:])

@@ -6,7 +6,7 @@ import pytest
 
 from pymodel.arith import MulConfig
 from pymodel.cli import main
-from pymodel.replay import depth, replay_set
+from pymodel.replay import MUL_DEPTH, depth, replay_set
 from pymodel.vectors import _sha256, array_set, mul_set, write_set
 
 pytestmark = pytest.mark.rtl
@@ -27,6 +27,7 @@ def _corrupt_expected_word(folder, index):
 
 def test_depth_rounds_up_to_power_of_two():
     assert [depth(n) for n in (1, 1024, 8192, 8193, 65536)] == [8192, 8192, 8192, 16384, 65536]
+    assert depth(676, MUL_DEPTH) == depth(262144, MUL_DEPTH) == 262144
 
 
 def test_multiplier_replay_passes_then_catches_one_wrong_word(tmp_path):
