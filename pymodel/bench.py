@@ -213,12 +213,12 @@ def versions() -> dict[str, str]:
 
 def format_table(rows: list[dict[str, Any]], summary: dict[str, dict[str, float]], full: bool) -> str:
     """The printed report: one line per (layer, backend), then the summary and the targets."""
-    head = f"{'layer':<19} {'backend':<8} {'shape':<24} {'GMAC':>7} {'approx s':>9} {'exact s':>9} " \
+    head = f"{'layer':<19} {'backend':<9} {'shape':<24} {'GMAC':>7} {'approx s':>9} {'exact s':>9} " \
            f"{'GMAC/s':>7} {'ratio':>7}"
     lines = [head, "-" * len(head)]
     for r in rows:
-        lines.append(f"{r['layer']:<19} {r['backend']:<8} {r['shape']:<24} {r['gmac']:>7.3f} {r['seconds']:>9.4f} "
-                     f"{r['exact_seconds']:>9.4f} {r['gmac_per_s']:>7.2f} {r['ratio']:>7.1f}")
+        lines.append(f"{r['layer']:<19} {r['backend']:<9} {r['shape']:<24} {r['gmac']:>7.3f} {r['seconds']:>9.4f} "
+                     f"{r['exact_seconds']:>9.4f} {r['gmac_per_s']:>7.3g} {r['ratio']:>7.1f}")
     for backend, s in summary.items():
         gpu = backend == "triton" and any(r["device"] != device_name("cpu") for r in rows if r["backend"] == backend)
         target = TARGET_RATIO_GPU if gpu else TARGET_RATIO_CPU
