@@ -1,6 +1,7 @@
 """RTL regressions of rtl/mbm_mac_array.v under Verilator + pyuvm (tb/mbm_mac_array/):
-parametrized over (N, LANES, ACC_W, TRUNC, FRAC_OUT, MITCHELL); and the proof that the
-bench fails a wrong model (wrong multiplier, accumulator one bit too wide)."""
+parametrized over (N, LANES, ACC_W, TRUNC, FRAC_OUT, MITCHELL), each run also proving that
+the bench fails a wrong model; lint of legal and illegal parameter sets; slow: more sets,
+a soak of long dot products, and an accumulator-width model error."""
 
 import json
 
@@ -58,12 +59,19 @@ def _run(params, name, testcase="MacArrayTest", samples=None, env=None):
 
 @pytest.mark.parametrize("params", CONFIGS)
 def test_mac_array(params):
-    tag = "-".join(f"{k}{v}" for k, v in params.items())
-    result = _run(params, f"mac_array-{tag}", samples=5000)
-    assert result.passed, result.summary()
-    (record,) = result.records
-    assert record["mismatches"] == 0 and record["coverage_pct"] == 100.0, record["coverage"]
-    print(f"mac_array {tag}: {record['transactions']} dot products, {record['tps']:.0f}/s, seed {record['seed']}")
+    """MacArrayTest must pass bit-exact with every bin hit; in the same simulator run
+    MacArrayWrongModelTest (Mitchell model vs MBM RTL or the reverse) must be caught."""
+    tag = param_tag(params)
+    result = _run(params, f"mac_array-{tag}", testcase=["MacArrayTest", "MacArrayWrongModelTest"], samples=5000)
+    assert result.passed and result.tests == 2, result.summary()
+    records = {r["test"]: r for r in result.records}
+    good, wrong = records["MacArrayTest"], records["MacArrayWrongModelTest"]
+    assert good["result"] == "PASS" and good["mismatches"] == 0, good["failures"]
+    assert good["coverage_pct"] == 100.0, good["coverage"]
+    assert wrong["result"] == "FAIL" and wrong["mismatches"] > 0, "the bench passed a wrong model"
+    assert "MISMATCH" in wrong["first_mismatches"][0]
+    print(f"mac_array {tag}: {good['transactions']} dot products, {good['tps']:.0f}/s, seed {good['seed']}; "
+          f"wrong model caught: {wrong['first_mismatches'][0]}")
 
 
 @pytest.mark.slow
@@ -72,14 +80,11 @@ def test_mac_array_soak():
     assert result.passed, result.summary()
 
 
-# Each cocotb run pays ~8 s of torch import inside the simulator: the second proof is slow-only.
-@pytest.mark.parametrize("override", [
-    pytest.param({"mult": "mitchell"}, id="mitchell-model"),
-    pytest.param({"acc_bits": 33}, id="acc33-model", marks=pytest.mark.slow),
-])
-def test_mac_array_bench_catches_a_wrong_model(override):
-    result = _run(DEFAULT, f"mac_array-broken-{'-'.join(override)}", testcase="MacArraySaturationTest",
-                  env={"MODEL_OVERRIDE": json.dumps(override)})
+@pytest.mark.slow
+def test_mac_array_bench_catches_a_too_wide_accumulator_model():
+    """MODEL_OVERRIDE acc_bits=33 against ACC_W=32: only saturation tells them apart."""
+    result = _run(DEFAULT, "mac_array-broken-acc33", testcase="MacArraySaturationTest",
+                  env={"MODEL_OVERRIDE": json.dumps({"acc_bits": 33})})
     assert not result.passed, f"the bench passed a wrong model: {result.summary()}"
     (record,) = result.records
     assert record["result"] == "FAIL" and record["mismatches"] > 0

@@ -11,7 +11,7 @@ monitor in order: :class:`DotObs`, :class:`ResultObs`, :class:`ResetObs`, :class
 
 The scoreboard predicts each dot product with :func:`pymodel.conv.dot_int` (configuration
 from the HDL parameters; ``MODEL_OVERRIDE``, JSON of MulConfig fields and/or ``acc_bits``,
-makes it deliberately wrong to prove the bench fails), compares results in order, drops
+or a test's ``wrong_model`` makes it deliberately wrong to prove the bench fails), compares results in order, drops
 the expectations a reset destroyed (checked against the BFM's count of results in flight)
 and checks overflow_o. Coverage is taken on checked results: dot-product length class,
 per-lane saturation (none / high / low / flagged but recovered), bias class, input waits,
@@ -294,10 +294,13 @@ class MacArrayBfm:
 
 
 # ---- model, scoreboard, coverage ----
-def model_config(params: dict[str, int]) -> tuple[MulConfig, int]:
-    """(MulConfig, acc_bits) of the scoreboard: the RTL's unless MODEL_OVERRIDE changes them."""
+def model_config(params: dict[str, int], wrong_mult: bool = False) -> tuple[MulConfig, int]:
+    """(MulConfig, acc_bits) of the scoreboard: the RTL's unless MODEL_OVERRIDE changes them
+    (or ``wrong_mult`` swaps MBM and Mitchell: a test that must fail)."""
     cfg, acc = rtl_config(params), params["ACC_W"]
     override = json.loads(os.environ.get("MODEL_OVERRIDE") or "{}")
+    if wrong_mult:
+        override["mult"] = "mbm" if cfg.mult == "mitchell" else "mitchell"
     acc = override.pop("acc_bits", acc)
     return dataclasses.replace(cfg, **override), acc
 
@@ -557,11 +560,13 @@ class MacArrayTestBase(BaseTest):
     """Configuration from the HDL parameters, the BFM and the env of mbm_mac_array."""
 
     default_samples = 20_000  # random beats after the directed sequences
+    #: score against the other approximate multiplier (a test that must fail)
+    wrong_model = False
 
     def make_bfm(self, dut) -> MacArrayBfm:
         self.cfg = rtl_config(self.params)
         self.lanes, self.acc_w = self.params["LANES"], self.params["ACC_W"]
-        model = model_config(self.params)
+        model = model_config(self.params, self.wrong_model)
         if model != (self.cfg, self.acc_w):
             self.logger.warning(f"MODEL_OVERRIDE: model {model[0].describe()} acc_bits={model[1]} differs from "
                                 f"the RTL {self.cfg.describe()} ACC_W={self.acc_w}: this run is expected to FAIL")

@@ -6,8 +6,10 @@ full-throughput check, and scoreboards every result against pymodel.conv.dot_int
 * MacArrayTest: saturation corners, resets in the middle of dot products, bursts of 1..3-beat
   dot products (output backpressure reaching the input), the length sweep
   1..11,520, then SAMPLES random beats; every cover bin must be hit.
-* MacArraySaturationTest: the saturation corners alone (a quick run, used to prove that
-  a wrong model fails).
+* MacArraySaturationTest: the saturation corners alone (a quick run; with MODEL_OVERRIDE
+  it proves that a wrong model fails).
+* MacArrayWrongModelTest: the saturation corners scored against the other approximate
+  multiplier; expected to FAIL (cocotb expect_fail), so every run proves the bench can.
 * MacArraySoakTest: SAMPLES random beats of dot products up to 11,520 long.
 """
 
@@ -36,5 +38,13 @@ class MacArraySoakTest(MacArrayTestBase):
 
 @pyuvm.test()
 class MacArraySaturationTest(MacArrayTestBase):
+    async def stimulus(self) -> None:
+        await self.seq(SaturationSeq, "saturation").start(self.env.seqr)
+
+
+@pyuvm.test(expect_fail=True)
+class MacArrayWrongModelTest(MacArrayTestBase):
+    wrong_model = True
+
     async def stimulus(self) -> None:
         await self.seq(SaturationSeq, "saturation").start(self.env.seqr)
