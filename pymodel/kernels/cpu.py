@@ -28,7 +28,7 @@ Work decomposition (one parallel work item = one tile):
   take one tap and one channel per pass over strided views;
 * int32 partial sums are flushed into the int64 output every ``chunk`` taps, chosen so
   that chunk * max|P| < 2^31 (never, for N = 8 without frac_out on these layers);
-* zero weights are skipped (their products are zero).
+* on the strided path zero weights are skipped (their products are zero).
 
 Two compiled specializations in all (float32/int32 lanes for N <= 10, float64/int64 above).
 
