@@ -60,7 +60,7 @@ def _run(params, name, testcase="MacArrayTest", samples=None, env=None):
 @pytest.mark.parametrize("params", CONFIGS)
 def test_mac_array(params):
     """MacArrayTest must pass bit-exact with every bin hit; in the same simulator run
-    MacArrayWrongModelTest (Mitchell model vs MBM RTL or the reverse) must be caught."""
+    MacArrayWrongModelTest (exact-product model vs approximate RTL) must be caught."""
     tag = param_tag(params)
     result = _run(params, f"mac_array-{tag}", testcase=["MacArrayTest", "MacArrayWrongModelTest"], samples=5000)
     assert result.passed and result.tests == 2, result.summary()

@@ -296,11 +296,12 @@ class MacArrayBfm:
 # ---- model, scoreboard, coverage ----
 def model_config(params: dict[str, int], wrong_mult: bool = False) -> tuple[MulConfig, int]:
     """(MulConfig, acc_bits) of the scoreboard: the RTL's unless MODEL_OVERRIDE changes them
-    (or ``wrong_mult`` swaps MBM and Mitchell: a test that must fail)."""
+    (or ``wrong_mult`` scores the approximate RTL against exact products: a test that must
+    fail; not Mitchell, which equals MBM at N=4 where the correction C is 0)."""
     cfg, acc = rtl_config(params), params["ACC_W"]
     override = json.loads(os.environ.get("MODEL_OVERRIDE") or "{}")
     if wrong_mult:
-        override["mult"] = "mbm" if cfg.mult == "mitchell" else "mitchell"
+        override.update(mult="exact", trunc=0)
     acc = override.pop("acc_bits", acc)
     return dataclasses.replace(cfg, **override), acc
 

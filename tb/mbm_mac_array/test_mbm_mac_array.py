@@ -8,8 +8,8 @@ full-throughput check, and scoreboards every result against pymodel.conv.dot_int
   1..11,520, then SAMPLES random beats; every cover bin must be hit.
 * MacArraySaturationTest: the saturation corners alone (a quick run; with MODEL_OVERRIDE
   it proves that a wrong model fails).
-* MacArrayWrongModelTest: the saturation corners scored against the other approximate
-  multiplier; expected to FAIL (cocotb expect_fail), so every run proves the bench can.
+* MacArrayWrongModelTest: the saturation corners scored against exact products instead
+  of the approximate multiplier; expected to FAIL (cocotb expect_fail), so every run proves the bench can.
 * MacArraySoakTest: SAMPLES random beats of dot products up to 11,520 long.
 """
 
