@@ -43,15 +43,17 @@ CHUNK_BEATS = 1 << 18
 MAX_ACC_W = 63
 
 
-def load_layer(name: str, seed: int) -> tuple[torch.nn.Conv2d, torch.Tensor, str]:
-    """(conv module, its float input, name) for ``synthetic`` or a depth-network layer."""
+def load_layer(name: str, seed: int, input_hw: tuple[int, int] = SYNTHETIC_INPUT_HW
+               ) -> tuple[torch.nn.Conv2d, torch.Tensor, str]:
+    """(conv module, its float input, name) for ``synthetic`` (input H x W = input_hw; the
+    seed network's up5 sees 240x320 at 480x640) or a depth-network layer."""
     g = torch.Generator().manual_seed(seed)
     if name == SYNTHETIC:
         cin, cout, k = SYNTHETIC_SHAPE
         with torch.random.fork_rng():
             torch.manual_seed(seed)
             conv = torch.nn.Conv2d(cin, cout, k, padding=k // 2).double()
-        x = torch.nn.functional.leaky_relu(torch.randn(1, cin, *SYNTHETIC_INPUT_HW, generator=g), 0.2)
+        x = torch.nn.functional.leaky_relu(torch.randn(1, cin, *input_hw, generator=g), 0.2)
         return conv, x.double(), name
     try:
         from pymodel import nets
@@ -288,6 +290,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", default="decoder.up5.convA",
                         help=f"conv layer of the depth network, or {SYNTHETIC!r} (seeded 112->48 3x3 Conv2d)")
     parser.add_argument("--tile", default="0:0:4:4", help="output tile I0:J0:H:W, or full")
+    parser.add_argument("--input-hw", default="24x32", help="synthetic layer: input height x width")
     parser.add_argument("--lanes", type=int, default=None,
                         help="MAC lanes (output channels per pass), 1..1024 (default: Cout, at most 16)")
     parser.add_argument("--acc-bits", type=int, default=None, help="ACC_W (default: never overflows)")
@@ -308,7 +311,12 @@ def main(args: argparse.Namespace) -> int:
     cfg = mul_config(args)
     if cfg.mult == "exact":
         raise MBMError("--mult exact has no RTL multiplier in the array: allowed mbm, mitchell")
-    conv, x, name = load_layer(args.layer, args.seed)
+    try:
+        input_hw = tuple(int(v) for v in args.input_hw.lower().split("x"))
+        assert len(input_hw) == 2 and min(input_hw) >= 1
+    except (ValueError, AssertionError):
+        raise MBMError(f"--input-hw {args.input_hw!r}: allowed HxW, e.g. 24x32") from None
+    conv, x, name = load_layer(args.layer, args.seed, input_hw)
     q = quantize_layer(conv, x, name, cfg, args.calibration, args.s_x, args.s_w, args.on_overflow)
     lanes = min(16, q.w_q.shape[0]) if args.lanes is None else args.lanes
     if not 1 <= lanes <= 1024 or not 0 <= args.stall <= 99:
