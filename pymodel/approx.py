@@ -76,6 +76,13 @@ def backend_kwargs(backend: str) -> dict[str, str]:
     return {"backend": backend}
 
 
+def warm_up(cfg: MulConfig, backend: str = "auto") -> None:
+    """Run the integer conv once on a tiny tensor, so a compiled backend's one-time JIT cost
+    is not charged to the first layer a caller times."""
+    x = torch.ones(1, 1, 3, 3, dtype=torch.int64)
+    integer_op("conv2d")(x, x, None, cfg, padding=1, **backend_kwargs(backend))
+
+
 def resolved_backend(backend: str) -> str:
     """The concrete backend ``backend`` names on the CPU ("reference" without pymodel.kernels)."""
     if not backend_kwargs(backend):

@@ -99,10 +99,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flip", action="store_true", help="average with the mirrored prediction (DenseDepth test-time flip)")
     parser.add_argument("--backend", default="auto", help="integer kernel backend (pymodel.kernels), default auto")
     parser.add_argument("--batch-size", type=int, default=1, help="images per forward pass")
+    parser.add_argument("--threads", type=int, default=0,
+                        help=f"torch and kernel threads; 0 = auto: 1 up to {SMALL_INPUT_PIXELS} pixels per image, else torch's default")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     parser.add_argument("--resume", action="store_true", help="keep finished rows of a matching sweep in --out")
 
 
+#: Images up to this many pixels run single-threaded by default: their small convs gain nothing
+#: from intra-op threads and lose much to thread barriers on a shared CPU (measured: the
+#: bundled-default sweep took 0.7 s of rows on 1 thread, 26-33 s on 2, with other jobs running).
+SMALL_INPUT_PIXELS = 160 * 128
 #: Memory the sweep may spend caching exact encoder features and decoder block outputs.
 CACHE_BYTES = 3 << 30
 
@@ -181,6 +187,18 @@ class _Predictor:
             self.model, self.rgb, self.coding, flip=self.flip, batch_size=self.batch,
             forward=lambda x, start, mirrored: self._forward(x, (start, mirrored), first),
         )
+
+
+def _set_threads(n: int) -> None:
+    """Intra-op threads of torch and of the compiled (numba) kernels."""
+    import torch
+
+    torch.set_num_threads(n)
+    try:
+        import numba
+    except ImportError:
+        return
+    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
 
 
 def read_scale_file(path: Path, layers: list[str]) -> dict[str, dict[str, Any]]:
@@ -331,6 +349,10 @@ def main(args: argparse.Namespace) -> int:
         n: tuple(calibrated[n][i] if v is None else torch.tensor(v, dtype=torch.float64) for i, v in enumerate(hand[n]))
         for n in layers
     }
+    threads = args.threads or (1 if data.rgb.shape[1] * data.rgb.shape[2] <= SMALL_INPUT_PIXELS else 0)
+    if threads:
+        _set_threads(threads)
+    approx.warm_up(cfg, args.backend)
     predict = _Predictor(model, data.rgb, coding, args.flip, args.batch_size)
     plan = [("exact", []), *((n, [n]) for n in layers), ("all", layers)]
     done = {r["label"] for r in doc["rows"]}
