@@ -35,7 +35,8 @@ Two compiled specializations in all (float32/int32 lanes for N <= 10, float64/in
 Peak extra memory (besides the int64 output, which starts as the broadcast bias): the two
 code planes, 2 * lane_bytes * N * Cin * (H + 2 ph) * (W + 2 pw), plus per thread one tile of
 ``CO_BLOCK * TILE_LANES`` partial sums (32 KiB for int32) and the weights' int64 values
-(read in place) with a 4-word constant table per operand value. For the largest
+(read in place) with a 4-word constant table per operand value (N >= 13: 40 bytes per
+weight instead, the gathered constants and their index). For the largest
 seed-network layer (up5.convA, 112 x 242 x 322 float32 codes) that is 70 MB, about the size
 of the int64 input itself; im2col would need 9x the input times the element size.
 :func:`scratch_bytes` computes the figure; tests check it.
@@ -56,6 +57,11 @@ CO_BLOCK = 8
 #: Lanes (flattened output positions) per tile: CO_BLOCK * TILE_LANES int32 = 32 KiB
 #: (1024/2048/4096 measured within noise of each other).
 TILE_LANES = 1024
+#: Largest weight-constant table read in place (N <= 12: 256 KiB, stays in L2). Wider tables
+#: (4 MiB at N = 16) cost a cache miss per weight and pass (measured: 3.6 GMAC per CPU-second
+#: at N = 16 against 8.8 at N = 12; 5.0 with the gather),
+#: so the layer's constants are gathered once instead (32 bytes per weight).
+TABLE_CACHE_BYTES = 1 << 18
 
 
 def threads() -> int:
@@ -225,6 +231,17 @@ def _flush(acc, out, n, co0, nco, oh0, rows, row_stride):  # pragma: no cover - 
 
 
 @njit(cache=True)
+def _gather_rows(table, index, offset):  # pragma: no cover - compiled
+    """table[index + offset] as (index.size, 4) rows (numpy's fancy index is 10x slower here)."""
+    flat = index.ravel()
+    out = np.empty((flat.size, 4), table.dtype)
+    for i in range(flat.size):
+        for q in range(4):
+            out[i, q] = table[flat[i] + offset, q]
+    return out
+
+
+@njit(cache=True)
 def _extremes(flat):  # pragma: no cover - compiled
     """(min, max) of a 1-D int64 array in one serial pass (torch's int64 reductions are
     slower, and a parallel region costs a thread wake-up on a busy machine)."""
@@ -280,6 +297,8 @@ def scratch_bytes(x_shape: tuple[int, int, int, int], w_shape: tuple[int, int, i
     n, c, h, w = x_shape
     planes = 2 * lane_bytes * n * c * (h + 2 * padding[0]) * (w + 2 * padding[1])
     tables = 4 * lane_bytes * (2 * cfg.max_operand + 1)
+    if tables > TABLE_CACHE_BYTES:  # gathered per weight, plus an int64 index
+        tables += (4 * lane_bytes + 8) * int(np.prod(w_shape))
     tiles = threads() * CO_BLOCK * TILE_LANES * lane_bytes
     return planes + tables + tiles
 
@@ -304,11 +323,13 @@ def conv2d(x, w, bias, cfg: MulConfig, stride: tuple[int, int], padding: tuple[i
     _encode(xn, table_p, table_f, cfg.max_operand, ph, pw, xp, xf)
     cout, cin_g, kh, kw = w.shape
     wn = w.reshape(cout, cin_g * kh * kw).numpy()
+    offset = cfg.max_operand
+    if table_w.nbytes > TABLE_CACHE_BYTES:  # gather the layer's constants once, read in order
+        table_w, wn, offset = _gather_rows(table_w, wn, offset), np.arange(wn.size).reshape(wn.shape), 0
     out = np.empty((n, cout, *out_hw), dtype=np.int64)
     out[...] = bias.numpy()[None, :, None, None]
     limit = np.iinfo(lane).max
     chunk = max(1, limit // product_bound(cfg))
     geom = (groups, kh, kw, stride[0], stride[1], dilation[0], dilation[1], wpad)
-    _conv_tiles(xp, xf, wn, table_w, cfg.max_operand, out, geom, rows_per_tile(out_hw[1], wpad, tuple(stride)), chunk,
-                lane)
+    _conv_tiles(xp, xf, wn, table_w, offset, out, geom, rows_per_tile(out_hw[1], wpad, tuple(stride)), chunk, lane)
     return torch.from_numpy(out)
