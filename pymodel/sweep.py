@@ -61,12 +61,14 @@ clamped_inputs, saturated, synthetic (True for the bundled default).  deviation_
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
 import platform
 import time
 from dataclasses import asdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -189,16 +191,27 @@ class _Predictor:
         )
 
 
-def _set_threads(n: int) -> None:
-    """Intra-op threads of torch and of the compiled (numba) kernels."""
+@contextlib.contextmanager
+def _threads(n: int) -> Iterator[None]:
+    """Intra-op threads of torch and of the compiled (numba) kernels set to n (0: unchanged)
+    while the block runs, then put back (the CLI may run inside a longer-lived process)."""
     import torch
 
-    torch.set_num_threads(n)
     try:
         import numba
     except ImportError:
-        return
-    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
+        numba = None
+    before = (torch.get_num_threads(), numba.get_num_threads() if numba else 0)
+    if n:
+        torch.set_num_threads(n)
+        if numba:
+            numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before[0])
+        if numba:
+            numba.set_num_threads(before[1])
 
 
 def read_scale_file(path: Path, layers: list[str]) -> dict[str, dict[str, Any]]:
@@ -288,6 +301,12 @@ def plot_deviations(doc: dict, out: Path) -> list[Path]:
 
 
 def main(args: argparse.Namespace) -> int:
+    """The sweep command (see the module docstring)."""
+    with contextlib.ExitStack() as stack:
+        return _run(args, stack)
+
+
+def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     import numpy as np
     import torch
     from tqdm import tqdm
@@ -350,8 +369,7 @@ def main(args: argparse.Namespace) -> int:
         for n in layers
     }
     threads = args.threads or (1 if data.rgb.shape[1] * data.rgb.shape[2] <= SMALL_INPUT_PIXELS else 0)
-    if threads:
-        _set_threads(threads)
+    stack.enter_context(_threads(threads))
     approx.warm_up(cfg, args.backend)
     predict = _Predictor(model, data.rgb, coding, args.flip, args.batch_size)
     plan = [("exact", []), *((n, [n]) for n in layers), ("all", layers)]

@@ -74,7 +74,11 @@ def test_resume_keeps_rows_and_refuses_other_settings(finished, tmp_path, capsys
 
 
 def test_tables_printed(finished, capsys):
-    cli_main([*FAST, "--out", str(finished), "--resume"])
+    import torch
+
+    threads = torch.get_num_threads()
+    cli_main([*FAST, "--out", str(finished), "--resume", "--threads", str(threads + 1)])
+    assert torch.get_num_threads() == threads  # the sweep puts the caller's thread count back
     text = capsys.readouterr().out
     assert "a1 dev" in text and "up5.convB" in text and "SYNTHETIC" in text
 
