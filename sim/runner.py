@@ -154,17 +154,20 @@ def build(
     parameters: Mapping[str, object],
     *,
     waves: bool = False,
+    variant: str = "",
 ) -> BuildInfo:
     """Verilate and compile ``toplevel`` with ``parameters``, or reuse an identical build.
 
     sources: HDL files, absolute or relative to ``rtl/``. waves: build with tracing (FST,
-    or VCD where FST cannot be built). The Verilator log goes to ``build.log`` in the build
-    directory; a failed build raises RuntimeError quoting it.
+    or VCD where FST cannot be built). variant: a label kept in the build dir's name, for
+    builds of modified sources (the mutation tests) that must not evict the real ones.
+    The Verilator log goes to ``build.log`` in the build directory; a failed build raises
+    RuntimeError quoting it.
     """
     verilator_env()
     fmt = wave_format(waves)
     srcs = [s if Path(s).is_absolute() else RTL_DIR / s for s in map(Path, sources)]
-    build_dir = BUILD_ROOT / toplevel / (param_tag(parameters) + (f"-{fmt}" if fmt else ""))
+    build_dir = BUILD_ROOT / toplevel / "-".join(filter(None, [param_tag(parameters), variant, fmt]))
     key = _build_key(toplevel, srcs, parameters, fmt)
     stamp = build_dir / "build.stamp"
     binary = build_dir / toplevel
@@ -314,6 +317,7 @@ def run(
     samples: int | None = None,
     waves: bool | None = None,
     extra_env: Mapping[str, str] | None = None,
+    variant: str = "",
 ) -> SimResult:
     """Build (or reuse) the DUT and run the cocotb ``test_module`` against it.
 
@@ -322,12 +326,13 @@ def run(
     seed: see :func:`choose_seed`. samples: random-pair count handed to the testbench as
     SAMPLES (an exported SAMPLES overrides it, for soaks). waves: dump ``dump.fst`` (or
     ``dump.vcd``, see :func:`wave_format`) in the results folder (default: WAVES).
+    variant: see :func:`build`.
     Never raises for a failing simulation: inspect :attr:`SimResult.passed`.
     """
     waves = env_flag("WAVES") if waves is None else waves
     seed = choose_seed(seed)
     name = name or f"{toplevel}-{param_tag(parameters)}"
-    info = build(toplevel, sources, parameters, waves=waves)
+    info = build(toplevel, sources, parameters, waves=waves, variant=variant)
     fmt = wave_format(waves)
     if fmt == "vcd":
         logging.getLogger(__name__).warning(

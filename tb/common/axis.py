@@ -19,8 +19,10 @@ Observed batches (:class:`~tb.common.sequences.ArrayItem`):
   leave in order).
 
 Checks made here, reported through :attr:`AxisBfm.errors`: m_axis_tdata/tlast stable and
-tvalid held while stalled (AXI-Stream), more outputs than inputs, and optionally (``
-full_throughput``) that s_axis_tready is high in every cycle in which m_axis_tready is.
+tvalid held while stalled (AXI-Stream), more outputs than inputs, and optionally
+(``full_throughput``) that s_axis_tready is high in every cycle in which m_axis_tready is.
+A DUT that moves no beat for :data:`STUCK_CYCLES` cycles while work is pending, or
+:data:`MAX_ERRORS` errors, stops the test at once.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ from tb.common.sequences import ArrayItem
 
 #: (input stall probability, output backpressure probability) per stretch of cycles
 STALL_PROFILES: tuple[tuple[float, float], ...] = ((0.0, 0.0), (0.3, 0.3), (0.0, 0.7), (0.7, 0.0), (0.5, 0.5))
+
+#: Cycles without any transfer, while beats wait or are in flight, that count as a hang.
+STUCK_CYCLES = 2000
+#: Protocol errors after which the test stops.
+MAX_ERRORS = 20
 
 Unpack = Callable[[np.ndarray], dict[str, np.ndarray]]
 
@@ -74,7 +81,6 @@ class AxisBfm:
         self.errors: list[str] = []
         self.cycle = 0
         self.beats_in = self.beats_out = 0
-        self.stall_cycles = {"in_wait": 0, "out_backpressure": 0}
         self._pending: deque[tuple[int, int]] = deque()
         self._offered: tuple[int, int] | None = None  # beat on the bus, not yet taken
         self._space = Event()
@@ -109,20 +115,16 @@ class AxisBfm:
     async def drain(self) -> None:
         """Return once every queued beat went in, came out and was handed to the monitors."""
         clk = self.dut.clk
-        limit = self.cycle + 100 * (len(self._pending) + self.beats_in - self.beats_out) + 1000
-        while self._pending or self._offered or self.beats_out < self.beats_in:
-            if self.cycle > limit:
-                self.errors.append(
-                    f"timeout: {self.beats_in - self.beats_out} beats in flight never came out "
-                    f"({len(self._pending)} not sent)"
-                )
-                break
+        while self._busy():  # a stuck DUT ends the test from the watchdog in _run
             await ClockCycles(clk, 16)
         self._flush()
         while not (self.in_obs.empty() and self.out_obs.empty()):
             await ClockCycles(clk, 1)
 
     # ---- the bus ----
+    def _busy(self) -> bool:
+        return bool(self._pending) or self._offered is not None or self.beats_out < self.beats_in
+
     async def _run(self) -> None:
         d = self.dut
         s_data, s_valid, s_ready, s_last = d.s_axis_tdata, d.s_axis_tvalid, d.s_axis_tready, d.s_axis_tlast
@@ -133,6 +135,7 @@ class AxisBfm:
         last_taken = -2
         valid_now = ready_now = 0  # what s_axis_tvalid / m_axis_tready are driven to
         held: tuple[int, int] | None = None  # output beat seen stalled in the previous cycle
+        moved = 0  # last cycle a beat went in or out (the watchdog's reference)
         draws = iter(())
         while True:
             await fall
@@ -163,12 +166,11 @@ class AxisBfm:
             if taken:
                 in_rows.append((s_data.value.to_unsigned(), int(s_last.value), waited, int(last_taken == cycle - 1)))
                 in_cycles.append(cycle)
-                last_taken = cycle
+                last_taken = moved = cycle
                 self.beats_in += 1
                 self._offered = None
             elif offering:
                 waited += 1
-                self.stall_cycles["in_wait"] += 1
             if int(m_valid.value):
                 beat = (m_data.value.to_unsigned(), int(m_last.value))
                 if held is not None and beat != held:
@@ -181,10 +183,10 @@ class AxisBfm:
                         latency = -1
                     out_rows.append((*beat, stalled, latency))
                     self.beats_out += 1
+                    moved = cycle
                     stalled, held = 0, None
                 else:
                     stalled += 1
-                    self.stall_cycles["out_backpressure"] += 1
                     held = beat
             elif held is not None:
                 self._error(f"cycle {cycle}: m_axis_tvalid dropped while stalled")
@@ -192,11 +194,19 @@ class AxisBfm:
             self.cycle = cycle + 1
             if len(in_rows) >= self.batch or len(out_rows) >= self.batch:
                 self._flush()
+            if cycle - moved > STUCK_CYCLES and self._busy():
+                self._error(
+                    f"cycle {cycle}: no beat moved for {STUCK_CYCLES} cycles with {len(pending)} beats waiting "
+                    f"and {self.beats_in - self.beats_out} in flight: the DUT is stuck",
+                    fatal=True,
+                )
 
-    def _error(self, msg: str) -> None:
-        if len(self.errors) < 20:
-            self.errors.append(msg)
-            self.dut._log.error(msg)
+    def _error(self, msg: str, fatal: bool = False) -> None:
+        """Record a protocol error; the test fails at its end, or now if fatal or too many."""
+        self.errors.append(msg)
+        self.dut._log.error(msg)
+        if fatal or len(self.errors) >= MAX_ERRORS:
+            raise AssertionError(f"AXI-Stream BFM: {msg}" + (f" ({len(self.errors)} errors)" if not fatal else ""))
 
     def _flush(self) -> None:
         if self._in_rows:

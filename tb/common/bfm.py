@@ -31,7 +31,6 @@ class CombBfm:
         self.inputs = dict(inputs)
         self.outputs = dict(outputs)
         self.observed: Queue[ArrayItem] = Queue()
-        self.rows = 0
         self.errors: list[str] = []
 
     def encode(self, item: ArrayItem) -> dict[str, np.ndarray]:
@@ -57,7 +56,6 @@ class CombBfm:
                 handle.value = word
             await settle
             read.append([handle.value.to_unsigned() for handle in sample])
-        self.rows += len(read)
         columns = np.asarray(read, dtype=np.int64).reshape(len(read), len(sample)).T
         self.observed.put_nowait(self.decode(dict(zip([*self.inputs, *self.outputs], columns))))
 

@@ -22,7 +22,7 @@ import numpy as np
 from pyuvm import ConfigDB, uvm_analysis_port, uvm_component, uvm_driver, uvm_monitor, uvm_subscriber
 
 from tb.common.coverage import BatchCoverage
-from tb.common.sequences import ArrayItem
+from tb.common.sequences import ArrayItem, concat
 
 #: Mismatches printed in full (all are counted).
 MAX_REPORTED = 10
@@ -143,8 +143,6 @@ class InOrderScoreboard(uvm_component):
 
 def _split(items: list[ArrayItem], n: int) -> tuple[ArrayItem, list[ArrayItem]]:
     """The first ``n`` rows of a list of batches, and the batches left over."""
-    from tb.common.sequences import concat
-
     whole = concat(items)
     head = ArrayItem("head", **{k: v[:n] for k, v in whole.cols.items()})
     rest = [ArrayItem("rest", **{k: v[n:] for k, v in whole.cols.items()})] if len(whole) > n else []

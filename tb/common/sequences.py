@@ -100,7 +100,6 @@ class BatchSequence(uvm_sequence):
         self.space = space
         self.batch = batch
         self.extra = extra
-        self.rows_sent = 0
 
     def batches(self) -> Iterator[dict[str, np.ndarray]]:
         raise NotImplementedError
@@ -112,7 +111,6 @@ class BatchSequence(uvm_sequence):
             item = ArrayItem(f"{self.get_name()}[{i}]", **cols)
             await self.start_item(item)
             await self.finish_item(item)
-            self.rows_sent += len(item)
 
 
 class RandomSeq(BatchSequence):
