@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -249,6 +250,7 @@ def cosimulate(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, *, stall: int 
             sim_seconds += r.seconds
             beats += int(prog.last.size)
             got = _read_results(out, mem["expect"][0], prog.bias.shape[0])
+            shutil.rmtree(folder)  # a chunk's memory files are tens of MB
             if got is None:
                 raise MBMError(f"the RTL produced no results for pixels {p0}..{p1 - 1}: {r.output.strip()[-300:]}")
             got_acc, got_ovf = got
