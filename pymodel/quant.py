@@ -144,6 +144,9 @@ def calibrate(
     elif method == "mse":
         amax = torch.where(amax > 0, _mse_amax(rows, amax, qmax), amax)
     scale = torch.where(amax > 0, qmax / amax, torch.ones_like(amax))
+    if not bool(torch.isfinite(scale).all()):
+        tiny = float(amax[~torch.isfinite(scale)][0])
+        raise MBMError(f"tensor {name!r} has max |x| = {tiny}: too small for a finite scale, allowed >= 1e-300")
     if pow2:
         scale = torch.exp2(torch.floor(torch.log2(scale)))
     if per_channel_axis is None:
