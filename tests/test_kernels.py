@@ -181,3 +181,24 @@ def test_documented_scratch_for_the_largest_seed_layer():
     """up5.convA at 480x640 (112 x 240 x 320 input): 70 MB of codes, not GBs of im2col."""
     scratch = cpu.scratch_bytes((1, 112, 240, 320), (48, 112, 3, 3), (1, 1), MulConfig("mbm", 8))
     assert 69e6 < scratch < 72e6
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_cpu_random_layers_sweep(seed):
+    """Random geometry, width, truncation, output format and accumulator width."""
+    rng = np.random.default_rng(seed)
+    bits = int(rng.integers(4, 17))
+    mult = ("mbm", "mitchell", "exact")[seed % 3]
+    trunc = int(rng.integers(0, max(0, bits - 8) + 1)) if mult != "exact" else 0
+    cfg = MulConfig(mult, bits, trunc=trunc, frac_out=bool(rng.integers(0, 2)))
+    groups = int(rng.choice([1, 2, 3]))
+    layer = (int(rng.integers(1, 4)), groups * int(rng.integers(1, 5)), int(rng.integers(5, 40)),
+             int(rng.integers(5, 40)), groups * int(rng.integers(1, 6)), int(rng.integers(1, 4)),
+             int(rng.integers(1, 4)), (int(rng.integers(1, 3)), int(rng.integers(1, 3))),
+             (int(rng.integers(0, 3)), int(rng.integers(0, 3))), (int(rng.integers(1, 3)), int(rng.integers(1, 3))),
+             groups)
+    x, w, bias, geom = random_layer(layer, cfg, seed=seed)
+    acc_bits = [None, 2 * bits + 6][seed % 2]
+    want, want_count = conv.conv2d_int(x, w, bias, cfg, **geom, acc_bits=acc_bits)
+    got, count = approx_conv2d(x, w, bias, cfg, **geom, acc_bits=acc_bits, backend="cpu")
+    assert mismatches(got, want) == [] and count == want_count, (cfg, layer, acc_bits)
