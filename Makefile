@@ -36,7 +36,7 @@ sim-full: $(STAMP)
 	$(PY) -m sim regress --full
 
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m sim lint
