@@ -5,7 +5,9 @@ calibrations x hundreds of images); the workflow it replaces needed hours per la
 of the 14 decoder conv layers of the seed network at 480x640 input (random integer operands
 with the layer's shapes, batch 1, stride 1, padding 1) this times every selected backend and
 the exact ``torch.nn.functional.conv2d`` (float32) in the same run, one right after the
-other on the same operands, and reports medians after a warm-up.
+other on the same operands, and reports medians after a warm-up. Timings of wrong results
+are worthless, so every layer's output is also compared between backends and, on a corner
+crop, with the reference model (:func:`spot_check`); a mismatch is an error.
 
 Output: a printed table and ``reports/bench.json``::
 
@@ -184,7 +186,24 @@ def bench_layer(layer: LayerShape, backends: Sequence[str], cfg: MulConfig, repe
     outputs = [r.cpu() for r in results.values()]
     if any(not torch.equal(outputs[0], o) for o in outputs[1:]):
         raise MBMError(f"layer {layer.name}: backends {', '.join(results)} disagree (a kernel bug)")
+    if outputs and not spot_check(outputs[0], x, w, bias, layer, cfg):
+        raise MBMError(f"layer {layer.name}: backend {next(iter(results))} differs from pymodel.conv (a kernel bug)")
     return rows
+
+
+def spot_check(acc, x, w, bias, layer: LayerShape, cfg: MulConfig, crop: int = 6, channels: int = 2) -> bool:
+    """True when the timed output's top-left corner equals the reference model's.
+
+    The reference runs on a crop x[..., :crop, :crop] and the first ``channels`` output
+    channels; outputs whose receptive field stays inside the crop must agree bit for bit.
+    """
+    import torch
+
+    from pymodel import conv
+
+    want, _ = conv.conv2d_int(x[:, :, :crop, :crop], w[:channels], bias[:channels], cfg, padding=layer.padding)
+    valid = crop + layer.padding - layer.kernel + 1
+    return torch.equal(acc[:, :channels, :valid, :valid], want[:, :, :valid, :valid])
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:

@@ -3,8 +3,11 @@
 import json
 
 import pytest
+import torch
 
 from pymodel import bench, cli
+from pymodel.arith import MulConfig
+from pymodel.kernels import approx_conv2d
 from pymodel.errors import MBMError
 from pymodel.nets.depth import DECODER_LAYERS
 
@@ -55,3 +58,17 @@ def test_bench_command_writes_the_report(tmp_path, capsys):
 def test_unknown_backend_is_a_one_line_error(tmp_path, capsys):
     assert cli.main(["bench", "--backends", "fpga", "--out", str(tmp_path / "b.json")]) == 2
     assert capsys.readouterr().err.startswith("error: unknown backend 'fpga': allowed auto, reference, cpu")
+
+
+@pytest.mark.parametrize("kernel", [1, 3])
+def test_spot_check_catches_a_flipped_bit(kernel):
+    layer = bench.LayerShape("t", 8, 9, 3, 4, kernel)
+    cfg = MulConfig("mbm", 8)
+    g = torch.Generator().manual_seed(kernel)
+    x = torch.randint(-255, 256, (1, 3, 8, 9), generator=g)
+    w = torch.randint(-255, 256, (4, 3, kernel, kernel), generator=g)
+    bias = torch.randint(-99, 99, (4,), generator=g)
+    acc, _ = approx_conv2d(x, w, bias, cfg, padding=1, backend="cpu")
+    assert bench.spot_check(acc, x, w, bias, layer, cfg)
+    acc[0, 1, 2, 3] ^= 1
+    assert not bench.spot_check(acc, x, w, bias, layer, cfg)
