@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "vectors": ("pymodel.vectors", "write FPGA test-vector sets (.hex/.coe/.mif + manifest)"),
     "replay": ("pymodel.replay", "replay vector sets through the plain-Verilog bench (verilator --binary)"),
     "report": ("pymodel.report", "sign-off report: verdict, RTL, co-simulation, accuracy, synthesis cost (reports/signoff.*)"),
-    "sweep": ("pymodel.sweep", "per-layer accuracy sweep of the depth network: metrics and % deviation from exact"),
+    "sweep": ("pymodel.sweep", "per-layer accuracy sweep of the depth network: metrics and %% deviation from exact"),
     "bench": ("pymodel.bench", "time the approximate conv backends against exact conv on the 14 decoder layers"),
 }
 

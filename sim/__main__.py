@@ -28,8 +28,15 @@ def _params(p: dict) -> str:
     return " ".join(f"{k}={v}" for k, v in p.items())
 
 
-def regress(args: argparse.Namespace) -> int:
+def _console() -> Console:
+    """A console at least 160 columns wide: CI logs and pipes are not terminals, and rich's
+    80-column default would fold the summary table's parameter column into many rows."""
     console = Console()
+    return console if console.is_terminal else Console(width=160)
+
+
+def regress(args: argparse.Namespace) -> int:
+    console = _console()
     selected = regressions.select(full=args.full, dut=args.dut, pattern=args.k)
     if not selected:
         console.print("no regression matches")
@@ -135,7 +142,7 @@ def _write_summary(rows, wall: float) -> None:
 
 
 def lint(_args: argparse.Namespace) -> int:
-    console = Console()
+    console = _console()
     results = lint_all()
     table = Table(title="verilator --lint-only -Wall")
     for col in ("module", "parameters", "expected", "result"):

@@ -67,6 +67,24 @@ DUTS: dict[str, Dut] = {
             ({"N": 20}, "N=20 is out of range: allowed 4..16"),
         ),
     ),
+    "mbm_mac_array": Dut(
+        "mbm_mac_array",
+        ("mbm_mul.v", "mbm_mul_signed.v", "mbm_mac_array.v"),
+        "tb.mbm_mac_array.test_mbm_mac_array",
+        (
+            {},
+            {"N": 4, "LANES": 1, "ACC_W": 10},
+            {"N": 16, "TRUNC": 8, "FRAC_OUT": 1, "LANES": 16, "ACC_W": 63},
+            {"N": 12, "TRUNC": 2, "MITCHELL": 1, "LANES": 7, "ACC_W": 26},
+        ),
+        (
+            ({"LANES": 0}, "LANES=0 is out of range: allowed 1..1024"),
+            ({"ACC_W": 17}, "ACC_W=17 is out of range: allowed 18..63"),
+            ({"N": 16, "FRAC_OUT": 1, "ACC_W": 48}, "ACC_W=48 is out of range: allowed 49..63"),
+            ({"ACC_W": 64}, "ACC_W=64 is out of range"),
+            ({"N": 17}, "N=17 is out of range: allowed 4..16"),
+        ),
+    ),
 }
 
 
@@ -125,6 +143,10 @@ def _mul(n: int, trunc: int = 0, frac: int = 0, mitchell: int = 0) -> dict[str, 
     return {"N": n, "TRUNC": trunc, "FRAC_OUT": frac, "MITCHELL": mitchell}
 
 
+def _mac(n: int, lanes: int, acc_w: int, trunc: int = 0, frac: int = 0, mitchell: int = 0) -> dict[str, int]:
+    return {**_mul(n, trunc, frac, mitchell), "LANES": lanes, "ACC_W": acc_w}
+
+
 def _axis(n: int, signed: int, latency: int, trunc: int = 0, frac: int = 0) -> dict[str, int]:
     return {**_mul(n, trunc, frac), "SIGNED": signed, "LATENCY": latency}
 
@@ -152,6 +174,13 @@ REGRESSIONS: tuple[Regression, ...] = (
     Regression("axis-n8-l2-random", "mbm_mul_axis", _axis(8, 0, 2), "AxisRandomTest", samples=20_000),
     Regression("axis-signed-n8-l1-random", "mbm_mul_axis", _axis(8, 1, 1), "AxisRandomTest", samples=20_000),
     Regression("axis-signed-n16-t8-frac-l3-random", "mbm_mul_axis", _axis(16, 1, 3, trunc=8, frac=1), "AxisRandomTest", samples=10_000),
+    # MAC array: random stalls, backpressure, mid-dot-product resets, lengths 1..11,520, saturation
+    Regression("mac-n8-l4-a32", "mbm_mac_array", _mac(8, 4, 32), "MacArrayTest", samples=5_000),
+    Regression("mac-n16-l3-a56-t4-frac", "mbm_mac_array", _mac(16, 3, 56, trunc=4, frac=1), "MacArrayTest", samples=5_000),
+    Regression("mac-n4-l1-a10", "mbm_mac_array", _mac(4, 1, 10), "MacArrayTest", samples=5_000, slow=True),
+    Regression("mac-n12-l8-a30-t2", "mbm_mac_array", _mac(12, 8, 30, trunc=2), "MacArrayTest", samples=5_000, slow=True),
+    Regression("mac-n8-l16-a18-mitchell", "mbm_mac_array", _mac(8, 16, 18, mitchell=1), "MacArrayTest", samples=5_000, slow=True),
+    Regression("mac-n16-l16-a63-t8-frac", "mbm_mac_array", _mac(16, 16, 63, trunc=8, frac=1), "MacArrayTest", samples=5_000, slow=True),
     # the bench must be able to fail (issue item 9)
     Regression("fails-mitchell-rtl-vs-mbm-model", "mbm_mul", _mul(8, mitchell=1), "MulExhaustiveTest", expect_fail=True, env=_MITCHELL_AS_MBM),
     Regression("fails-trunc1-rtl-vs-trunc0-model", "mbm_mul_signed", _mul(9, trunc=1), "SignedRandomTest", samples=2_000, expect_fail=True, env=_TRUNC1_AS_TRUNC0),
