@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "vectors": ("pymodel.vectors", "write FPGA test-vector sets (.hex/.coe/.mif + manifest)"),
     "replay": ("pymodel.replay", "replay vector sets through the plain-Verilog bench (verilator --binary)"),
     "report": ("pymodel.report", "sign-off report: verdict, RTL, co-simulation, accuracy, synthesis cost (reports/signoff.*)"),
-    "sweep": ("pymodel.sweep", "per-layer accuracy sweep of the depth network: metrics and %% deviation from exact"),
+    "sweep": ("pymodel.sweep", "per-layer accuracy sweep of the depth network: metrics and % deviation from exact"),
     "bench": ("pymodel.bench", "time the approximate conv backends against exact conv on the 14 decoder layers"),
 }
 
@@ -47,7 +47,7 @@ def _parser(chosen: str | None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, (module, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(name, help=help_text.replace("%", "%%"), description=help_text)
         if name == chosen:
             importlib.import_module(module).add_arguments(p)
     return parser
