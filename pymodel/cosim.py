@@ -9,8 +9,9 @@ compares every output integer with :func:`pymodel.conv.conv2d_int` on the same t
 
 Layers: ``synthetic`` is a seeded ``torch.nn.Conv2d(112, 48, 3, padding=1)`` (the shapes of
 the seed network's ``decoder.up5.convA``) on a seeded 1x112x24x32 input; any other name is a
-conv layer of the bundled depth network (``pymodel.nets.default_model()``), fed a seeded
-random image through ``pymodel.nets.layer_input``.
+conv layer of the depth network (the user's ``--checkpoint``, else the bundled synthetic
+``pymodel.nets.default_model()``), fed image ``--image`` of ``--data`` (else a seeded random
+image) through ``pymodel.nets.layer_input``, so the tensors are the ones the layer really sees.
 
 ``python -m pymodel cosim --layer decoder.up5.convA --tile 0:0:4:4`` writes
 ``reports/cosim/<layer>.json``; exit status 1 on any mismatch.
@@ -44,10 +45,13 @@ CHUNK_BEATS = 1 << 18
 MAX_ACC_W = 63
 
 
-def load_layer(name: str, seed: int, input_hw: tuple[int, int] = SYNTHETIC_INPUT_HW
+def load_layer(name: str, seed: int, input_hw: tuple[int, int] = SYNTHETIC_INPUT_HW, *,
+               checkpoint: str | None = None, data: str | None = None, image: int = 0,
                ) -> tuple[torch.nn.Conv2d, torch.Tensor, str]:
     """(conv module, its float input, name) for ``synthetic`` (input H x W = input_hw; the
-    seed network's up5 sees 240x320 at 480x640) or a depth-network layer."""
+    seed network's up5 sees 240x320 at 480x640) or a depth-network layer: of ``checkpoint``
+    (default: the bundled synthetic model), fed image ``image`` of ``data`` (default: a
+    seeded random image at the model's default input size)."""
     g = torch.Generator().manual_seed(seed)
     if name == SYNTHETIC:
         cin, cout, k = SYNTHETIC_SHAPE
@@ -60,9 +64,19 @@ def load_layer(name: str, seed: int, input_hw: tuple[int, int] = SYNTHETIC_INPUT
         from pymodel import nets
     except ImportError as err:
         raise MBMError(f"layer {name!r} needs pymodel.nets ({err}): allowed {SYNTHETIC!r} until it lands") from None
-    model = nets.default_model()
-    hw = getattr(nets, "DEFAULT_INPUT_HW", (96, 128))
-    module, x = nets.layer_input(model, name, torch.rand(1, 3, *hw, generator=g))
+    from pymodel.data import images_to_tensor, load_dataset
+
+    model = nets.default_model() if checkpoint is None else nets.load_depth_net(checkpoint)
+    if data is None:
+        picture = torch.rand(1, 3, *getattr(nets, "DEFAULT_INPUT_HW", (96, 128)), generator=g)
+    else:
+        if image < 0:
+            raise MBMError(f"--image {image} is invalid: allowed 0 or more")
+        ds = load_dataset(data, image + 1)
+        if image >= len(ds):
+            raise MBMError(f"--image {image} is past the {len(ds)} images of {data}: allowed 0..{len(ds) - 1}")
+        picture = images_to_tensor(ds.rgb[image : image + 1])
+    module, x = nets.layer_input(model, name, picture)
     if not isinstance(module, torch.nn.Conv2d):
         raise MBMError(f"layer {name!r} is a {type(module).__name__}: allowed Conv2d layers")
     return module, x.double(), name
@@ -291,6 +305,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--layer", default="decoder.up5.convA",
                         help=f"conv layer of the depth network, or {SYNTHETIC!r} (seeded 112->48 3x3 Conv2d)")
+    parser.add_argument("--checkpoint", default=None,
+                        help="depth-network checkpoint whose layer to co-simulate (default: bundled SYNTHETIC model)")
+    parser.add_argument("--data", default=None,
+                        help="nyu_test.zip, its folder, or the labeled .mat to take the input image from "
+                             "(default: a seeded random image)")
+    parser.add_argument("--image", type=int, default=0, help="index of the image in --data")
     parser.add_argument("--tile", default="0:0:4:4", help="output tile I0:J0:H:W, or full")
     parser.add_argument("--input-hw", default="24x32", help="synthetic layer: input height x width")
     parser.add_argument("--lanes", type=int, default=None,
@@ -318,7 +338,8 @@ def main(args: argparse.Namespace) -> int:
         assert len(input_hw) == 2 and min(input_hw) >= 1
     except (ValueError, AssertionError):
         raise MBMError(f"--input-hw {args.input_hw!r}: allowed HxW, e.g. 24x32") from None
-    conv, x, name = load_layer(args.layer, args.seed, input_hw)
+    conv, x, name = load_layer(args.layer, args.seed, input_hw,
+                               checkpoint=args.checkpoint, data=args.data, image=args.image)
     q = quantize_layer(conv, x, name, cfg, args.calibration, args.s_x, args.s_w, args.on_overflow)
     lanes = min(16, q.w_q.shape[0]) if args.lanes is None else args.lanes
     if not 1 <= lanes <= 1024 or not 0 <= args.stall <= 99:
@@ -345,6 +366,8 @@ def main(args: argparse.Namespace) -> int:
                    "lanes": lanes, "acc_bits": acc_bits, "calibration": args.calibration,
                    "stall_pct": args.stall, "s_x": q.s_x},
         "seed": args.seed,
+        "source": {"checkpoint": args.checkpoint or "bundled SYNTHETIC model", "data": args.data,
+                   "image": args.image if args.data else None},
         "examples": r.examples,
     }
     out = Path(args.out)

@@ -32,6 +32,30 @@ def test_cosim_network_layer_by_name(tmp_path):
     assert rc == 0 and report["mismatches"] == 0 and report["macs"] > 0
 
 
+def test_cosim_users_checkpoint_on_an_image_of_their_data(tmp_path):
+    """--checkpoint and --data: the layer's input is what the network computes from that image
+    (an nyu_test folder written in DenseDepth's layout; the bundled weights as the checkpoint)."""
+    import numpy as np
+
+    from pymodel.nets import DEFAULT_WEIGHTS
+    from pymodel.synth import render_scene
+
+    data = tmp_path / "nyu"
+    data.mkdir()
+    scenes = [render_scene(i, 96, 128, seed=5) for i in range(2)]
+    np.save(data / "eigen_test_rgb.npy", np.stack([rgb for rgb, _ in scenes]))
+    np.save(data / "eigen_test_depth.npy", np.stack([d for _, d in scenes]).astype(np.float32))
+    np.save(data / "eigen_test_crop.npy", np.array([4, 92, 5, 123]))
+    out = tmp_path / "cosim"
+    args = ["cosim", "--checkpoint", str(DEFAULT_WEIGHTS), "--data", str(data), "--layer", "decoder.up4.convB",
+            "--tile", "0:0:1:2", "--out", str(out), "--quiet"]
+    assert main([*args, "--image", "1"]) == 0
+    report = json.loads((out / "decoder.up4.convB.json").read_text())
+    assert report["mismatches"] == 0 and report["source"]["image"] == 1
+    with pytest.raises(MBMError, match="--image 2 is past the 2 images"):
+        load_layer("decoder.up4.convB", 1, checkpoint=str(DEFAULT_WEIGHTS), data=str(data), image=2)
+
+
 def test_cosim_catches_a_model_rtl_disagreement():
     """A Mitchell model against the MBM RTL (the build of the test above) must mismatch."""
     q = quantize_layer(*load_layer("synthetic", 1), MulConfig("mitchell", 8))
