@@ -7,8 +7,8 @@ An approximate layer runs exactly what the MAC array computes:
     w_q  = quantize(w, s_w)            kernel multiplier s_w (per tensor or per output channel)
     b_q  = quantize_bias(b, s_x, s_w)  bias in accumulator units
     acc  = integer conv / linear with the golden products of cfg (pymodel.arith), through
-           pymodel.kernels.approx_conv2d / approx_linear (bit-exact fast backends); the
-           reference pymodel.conv model when the kernels package is not installed
+           pymodel.kernels.approx_conv2d / approx_linear (bit-exact fast backends;
+           backend="reference" runs the plain pymodel.conv model)
     y    = acc / (s_x * s_w * cfg.scale)
 
 so the accuracy numbers and the RTL regression share one arithmetic (never a copy of it).
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from pymodel import quant
+from pymodel import kernels, quant
 from pymodel.arith import MulConfig
 from pymodel.errors import MBMError
 
@@ -50,45 +50,15 @@ class ScaleOptions:
     percentile: float = 99.99
 
 
-def integer_op(kind: str):
-    """The integer conv2d/linear the approximate layers call: the fast kernels when present.
-
-    This is the one switch between pymodel.kernels (fast, bit-exact) and pymodel.conv (the
-    reference); both take (x_q, w_q, bias_q, cfg, ...) and return (acc, saturated count).
-    """
-    try:
-        from pymodel import kernels
-    except ImportError:
-        from pymodel import conv
-
-        return conv.conv2d_int if kind == "conv2d" else conv.linear_int
-    return kernels.approx_conv2d if kind == "conv2d" else kernels.approx_linear
-
-
-def backend_kwargs(backend: str) -> dict[str, str]:
-    """Keyword to pass the integer op: the backend name for the kernels, none for the reference."""
-    try:
-        import pymodel.kernels  # noqa: F401
-    except ImportError:
-        if backend not in ("auto", "reference"):
-            raise MBMError(f"backend {backend!r} needs pymodel.kernels, not installed: allowed auto, reference")
-        return {}
-    return {"backend": backend}
-
-
 def warm_up(cfg: MulConfig, backend: str = "auto") -> None:
     """Run the integer conv once on a tiny tensor, so a compiled backend's one-time JIT cost
     is not charged to the first layer a caller times."""
     x = torch.ones(1, 1, 3, 3, dtype=torch.int64)
-    integer_op("conv2d")(x, x, None, cfg, padding=1, **backend_kwargs(backend))
+    kernels.approx_conv2d(x, x, None, cfg, padding=1, backend=backend)
 
 
 def resolved_backend(backend: str) -> str:
-    """The concrete backend ``backend`` names on the CPU ("reference" without pymodel.kernels)."""
-    if not backend_kwargs(backend):
-        return "reference"
-    from pymodel import kernels
-
+    """The concrete backend ``backend`` names on the CPU (e.g. "auto" -> "cpu")."""
     return kernels.resolve_backend(backend)
 
 
@@ -116,8 +86,7 @@ class ApproxLayer(nn.Module):
         self.s_w = torch.as_tensor(s_w, dtype=torch.float64)
         self.on_overflow, self.acc_bits = on_overflow, acc_bits
         self.kind = "conv2d" if isinstance(layer, nn.Conv2d) else "linear"
-        self._op = integer_op(self.kind)
-        self._op_kwargs = backend_kwargs(backend)
+        self.backend = backend
         self.w_q, self.weight_clamped = quant.quantize(
             layer.weight, self.s_w, cfg.bits, f"{name}.weight", on_overflow=on_overflow
         )
@@ -131,13 +100,15 @@ class ApproxLayer(nn.Module):
         x_q, clamped = quant.quantize(x, self.s_x, self.cfg.bits, f"{self.name} input", on_overflow=self.on_overflow)
         if self.kind == "conv2d":
             layer = self.float_layer
-            acc, saturated = self._op(
+            acc, saturated = kernels.approx_conv2d(
                 x_q, self.w_q, self.b_q, self.cfg, stride=layer.stride, padding=layer.padding,
-                dilation=layer.dilation, groups=layer.groups, acc_bits=self.acc_bits, **self._op_kwargs,
+                dilation=layer.dilation, groups=layer.groups, acc_bits=self.acc_bits, backend=self.backend,
             )
             axis = 1
         else:
-            acc, saturated = self._op(x_q, self.w_q, self.b_q, self.cfg, acc_bits=self.acc_bits, **self._op_kwargs)
+            acc, saturated = kernels.approx_linear(
+                x_q, self.w_q, self.b_q, self.cfg, acc_bits=self.acc_bits, backend=self.backend
+            )
             axis = -1
         self.stats["calls"] += 1
         self.stats["clamped"] += clamped

@@ -60,15 +60,12 @@ def load_layer(name: str, seed: int, input_hw: tuple[int, int] = SYNTHETIC_INPUT
             conv = torch.nn.Conv2d(cin, cout, k, padding=k // 2).double()
         x = torch.nn.functional.leaky_relu(torch.randn(1, cin, *input_hw, generator=g), 0.2)
         return conv, x.double(), name
-    try:
-        from pymodel import nets
-    except ImportError as err:
-        raise MBMError(f"layer {name!r} needs pymodel.nets ({err}): allowed {SYNTHETIC!r} until it lands") from None
+    from pymodel import nets
     from pymodel.data import images_to_tensor, load_dataset
 
     model = nets.default_model() if checkpoint is None else nets.load_depth_net(checkpoint)
     if data is None:
-        picture = torch.rand(1, 3, *getattr(nets, "DEFAULT_INPUT_HW", (96, 128)), generator=g)
+        picture = torch.rand(1, 3, *nets.DEFAULT_INPUT_HW, generator=g)
     else:
         if image < 0:
             raise MBMError(f"--image {image} is invalid: allowed 0 or more")
