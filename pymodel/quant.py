@@ -174,9 +174,15 @@ def quantize(
     qmax = max_operand(bits)
     if on_overflow not in OVERFLOW_POLICIES:
         raise MBMError(f"on_overflow={on_overflow!r}: allowed {', '.join(OVERFLOW_POLICIES)}")
-    t = _as_float64(x, name)
+    t = torch.as_tensor(x).detach().to(torch.float64)
     s = _channel_view(_check_scale(torch.as_tensor(scale), name), t)
-    r = torch.round(t * s)
+    r = torch.round_(t * s)
+    # One pass decides the common case: every value finite and inside the range. (A NaN or
+    # Inf in x makes an extreme NaN/Inf, since s is finite and positive.)
+    lo, hi = (float(v) for v in r.aminmax()) if r.numel() else (0.0, 0.0)
+    if -qmax <= lo and hi <= qmax:
+        return r.to(torch.int64), 0
+    t = _as_float64(x, name)  # names the first NaN/Inf element, if any
     over = r.abs() > qmax
     clamped = int(over.sum())
     if clamped and on_overflow == "error":
