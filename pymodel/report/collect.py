@@ -106,6 +106,7 @@ def rtl_from_summary(summary: dict[str, Any]) -> list[dict[str, Any]]:
     records = []
     for run in summary.get("runs", []):
         base = {
+            "run": run["name"],
             "dut": run.get("dut") or run["name"],
             "params": run.get("parameters") or {},
             "expect_fail": bool(run.get("expect_fail")),

@@ -21,6 +21,7 @@ _SECTIONS = {
     "cosim": {"max_mismatches"},
     "accuracy": {"default_max_abs_deviation_pct", "max_abs_deviation_pct", "check_all_row"},
     "synthesis": {"bits"},
+    "testplan": {"require_all"},
 }
 
 
@@ -36,6 +37,7 @@ class SignoffConfig:
     max_abs_deviation_pct: dict[str, float] = field(default_factory=dict)
     check_all_row: bool = True
     synth_bits: tuple[int, ...] = (8, 16)
+    testplan_require_all: bool = True
     source: str = "built-in defaults"
 
     def deviation_limit(self, metric: str) -> float:
@@ -56,6 +58,7 @@ class SignoffConfig:
                 "check_all_row": self.check_all_row,
             },
             "synthesis": {"bits": list(self.synth_bits)},
+            "testplan": {"require_all": self.testplan_require_all},
         }
 
 
@@ -108,5 +111,6 @@ def load_config(path: str | Path) -> SignoffConfig:
         max_abs_deviation_pct={k: _number(limits, k, 0, "accuracy.max_abs_deviation_pct") for k in limits},
         check_all_row=bool(acc.get("check_all_row", True)),
         synth_bits=tuple(bits),
+        testplan_require_all=bool(data.get("testplan", {}).get("require_all", True)),
         source=str(path),
     )

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pymodel.report import accuracy, characterization, provenance, synth
+from pymodel.report import accuracy, characterization, provenance, synth, testplan
 from pymodel.report.collect import Source, collect
 from pymodel.report.config import SignoffConfig
 from pymodel.report.verdict import judge
@@ -65,7 +65,10 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
     sweep = accuracy.sweep_tables(sources["accuracy"].data)
     if sweep:
         sweep["limits"] = {m: cfg.deviation_limit(m) for m in sweep["metrics"]}
-    verdict = judge(sources, sweep, cfg)
+    rtl_records = sources["rtl"].data or []
+    plans = testplan.load_testplans(repo, testplan.recorded_by_run(rtl_records))
+    plans = testplan.evaluate(plans, rtl_records)
+    verdict = judge(sources, sweep, cfg, plans)
     mult = cfg.multiplier
     stats = characterization.stats_table(mult)
     figures = [
@@ -108,6 +111,7 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
             "published": characterization.published_comparison(),
         },
         "rtl": sources["rtl"].data,
+        "testplan": {"pattern": str(testplan.plan_path(Path(), "<dut>")), "duts": plans},
         "cosim": sources["cosim"].data or [],
         "accuracy": sweep,
         "synthesis": {

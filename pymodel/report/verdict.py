@@ -1,6 +1,6 @@
 """The sign-off verdict: PASS, FAIL or INCOMPLETE against the thresholds in signoff.toml.
 
-Four checks, each over the producers' result files:
+Five checks, each over the producers' result files:
 
 1. RTL regression: every test's result is PASS, and a passing test ran the RTL built with
    the signed-off parameters (N, TRUNC, FRAC_OUT, MITCHELL);
@@ -10,7 +10,10 @@ Four checks, each over the producers' result files:
    measured with the signed-off multiplier;
 4. accuracy: |deviation from the exact network| of every metric of every approximated layer
    of a complete sweep (and of the row with all of them at once, ``check_all_row``) within
-   its limit, measured with the signed-off multiplier.
+   its limit, measured with the signed-off multiplier;
+5. testplan (``[testplan] require_all``, and only for a checkout that holds testplans): every
+   feature proven by regression runs has all its runs passed and its cover points at 100 %
+   (see :mod:`~pymodel.report.testplan`).
 
 A check whose input is missing is INCOMPLETE (with the command to run), never PASS; a result
 file that cannot be read is a FAIL. The overall verdict is FAIL if any check fails, else
@@ -26,6 +29,7 @@ from pymodel.arith import MulConfig
 from pymodel.report.accuracy import deviation_rows
 from pymodel.report.collect import Source
 from pymodel.report.config import SignoffConfig
+from pymodel.report.testplan import NOT_RUN, PYTEST
 
 PASS, FAIL, INCOMPLETE = "PASS", "FAIL", "INCOMPLETE"
 
@@ -214,14 +218,47 @@ def check_accuracy(accuracy: Source, tables: dict[str, Any] | None, cfg: Signoff
     )
 
 
-def judge(sources: dict[str, Source], sweep: dict[str, Any] | None, cfg: SignoffConfig) -> Verdict:
-    """All four checks and the overall status; ``sweep`` from :func:`accuracy.sweep_tables`."""
+def check_testplan(rtl: Source, plans: list[dict[str, Any]]) -> Check:
+    """Every testplan feature proven by runs is PASS; one reason per unproven feature."""
+    name = "every testplan item proven"
+    if rtl.problems:
+        return _unreadable(name, rtl)
+    if rtl.missing:
+        return _incomplete(name, rtl)
+    judged = [(p["dut"], f) for p in plans for f in p["features"] if f["status"] != PYTEST]
+    by_pytest = sum(len(p["features"]) for p in plans) - len(judged)
+    failed = [f"{dut} / {f['name']}: {'; '.join(f['reasons'])}" for dut, f in judged if f["status"] == FAIL]
+    not_run = [
+        f"{dut} / {f['name']}: not run: {', '.join(r['name'] for r in f['runs'] if r['result'] == NOT_RUN)}"
+        for dut, f in judged
+        if f["status"] == NOT_RUN
+    ]
+    outside = f"; {by_pytest} proven by pytest tests, not judged here" if by_pytest else ""
+    if failed:
+        return Check(name, FAIL, f"{len(failed)}/{len(judged)} item(s) unproven{outside}", failed + not_run)
+    if not_run:
+        summary = f"{len(not_run)} item(s) without results: run `{rtl.command}`"
+        return Check(name, INCOMPLETE, summary, not_run)
+    return Check(name, PASS, f"{len(judged)}/{len(judged)} items proven{outside}")
+
+
+def judge(
+    sources: dict[str, Source],
+    sweep: dict[str, Any] | None,
+    cfg: SignoffConfig,
+    testplans: list[dict[str, Any]] | None = None,
+) -> Verdict:
+    """The checks and the overall status; ``sweep`` from :func:`accuracy.sweep_tables`,
+    ``testplans`` from :func:`testplan.evaluate` (None or empty: a checkout without
+    testplans, no testplan check)."""
     checks = [
         check_rtl(sources["rtl"], cfg),
         check_coverage(sources["rtl"], cfg),
         check_cosim(sources["cosim"], cfg),
         check_accuracy(sources["accuracy"], sweep, cfg),
     ]
+    if testplans and cfg.testplan_require_all:
+        checks.append(check_testplan(sources["rtl"], testplans))
     statuses = {c.status for c in checks}
     status = FAIL if FAIL in statuses else INCOMPLETE if INCOMPLETE in statuses else PASS
     return Verdict(status, checks)
