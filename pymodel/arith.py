@@ -134,13 +134,18 @@ def _where(cond: Any, x: Any, y: Any) -> Any:
     return np.where(cond, x, y)
 
 
-def _check_range(x: Any, lo: int, hi: int, name: str, cfg: MulConfig) -> None:
-    if x.numel() == 0 if _is_torch(x) else x.size == 0:
-        return
-    xmin, xmax = int(x.min()), int(x.max())
+def check_extremes(xmin: int, xmax: int, lo: int, hi: int, name: str, cfg: MulConfig) -> None:
+    """Refuse operands whose extremes leave [lo, hi], naming the worst one. Callers that
+    find extremes faster (the compiled kernels) share the check and its message."""
     if xmin < lo or xmax > hi:
         bad = xmin if xmin < lo else xmax
         raise MBMError(f"operand {name}={bad} is out of range for bits={cfg.bits}: allowed {lo}..{hi}")
+
+
+def _check_range(x: Any, lo: int, hi: int, name: str, cfg: MulConfig) -> None:
+    if x.numel() == 0 if _is_torch(x) else x.size == 0:
+        return
+    check_extremes(int(x.min()), int(x.max()), lo, hi, name, cfg)
 
 
 def leading_one(x: Any, bits: int) -> Any:

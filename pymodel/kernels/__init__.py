@@ -25,7 +25,7 @@ import os
 from typing import TYPE_CHECKING
 
 from pymodel import conv
-from pymodel.arith import MulConfig
+from pymodel.arith import MulConfig, check_extremes
 from pymodel.errors import MBMError
 from pymodel.kernels.logcode import product_bound
 
@@ -84,12 +84,7 @@ def _check_operands(x: "torch.Tensor", name: str, cfg: MulConfig) -> None:
         lo, hi = extremes(x.contiguous())
     else:
         lo, hi = (int(v) for v in x.aminmax())
-    if lo < -cfg.max_operand or hi > cfg.max_operand:
-        bad = lo if lo < -cfg.max_operand else hi
-        raise MBMError(
-            f"operand {name}={bad} is out of range for bits={cfg.bits}: "
-            f"allowed {-cfg.max_operand}..{cfg.max_operand}"
-        )
+    check_extremes(lo, hi, -cfg.max_operand, cfg.max_operand, name, cfg)
 
 
 def approx_conv2d(
