@@ -30,16 +30,16 @@ $(STAMP): requirements.lock
 	touch $@
 
 sim: $(STAMP)
-	$(PY) -m sim regress
+	$(PY) -m pymodel.hw.sim regress
 
 sim-full: $(STAMP)
-	$(PY) -m sim regress --full
+	$(PY) -m pymodel.hw.sim regress --full
 
 test: $(STAMP)
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(PY) -m sim lint
+	$(PY) -m pymodel.hw.sim lint
 
 # FPGA vector sets (git-ignored); VECTORS_ARGS e.g. --seed 2
 vectors: $(STAMP)

@@ -1,11 +1,11 @@
 """pymodel: golden model and tooling for the Minimally Biased Multiplier (MBM).
 
-The bit-exact arithmetic lives in :mod:`pymodel.arith`; everything else (RTL scoreboards,
+The bit-exact arithmetic lives in :mod:`pymodel.core.arith`; everything else (RTL scoreboards,
 vectors, approximate network layers, reports) imports it from there.
 """
 
-from pymodel.arith import MULTIPLIERS, MulConfig, mul_signed, mul_unsigned
-from pymodel.errors import MBMError
+from pymodel.core.arith import MULTIPLIERS, MulConfig, mul_signed, mul_unsigned
+from pymodel.core.errors import MBMError
 
 __version__ = "0.1.0"
 

@@ -1,5 +1,5 @@
 // mbm_mac_array: LANES parallel approximate multiply-accumulate lanes (one output channel
-// each) computing dot products for a conv layer; golden model pymodel.conv.dot_int.
+// each) computing dot products for a conv layer; golden model pymodel.core.conv.dot_int.
 //
 // Each input beat carries one activation, broadcast to every lane, and one weight per lane
 // (the im2col row of one output pixel is streamed against LANES kernel rows at once).

@@ -4,7 +4,7 @@
 // magnitude, so values run over [-(2^N-1), 2^N-1] (a "negative zero" is zero). The
 // magnitude comes from the unsigned core mbm_mul, the sign is sa XOR sb, and the product
 // leaves in two's complement (one bit wider than the unsigned product), ready for an
-// accumulator; the golden model is pymodel.arith.mul_signed.
+// accumulator; the golden model is pymodel.core.arith.mul_signed.
 //
 // Parameters (checked, with the same messages, by mbm_mul):
 //   N         magnitude width, 4..16

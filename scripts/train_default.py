@@ -2,9 +2,9 @@
 
     nice python scripts/train_default.py [--steps 3000] [--scenes 4096] [--out PATH]
 
-The model is pymodel.nets.SMALL_CONFIG (same layer names as the seed network, narrower), the
-data pymodel.synth scenes at 96 x 128 (seed 0; the test scenes use seed 1), the target the
-DenseDepth coding (max_depth / depth in cm, see pymodel.metrics.DepthCoding), the loss L1 on
+The model is pymodel.nn.nets.SMALL_CONFIG (same layer names as the seed network, narrower), the
+data pymodel.nn.scenes scenes at 96 x 128 (seed 0; the test scenes use seed 1), the target the
+DenseDepth coding (max_depth / depth in cm, see pymodel.nn.metrics.DepthCoding), the loss L1 on
 that target plus L1 on its image gradients, Adam with cosine decay, random horizontal flips.
 Seeded and single-process, so a rerun on the same torch build gives the same weights; a few
 minutes on 2 CPU cores. The weights it writes are committed (well under 10 MB); they are a
@@ -25,10 +25,10 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pymodel.data import images_to_tensor, synthetic_testset  # noqa: E402
-from pymodel.metrics import DepthCoding, mean_errors, predict_depth  # noqa: E402
-from pymodel.nets import DEFAULT_INPUT_HW, DEFAULT_WEIGHTS, SMALL_CONFIG, SYNTHETIC_NOTE, build_depth_net  # noqa: E402
-from pymodel.synth import render_scenes  # noqa: E402
+from pymodel.nn.data import images_to_tensor, synthetic_testset  # noqa: E402
+from pymodel.nn.metrics import DepthCoding, mean_errors, predict_depth  # noqa: E402
+from pymodel.nn.nets import DEFAULT_INPUT_HW, DEFAULT_WEIGHTS, SMALL_CONFIG, SYNTHETIC_NOTE, build_depth_net  # noqa: E402
+from pymodel.nn.scenes import render_scenes  # noqa: E402
 
 
 def gradient_l1(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

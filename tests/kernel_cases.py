@@ -2,7 +2,7 @@
 
 import torch
 
-from pymodel.arith import MulConfig
+from pymodel.core.arith import MulConfig
 
 #: (N, C, H, W, Cout, kh, kw, stride, padding, dilation, groups): odd sizes, batch > 1.
 LAYERS = [

@@ -1,7 +1,7 @@
 """Result files shaped like the producers write them, for the sign-off report tests.
 
-The shapes follow the producers' documented schemas (tb.common.results, pymodel.cosim,
-pymodel.sweep, pymodel.vectors, the bench rows); each writer takes the one thing a test
+The shapes follow the producers' documented schemas (pymodel.hw.tb.common.results, pymodel.hw.cosim,
+pymodel.nn.sweep, pymodel.hw.vectors, the bench rows); each writer takes the one thing a test
 wants to break as an argument, so a test reads as "a good set of results, except ...".
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pymodel.metrics import METRICS
+from pymodel.nn.metrics import METRICS
 from pymodel.report.collect import SWEEP_SCHEMA
 from pymodel.report.figures import png, pyplot
 
@@ -28,7 +28,7 @@ def write_rtl(
     out: Path, result: str = "PASS", carry_coverage: float = 100.0, carry_bins_hit: int = 2
 ) -> None:
     """Two test records whose result and coverage a test may spoil: one as the testbench
-    writes it (tb.common.results: "parameters", "run", nested hit/bin coverage) and one in
+    writes it (pymodel.hw.tb.common.results: "parameters", "run", nested hit/bin coverage) and one in
     the flat shape agreed between helpers ({cover point: percent})."""
     common = {"run": "mbm_mul-N8-TRUNC0", "parameters": {"N": 8, "TRUNC": 0}, "mismatches": 0, "seconds": 1.5}
     items = {"lead_a_x_lead_b": {"hit": 64, "bins": 64}, "carry": {"hit": carry_bins_hit, "bins": 2}}
@@ -188,7 +188,7 @@ def write_sweep(
 
 
 def write_bench(out: Path) -> None:
-    """reports/bench.json as pymodel.bench writes it: rows, per-backend summary, config, versions."""
+    """reports/bench.json as pymodel.nn.bench writes it: rows, per-backend summary, config, versions."""
     row = {
         "layer": LAYERS[1],
         "backend": "cpu",

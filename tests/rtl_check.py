@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim import regressions
-from sim.runner import SimResult
+from pymodel.hw.sim import regressions
+from pymodel.hw.sim.runner import SimResult
 
 
 def params(dut: str, expect_fail: bool = False) -> list:

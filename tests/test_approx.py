@@ -6,11 +6,12 @@ import pytest
 import torch
 from torch import nn
 
-from pymodel import conv, quant
-from pymodel.approx import ApproxLayer, ScaleOptions, approximate, calibrate_scales, restore, select_layers
-from pymodel.arith import MulConfig
-from pymodel.errors import MBMError
-from pymodel.nets import SMALL_CONFIG, build_depth_net
+from pymodel.core import conv
+from pymodel.core import quant
+from pymodel.nn.approx import ApproxLayer, ScaleOptions, approximate, calibrate_scales, restore, select_layers
+from pymodel.core.arith import MulConfig
+from pymodel.core.errors import MBMError
+from pymodel.nn.nets import SMALL_CONFIG, build_depth_net
 
 
 @pytest.fixture()

@@ -9,8 +9,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pymodel.arith import MAX_BITS, MIN_BITS, MulConfig, log_fraction, mul_signed, mul_unsigned
-from pymodel.errors import MBMError
+from pymodel.core.arith import MAX_BITS, MIN_BITS, MulConfig, log_fraction, mul_signed, mul_unsigned
+from pymodel.core.errors import MBMError
 
 # (mult, N, trunc, frac_out, a, b, expected) -- each worked by hand from the DESIGN.md formula.
 HAND_TABLE = [

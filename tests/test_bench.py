@@ -5,11 +5,12 @@ import json
 import pytest
 import torch
 
-from pymodel import bench, cli
-from pymodel.arith import MulConfig
-from pymodel.kernels import approx_conv2d
-from pymodel.errors import MBMError
-from pymodel.nets.depth import DECODER_LAYERS
+from pymodel.nn import bench
+from pymodel import cli
+from pymodel.core.arith import MulConfig
+from pymodel.core.kernels import approx_conv2d
+from pymodel.core.errors import MBMError
+from pymodel.nn.nets.depth import DECODER_LAYERS
 
 
 def test_layer_table_is_the_seed_decoder():

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from pymodel.arith import MulConfig
-from pymodel.characterize import characterize, corner_operands
+from pymodel.core.arith import MulConfig
+from pymodel.core.characterize import characterize, corner_operands
 
 # (bits, bias %, mean |rel| %, peak %): the paper's figures, fraction bits kept.
 PUBLISHED_MBM = [(8, 0.05, 2.69, 7.81), (16, -0.09, 2.58, 7.81)]

@@ -5,9 +5,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pymodel.arith import MulConfig, mul_signed
-from pymodel.conv import acc_bits_needed, acc_range, conv2d_int, dot_int, im2col, linear_int
-from pymodel.errors import MBMError
+from pymodel.core.arith import MulConfig, mul_signed
+from pymodel.core.conv import acc_bits_needed, acc_range, conv2d_int, dot_int, im2col, linear_int
+from pymodel.core.errors import MBMError
 
 EXACT = MulConfig(mult="exact", bits=8)
 MBM = MulConfig(mult="mbm", bits=8)

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from pymodel.arith import MulConfig
+from pymodel.core.arith import MulConfig
 from pymodel.cli import main
-from pymodel.cosim import Tile, cosimulate, default_acc_bits, load_layer, quantize_layer
-from pymodel.errors import MBMError
+from pymodel.hw.cosim import Tile, cosimulate, default_acc_bits, load_layer, quantize_layer
+from pymodel.core.errors import MBMError
 
 pytestmark = pytest.mark.rtl
 MBM8 = MulConfig("mbm", 8)
@@ -24,7 +24,7 @@ def test_cosim_cli_small_tile_bit_exact(tmp_path):
 
 
 def test_cosim_network_layer_by_name(tmp_path):
-    """decoder.up5.convA of the bundled depth network (pymodel.nets), same bench build."""
+    """decoder.up5.convA of the bundled depth network (pymodel.nn.nets), same bench build."""
     out = tmp_path / "cosim"
     rc = main(["cosim", "--layer", "decoder.up5.convA", "--tile", "0:0:1:2", "--lanes", "16", "--acc-bits", "28",
                "--out", str(out), "--quiet"])
@@ -37,8 +37,8 @@ def test_cosim_users_checkpoint_on_an_image_of_their_data(tmp_path):
     (an nyu_test folder written in DenseDepth's layout; the bundled weights as the checkpoint)."""
     import numpy as np
 
-    from pymodel.nets import DEFAULT_WEIGHTS
-    from pymodel.synth import render_scene
+    from pymodel.nn.nets import DEFAULT_WEIGHTS
+    from pymodel.nn.scenes import render_scene
 
     data = tmp_path / "nyu"
     data.mkdir()

@@ -1,7 +1,7 @@
 """Fast approximate conv backends: bit-exact to the reference integer model, bounded memory.
 
-The oracle is pymodel.conv (conv2d_int / linear_int), itself checked against a scalar loop
-over pymodel.arith.mul_signed in tests/test_conv.py. Every fast backend must return the same
+The oracle is pymodel.core.conv (conv2d_int / linear_int), itself checked against a scalar loop
+over pymodel.core.arith.mul_signed in tests/test_conv.py. Every fast backend must return the same
 int64 accumulators and the same saturated-output count.
 """
 
@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 import torch
 
-from pymodel import conv
-from pymodel.arith import MulConfig, mul_signed
-from pymodel.errors import MBMError
-from pymodel.kernels import approx_conv2d, approx_linear, available_backends, resolve_backend
-from pymodel.kernels.logcode import LANE32_MAX_BITS, code_dtype, product_bound
+from pymodel.core import conv
+from pymodel.core.arith import MulConfig, mul_signed
+from pymodel.core.errors import MBMError
+from pymodel.core.kernels import approx_conv2d, approx_linear, available_backends, resolve_backend
+from pymodel.core.kernels.logcode import LANE32_MAX_BITS, code_dtype, product_bound
 
 from tests.kernel_cases import CONFIGS, LAYERS, mismatches, random_layer
 
-cpu = pytest.importorskip("pymodel.kernels.cpu")
+cpu = pytest.importorskip("pymodel.core.kernels.cpu")
 
 
 def test_checker_reports_a_flipped_bit():

@@ -15,9 +15,9 @@ if not torch.cuda.is_available():
 
 pytest.importorskip("triton")
 
-from pymodel import conv  # noqa: E402
-from pymodel.arith import MulConfig  # noqa: E402
-from pymodel.kernels import approx_conv2d, approx_linear, available_backends, resolve_backend  # noqa: E402
+from pymodel.core import conv  # noqa: E402
+from pymodel.core.arith import MulConfig  # noqa: E402
+from pymodel.core.kernels import approx_conv2d, approx_linear, available_backends, resolve_backend  # noqa: E402
 
 from tests.kernel_cases import CONFIGS, LAYERS, mismatches, random_layer  # noqa: E402
 

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from pymodel.arith import MulConfig, mul_signed, mul_unsigned
+from pymodel.core.arith import MulConfig, mul_signed, mul_unsigned
 
 
 def run_cli(*args):

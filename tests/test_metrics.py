@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from pymodel.errors import MBMError
-from pymodel.metrics import (
+from pymodel.core.errors import MBMError
+from pymodel.nn.metrics import (
     METRICS, DepthCoding, compute_errors, crop_slices, deviation_pct, eigen_crop, mean_errors,
 )
 

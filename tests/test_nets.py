@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from pymodel.errors import MBMError
-from pymodel.nets import (
+from pymodel.core.errors import MBMError
+from pymodel.nn.nets import (
     DECODER_LAYERS, DEFAULT_INPUT_HW, build_depth_net, default_model, layer_input, load_checkpoint,
     load_depth_net,
 )
@@ -92,7 +92,7 @@ def test_layer_input_errors(meta_net):
 @pytest.fixture(scope="module")
 def small_pair():
     """Two small nets with different random weights (same architecture as the default)."""
-    from pymodel.nets import SMALL_CONFIG
+    from pymodel.nn.nets import SMALL_CONFIG
 
     torch.manual_seed(1)
     a = build_depth_net(SMALL_CONFIG)

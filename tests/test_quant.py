@@ -7,9 +7,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pymodel.arith import MulConfig
-from pymodel.errors import MBMError
-from pymodel.quant import calibrate, dequantize, quantize, quantize_bias
+from pymodel.core.arith import MulConfig
+from pymodel.core.errors import MBMError
+from pymodel.core.quant import calibrate, dequantize, quantize, quantize_bias
 
 
 def test_quantize_rounds_half_to_even_and_counts_nothing():

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from pymodel.arith import MulConfig
+from pymodel.core.arith import MulConfig
 from pymodel.cli import main
-from pymodel.replay import MUL_DEPTH, depth, replay_set
-from pymodel.vectors import _sha256, array_set, mul_set, write_set
+from pymodel.hw.replay import MUL_DEPTH, depth, replay_set
+from pymodel.hw.vectors import _sha256, array_set, mul_set, write_set
 
 pytestmark = pytest.mark.rtl
 MBM8 = MulConfig("mbm", 8)

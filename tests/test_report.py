@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from pymodel import cli
-from pymodel.errors import MBMError
-from pymodel.report import REPO_ROOT
+from pymodel.core.errors import MBMError
+from pymodel.core.paths import REPO_ROOT
 from pymodel.report.accuracy import sweep_tables
 from pymodel.report.collect import SWEEP_SCHEMA, collect
 from pymodel.report.config import SignoffConfig, load_config
@@ -173,7 +173,7 @@ def test_the_runner_summary_stands_in_for_missing_rtl_records(dirs):
 
 
 def test_the_report_reads_the_sweep_schema_the_sweep_writes():
-    from pymodel.sweep import SCHEMA
+    from pymodel.nn.sweep import SCHEMA
 
     assert SWEEP_SCHEMA == SCHEMA
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pymodel.report import REPO_ROOT
+from pymodel.core.paths import REPO_ROOT
 from pymodel.report.browser import check_html, find_chromium
 from pymodel.report.config import load_config
 from pymodel.report.render import build_report, write_report

@@ -12,9 +12,9 @@ import shutil
 
 import pytest
 
-from pymodel.arith import MulConfig
-from pymodel.report import REPO_ROOT
-from pymodel.report.synth import Design, cost_table, designs, synthesize
+from pymodel.core.arith import MulConfig
+from pymodel.core.paths import REPO_ROOT
+from pymodel.hw.synthesis import Design, cost_table, designs, synthesize
 
 RTL = REPO_ROOT / "rtl"
 

@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from pymodel.errors import MBMError
-from pymodel.report import REPO_ROOT, testplan
+from pymodel.core.errors import MBMError
+from pymodel.core.paths import REPO_ROOT
+from pymodel.report import testplan
 from pymodel.report.accuracy import sweep_tables
 from pymodel.report.collect import SIM_SUMMARY, collect
 from pymodel.report.config import load_config
 from pymodel.report.render import build_report, write_report
 from pymodel.report.verdict import FAIL, INCOMPLETE, PASS, judge
-from sim import regressions
+from pymodel.hw.sim import regressions
 from tests import report_fixtures as fx
 
 CFG = load_config(REPO_ROOT / "signoff.toml")

@@ -3,8 +3,8 @@ one-line message naming the allowed range (sim/lint.py, cases from sim/regressio
 
 import pytest
 
-from sim import lint
-from sim.__main__ import main
+from pymodel.hw.sim import lint
+from pymodel.hw.sim.__main__ import main
 
 pytestmark = pytest.mark.rtl
 

@@ -10,13 +10,13 @@ import pytest
 
 import rtl_check
 
-from sim import regressions
-from sim.runner import run
+from pymodel.hw.sim import regressions
+from pymodel.hw.sim.runner import run
 
 pytestmark = pytest.mark.rtl
 
 SOURCES = ("mbm_mul.v", "mbm_mul_signed.v", "mbm_mac_array.v")
-TEST_MODULE = "tb.mbm_mac_array.test_mbm_mac_array"
+TEST_MODULE = "pymodel.hw.tb.mbm_mac_array.test_mbm_mac_array"
 
 
 DEFAULT = regressions.by_name("mac-n8-l4-a32").parameters

@@ -43,7 +43,7 @@ MUTANTS = [
 @pytest.mark.parametrize("label,good,bad,message", MUTANTS, ids=[m[0] for m in MUTANTS])
 def test_mbm_mul_axis_bench_catches_broken_handshakes(tmp_path, label, good, bad, message):
     """Deliberately broken RTL (not a wrong model) must fail with the protocol check's message."""
-    from sim import regressions, runner
+    from pymodel.hw.sim import regressions, runner
 
     source = (runner.RTL_DIR / "mbm_mul_axis.v").read_text()
     assert source.count(good) == 1

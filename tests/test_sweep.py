@@ -13,8 +13,8 @@ import time
 import pytest
 
 from pymodel.cli import main as cli_main
-from pymodel.metrics import METRICS
-from pymodel.sweep import SCHEMA
+from pymodel.nn.metrics import METRICS
+from pymodel.nn.sweep import SCHEMA
 
 LAYERS = "decoder.up5.convB,decoder.conv3"
 FAST = ["sweep", "--images", "2", "--layers", LAYERS, "--calib-images", "1"]
@@ -100,7 +100,7 @@ def test_ctrl_c_keeps_finished_rows(tmp_path):
 
 def test_backends_give_identical_metrics(tmp_path):
     """The fast kernels and the reference integer model must give the same numbers bit for bit."""
-    from pymodel.kernels import available_backends
+    from pymodel.core.kernels import available_backends
 
     docs = {}
     for backend in ("reference", *(b for b in available_backends() if b == "cpu")):
@@ -116,12 +116,12 @@ def test_cached_replay_equals_full_forward():
     """Replaying exact encoder features and decoder blocks must not change a single output."""
     import numpy as np
 
-    from pymodel import approx
-    from pymodel.arith import MulConfig
-    from pymodel.data import images_to_tensor, synthetic_testset
-    from pymodel.metrics import DepthCoding, predict_depth
-    from pymodel.nets import default_model
-    from pymodel.sweep import _Predictor
+    from pymodel.nn import approx
+    from pymodel.core.arith import MulConfig
+    from pymodel.nn.data import images_to_tensor, synthetic_testset
+    from pymodel.nn.metrics import DepthCoding, predict_depth
+    from pymodel.nn.nets import default_model
+    from pymodel.nn.sweep import _Predictor
 
     model, data = default_model(), synthetic_testset(2)
     predictor = _Predictor(model, data.rgb, DepthCoding(), flip=True, batch_size=1)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pymodel.errors import MBMError
-from pymodel.synth import MAX_DEPTH_M, MIN_DEPTH_M, render_scene, render_scenes
+from pymodel.core.errors import MBMError
+from pymodel.nn.scenes import MAX_DEPTH_M, MIN_DEPTH_M, render_scene, render_scenes
 
 
 def test_deterministic_and_seeded():

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from pyuvm import ConfigDB
 
-from pymodel.arith import MulConfig, mul_signed
-from tb.common.coverage import BatchCoverage, Point
-from tb.common.sequences import ArrayItem, CornerSeq, ExhaustiveSeq, OperandSpace, RandomSeq, corner_values
-from tb.mbm_mul.env import (
+from pymodel.core.arith import MulConfig, mul_signed
+from pymodel.hw.tb.common.coverage import BatchCoverage, Point
+from pymodel.hw.tb.common.sequences import ArrayItem, CornerSeq, ExhaustiveSeq, OperandSpace, RandomSeq, corner_values
+from pymodel.hw.tb.mbm_mul.env import (
     MulScoreboard,
     decode_operands,
     decode_product,

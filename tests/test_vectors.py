@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pymodel.arith import MulConfig, mul_signed, mul_unsigned
-from pymodel.errors import MBMError
-from pymodel.vecformat import Field, Layout, pack_hex, parse_hex, render, unpack_word
-from pymodel.vectors import array_set, corner_values, load_set, mul_set, write_set
+from pymodel.core.arith import MulConfig, mul_signed, mul_unsigned
+from pymodel.core.errors import MBMError
+from pymodel.hw.vecformat import Field, Layout, pack_hex, parse_hex, render, unpack_word
+from pymodel.hw.vectors import array_set, corner_values, load_set, mul_set, write_set
 
 MBM8 = MulConfig("mbm", 8)
 
@@ -118,7 +118,7 @@ def test_loader_refuses_sha_mismatch(corner_set):
 
 
 def test_loader_refuses_corrupt_hex_even_with_matching_sha(corner_set):
-    from pymodel.vectors import _sha256
+    from pymodel.hw.vectors import _sha256
 
     path = corner_set / "stim.hex"
     path.write_text(path.read_text().replace("01\n", "0g\n", 1))

@@ -9,7 +9,7 @@ does not load makes the command exit 1.
 
 Modules: :mod:`~pymodel.report.config` (signoff.toml), :mod:`~pymodel.report.collect` (result
 files), :mod:`~pymodel.report.provenance`, :mod:`~pymodel.report.characterization`,
-:mod:`~pymodel.report.figures` (matplotlib plumbing), :mod:`~pymodel.report.synth`,
+:mod:`~pymodel.report.figures` (matplotlib plumbing), :mod:`~pymodel.hw.synthesis`,
 :mod:`~pymodel.report.accuracy`, :mod:`~pymodel.report.testplan` (tb/<dut>/testplan.toml),
 :mod:`~pymodel.report.verdict`, :mod:`~pymodel.report.render`
 (templates/ holds the jinja2 HTML and Markdown) and :mod:`~pymodel.report.browser` (the
@@ -21,7 +21,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from pymodel.core.paths import REPO_ROOT
+
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,7 +1,7 @@
 """Section (e) and the benchmark: tables from reports/accuracy/sweep.json and reports/bench.json.
 
 The sweep (``make accuracy``, schema "mbm-accuracy-sweep/1" documented in
-:mod:`pymodel.sweep`) holds rows labelled "exact", one per approximated layer, and "all"
+:mod:`pymodel.nn.sweep`) holds rows labelled "exact", one per approximated layer, and "all"
 (every selected layer approximated together), each with the NYU metrics and their %
 deviation from the exact model. These helpers only reshape what the producer wrote; they
 never recompute a metric.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymodel.metrics import METRICS
+from pymodel.nn.metrics import METRICS
 
 EXACT_ROW, ALL_ROW = "exact", "all"
 
@@ -58,7 +58,7 @@ def deviation_rows(tables: dict[str, Any] | None, include_all: bool = True) -> l
 
 
 def bench_rows(bench: dict[str, Any] | None) -> dict[str, Any] | None:
-    """reports/bench.json (:mod:`pymodel.bench`) as {rows, summary, config, versions}."""
+    """reports/bench.json (:mod:`pymodel.nn.bench`) as {rows, summary, config, versions}."""
     if bench is None:
         return None
     return {

@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pymodel.errors import MBMError
+from pymodel.core.errors import MBMError
 
 #: flags that work headless as root on a CI box with no network and no display
 FLAGS = (

@@ -1,7 +1,7 @@
 """Section (b): multiplier error characterization, its figures and the published comparison.
 
 Cheap enough (well under a second at N = 8 or 16) that the report always computes it from
-:func:`pymodel.characterize.characterize` instead of reading a result file. The published
+:func:`pymodel.core.characterize.characterize` instead of reading a result file. The published
 figures are Saadat, Bokhari and Parameswaran, IEEE TCAD 2018, measured with the product's
 fraction bits kept, so the comparison rows use ``frac_out=True`` whatever the configuration.
 """
@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from pymodel.arith import MULTIPLIERS, MulConfig, mul_unsigned
-from pymodel.characterize import characterize, operand_pairs
+from pymodel.core.arith import MULTIPLIERS, MulConfig, mul_unsigned
+from pymodel.core.characterize import characterize, operand_pairs
 from pymodel.report.figures import png, pyplot
 
 #: (multiplier, bits, bias %, mean |rel| %, peak %, tolerance in percentage points): the

@@ -12,7 +12,7 @@ the report needs is recorded as a problem, which the verdict turns into a FAIL.
 | cosim     | cosim/*.json, one per layer                       | ``make cosim``   |
 | accuracy  | accuracy/sweep.json (+ *.png charts)              | ``make accuracy``|
 | bench     | bench.json                                        | ``make bench``   |
-| vectors   | <repo>/vectors/**/manifest.json (pymodel.vectors)  | ``make vectors`` |
+| vectors   | <repo>/vectors/**/manifest.json (pymodel.hw.vectors)  | ``make vectors`` |
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _read(path: Path, required: tuple[str, ...], problems: list[str]) -> Any:
     return data
 
 
-#: the sweep.json layout this report understands (pymodel.sweep.SCHEMA)
+#: the sweep.json layout this report understands (pymodel.nn.sweep.SCHEMA)
 SWEEP_SCHEMA = "mbm-accuracy-sweep/1"
 #: what ``python -m sim regress`` (make sim) writes: every run with its test records
 SIM_SUMMARY = "build/sim/results/summary.json"
@@ -136,7 +136,7 @@ def rtl_from_summary(summary: dict[str, Any]) -> list[dict[str, Any]]:
 def coverage_points(coverage: Any) -> list[dict[str, Any]]:
     """Cover points as rows {point, hit, bins, pct}, from either record shape.
 
-    The agreed flat shape is {point: percent}; the testbench (tb.common.coverage) writes
+    The agreed flat shape is {point: percent}; the testbench (pymodel.hw.tb.common.coverage) writes
     {group: {"items": {point: {"hit": h, "bins": b}}, ...}}, with hit and bin counts.
     """
     rows = []
@@ -191,7 +191,7 @@ def collect(out_dir: Path, repo: Path) -> dict[str, Source]:
         sources["rtl"].files = [str(summary)]
         sources["rtl"].data = rtl_from_summary(data) if data else []
     for rec in sources["rtl"].data:
-        # the testbench record (tb.common.results) names these "parameters", "run", "failures"
+        # the testbench record (pymodel.hw.tb.common.results) names these "parameters", "run", "failures"
         rec.setdefault("params", rec.get("parameters") or {})
         rec.setdefault("dut", rec.get("run") or "")
         rec.setdefault("message", "; ".join(map(str, rec.get("failures") or [])))

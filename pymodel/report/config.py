@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pymodel.arith import MAX_BITS, MIN_BITS, MulConfig
-from pymodel.errors import MBMError
+from pymodel.core.arith import MAX_BITS, MIN_BITS, MulConfig
+from pymodel.core.errors import MBMError
 
 _SECTIONS = {
     "multiplier": {"mult", "bits", "trunc", "frac_out"},

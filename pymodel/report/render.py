@@ -15,7 +15,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pymodel.report import accuracy, characterization, provenance, synth, testplan
+from pymodel.hw import synthesis
+from pymodel.report import accuracy, characterization, hardware, provenance, testplan
 from pymodel.report.collect import Source, collect
 from pymodel.report.config import SignoffConfig
 from pymodel.report.verdict import judge
@@ -45,7 +46,7 @@ def _seeds(sources: dict[str, Source], stats: list[dict[str, Any]]) -> list[dict
 
 def _vector_sets(vectors: Source) -> list[dict[str, Any]]:
     """One row per vector file: set (with its seed and commit), file name, sha256, as the
-    manifests record them (:func:`pymodel.vectors.load_set` is what verifies them)."""
+    manifests record them (:func:`pymodel.hw.vectors.load_set` is what verifies them)."""
     rows = []
     for m in vectors.data or []:
         commit = str(m.get("git_commit") or "unknown")[:12]
@@ -89,8 +90,8 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
         figures.append(
             _figure("accuracy", f"accuracy_{chart.stem}", chart.stem.replace("_", " "), chart.read_bytes())
         )
-    synth_rows = synth.cost_table(mult, cfg.synth_bits, repo / "rtl", out_dir / "synth", run=run_missing)
-    cost_chart = synth.cost_chart_png(synth_rows)
+    synth_rows = synthesis.cost_table(mult, cfg.synth_bits, repo / "rtl", out_dir / "synth", run=run_missing)
+    cost_chart = hardware.cost_chart_png(synth_rows)
     if cost_chart:
         figures.append(_figure("synthesis", "hardware_cost", "Hardware cost per multiplier", cost_chart))
     return {
@@ -116,8 +117,8 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
         "accuracy": sweep,
         "synthesis": {
             "rows": synth_rows,
-            "yosys": synth.yosys_version(),
-            "flows": {k: v.format(top="<module>") for k, v in synth.FLOWS.items()},
+            "yosys": synthesis.yosys_version(),
+            "flows": {k: v.format(top="<module>") for k, v in synthesis.FLOWS.items()},
         },
         "bench": accuracy.bench_rows(sources["bench"].data),
         "figures": figures,

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pymodel.errors import MBMError
+from pymodel.core.errors import MBMError
+from pymodel.core.paths import REPO_ROOT, TB_DIR
 from pymodel.report.collect import coverage_points
-from sim.regressions import DUTS, REGRESSIONS
+from pymodel.hw.sim.regressions import DUTS, REGRESSIONS
 
 PASS, FAIL, NOT_RUN, PYTEST = "PASS", "FAIL", "NOT RUN", "pytest"
 #: a listed cover point proves its feature only with every bin hit
@@ -49,7 +50,7 @@ class Testplan:
 
 
 def plan_path(root: Path, dut: str) -> Path:
-    return root / "tb" / dut / "testplan.toml"
+    return root / TB_DIR.relative_to(REPO_ROOT) / dut / "testplan.toml"
 
 
 def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pymodel.arith import MulConfig
+from pymodel.core.arith import MulConfig
 from pymodel.report.accuracy import deviation_rows
 from pymodel.report.collect import Source
 from pymodel.report.config import SignoffConfig

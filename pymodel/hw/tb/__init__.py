@@ -1,0 +1,1 @@
+"""cocotb + pyuvm testbenches, one folder per DUT, sharing :mod:`pymodel.hw.tb.common`."""

@@ -1,0 +1,122 @@
+"""pyuvm environment of mbm_mul_axis: the multiplier's scoreboard and coverage behind the
+AXI-Stream BFM of tb/common/axis.py, plus handshake coverage and a latency check.
+
+s_axis_tdata is {b, a} (operand pin words, sign-magnitude when SIGNED=1), tlast rides
+along and must come out with its product; the scoreboard predicts p with pymodel and
+last = the input's last, in order. LATENCY is checked: no beat comes out sooner, and
+beats that were never held come out exactly LATENCY cycles after they went in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from pyuvm import ConfigDB, uvm_env, uvm_sequencer
+
+from pymodel.hw.tb.common.axis import AxisBfm, handshake_coverage, in_features, out_features
+from pymodel.hw.tb.common.components import BfmDriver, FeatureCoverage, QueueMonitor
+from pymodel.hw.tb.common.coverage import BatchCoverage
+from pymodel.hw.tb.common.sequences import ArrayItem
+from pymodel.hw.tb.mbm_mul.env import (
+    MulCoverageSubscriber,
+    MulScoreboard,
+    MulTestBase,
+    check_widths,
+    decode_operands,
+    decode_product,
+    encode_operands,
+)
+
+#: share of beats with tlast set
+LAST_RATE = 0.125
+
+
+class MulAxisScoreboard(MulScoreboard):
+    """Products and tlast in order, and the pipeline latency."""
+
+    input_columns = ("a", "b", "last")
+    output_columns = ("p", "last")
+
+    def build_phase(self) -> None:
+        super().build_phase()
+        self.latency = ConfigDB().get(self, "", "LATENCY")
+        self.min_latency: int | None = None
+
+    def predict(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {**super().predict(inputs), "last": inputs["last"]}
+
+    def _write_outputs(self, batch: ArrayItem) -> None:
+        lat = int(batch["latency"].min())
+        self.min_latency = lat if self.min_latency is None else min(self.min_latency, lat)
+        unstalled = batch["latency"][batch["stall"] == 0]
+        if unstalled.size and int(unstalled.min()) < self.latency:
+            self.errors.append(f"a beat came out after {int(unstalled.min())} cycles, LATENCY={self.latency}")
+        super()._write_outputs(batch)
+
+    def check_phase(self) -> None:
+        if self.min_latency is not None and self.min_latency != self.latency:
+            self.errors.append(f"shortest in-to-out latency {self.min_latency} cycles, LATENCY={self.latency}")
+        super().check_phase()
+
+
+class MulAxisEnv(uvm_env):
+    def build_phase(self) -> None:
+        self.seqr = uvm_sequencer("seqr", self)
+        self.driver = BfmDriver("driver", self)
+        self.in_monitor = QueueMonitor("in_monitor", self)
+        self.in_monitor.queue_name = "in_obs"
+        self.out_monitor = QueueMonitor("out_monitor", self)
+        self.out_monitor.queue_name = "out_obs"
+        self.scoreboard = MulAxisScoreboard("scoreboard", self)
+        self.cover = MulCoverageSubscriber("coverage", self)
+        hs_in, hs_out = handshake_coverage(ConfigDB().get(self, "", "COVER_NAME"))
+        self.cover_in = FeatureCoverage("handshake_in", self, hs_in, in_features)
+        self.cover_out = FeatureCoverage("handshake_out", self, hs_out, out_features)
+
+    def connect_phase(self) -> None:
+        self.driver.seq_item_port.connect(self.seqr.seq_item_export)
+        self.in_monitor.ap.connect(self.scoreboard.in_export)
+        self.in_monitor.ap.connect(self.cover.analysis_export)
+        self.in_monitor.ap.connect(self.cover_in.analysis_export)
+        self.out_monitor.ap.connect(self.scoreboard.out_export)
+        self.out_monitor.ap.connect(self.cover_out.analysis_export)
+
+    @property
+    def coverages(self) -> list[BatchCoverage]:
+        return [self.cover.coverage, self.cover_in.coverage, self.cover_out.coverage]
+
+
+class MulAxisTestBase(MulTestBase):
+    """Multiplier tests through mbm_mul_axis: SIGNED and LATENCY from the parameters."""
+
+    def make_bfm(self, dut) -> AxisBfm:
+        self.signed = bool(self.params.get("SIGNED", 0))
+        self.publish_config()
+        ConfigDB().set(None, "*", "LATENCY", self.params.get("LATENCY", 2))
+        cfg, signed, bits = self.rtl_cfg, self.signed, self.rtl_cfg.bits
+        op_w = bits + int(signed)
+        p_w = check_widths(cfg, signed, len(dut.s_axis_tdata) // 2, len(dut.m_axis_tdata), dut._name)
+        rng = self.rng
+
+        def pack(item: ArrayItem) -> np.ndarray:
+            a = encode_operands(item["a"], bits, signed, rng)
+            b = encode_operands(item["b"], bits, signed, rng)
+            return (b << op_w) | a
+
+        def unpack_in(words: np.ndarray) -> dict[str, np.ndarray]:
+            a, sa = decode_operands(words & ((1 << op_w) - 1), bits, signed)
+            b, sb = decode_operands(words >> op_w, bits, signed)
+            return {"a": a, "b": b, "sa": sa, "sb": sb}
+
+        def unpack_out(words: np.ndarray) -> dict[str, np.ndarray]:
+            return {"p": decode_product(words, p_w, signed)}
+
+        return AxisBfm(dut, self.rng, pack, unpack_in, unpack_out, full_throughput=True)
+
+    def make_env(self) -> MulAxisEnv:
+        return MulAxisEnv("env", self)
+
+    def last_flags(self, rows: int) -> dict[str, np.ndarray]:
+        """A random tlast column (about one beat in 1/LAST_RATE), for the sequences' extra."""
+        return {"last": (self.rng.random(rows) < LAST_RATE).astype(np.int64)}

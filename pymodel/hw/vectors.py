@@ -1,0 +1,381 @@
+"""FPGA bring-up test vectors: stimulus and expected results with a verified manifest.
+
+Why: the same operand/result words must check the Verilog in simulation (tb/replay/) and
+the silicon on the board, so each set is written as $readmemh .hex, Xilinx .coe and Intel
+.mif, with a manifest.json (parameters, counts, seed, sha256 of every file, pymodel version,
+git commit) that :func:`load_set` verifies before anything uses the files. Expected results
+come from :mod:`pymodel.core.arith` / :mod:`pymodel.core.conv` only. Same seed, same bytes.
+
+Layout: ``<out>/<dut>/<config>/{stim,expect[,bias]}.{hex,coe,mif}`` + ``manifest.json``,
+with config = ``<kind>-<mult>-n<N>-t<TRUNC>[-frac][-l<LANES>-a<ACC_W>]``. Kinds:
+exhaustive (every operand encoding, N <= 8), corners (leading-one edges, all-ones,
+alternating bits, zeros, signs and negative zero), random (uniform pairs, seeded) and, for
+``mbm_mac_array``, layer (the im2col dot products of a real conv layer tile) and layer-sat
+(the same with a narrow accumulator so that lanes saturate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pymodel import __version__
+from pymodel.core.arith import MulConfig, mul_signed, mul_unsigned
+from pymodel.core.errors import MBMError
+from pymodel.hw.vecformat import FORMATS, Field, Layout, pack_hex, parse_hex, write_memory
+
+if TYPE_CHECKING:
+    import torch
+
+DUTS = ("mbm_mul", "mbm_mul_signed", "mbm_mac_array")
+MUL_KINDS = ("exhaustive", "corners", "random")
+ARRAY_KINDS = ("layer", "layer-sat")
+MANIFEST_KEYS = ("dut", "config", "kind", "parameters", "mul_config", "seed", "counts", "memories", "files",
+                 "pymodel_version", "git_commit")
+RANDOM_COUNT = 65536
+
+
+@dataclass
+class VectorSet:
+    """One set in memory: its memories are (layout, hex words) by name (stim, expect, bias)."""
+
+    dut: str
+    kind: str
+    cfg: MulConfig
+    seed: int
+    memories: dict[str, tuple[Layout, list[str]]]
+    counts: dict[str, int]
+    parameters: dict[str, int] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> str:
+        """Folder name of the set, e.g. ``exhaustive-mbm-n8-t0``."""
+        c = self.cfg
+        name = f"{self.kind}-{c.mult}-n{c.bits}-t{c.trunc}" + ("-frac" if c.frac_out else "")
+        if self.dut == "mbm_mac_array":
+            name += f"-l{self.parameters['LANES']}-a{self.parameters['ACC_W']}"
+        return name
+
+
+def rtl_parameters(cfg: MulConfig) -> dict[str, int]:
+    """The mbm_mul parameters of a multiplier configuration (the RTL has no exact mode)."""
+    if cfg.mult == "exact":
+        raise MBMError("mult='exact' has no RTL multiplier: allowed mbm, mitchell")
+    return {"N": cfg.bits, "TRUNC": cfg.trunc, "FRAC_OUT": int(cfg.frac_out), "MITCHELL": int(cfg.mult == "mitchell")}
+
+
+def _rng(seed: int, name: str) -> np.random.Generator:
+    """A generator per (seed, set name), so adding a set never shifts another's numbers."""
+    return np.random.default_rng([seed, zlib.crc32(name.encode())])
+
+
+def corner_values(bits: int) -> np.ndarray:
+    """Magnitudes at the edges of the log encoding: 0..3, 2^k and its neighbours, all ones,
+    alternating bit patterns, sorted and unique."""
+    top = (1 << bits) - 1
+    vals = {0, 1, 2, 3, top, top - 1, top - 2, int("01" * 8, 2) & top, int("10" * 8, 2) & top}
+    for k in range(1, bits):
+        vals |= {(1 << k) - 1, 1 << k, (1 << k) + 1}
+    return np.array(sorted(v for v in vals if 0 <= v <= top), dtype=np.int64)
+
+
+def _sm_value(pattern: np.ndarray, bits: int) -> np.ndarray:
+    """Value of an (bits+1)-bit sign-magnitude pattern (negative zero is zero)."""
+    mag = pattern & ((1 << bits) - 1)
+    return np.where(pattern >> bits, -mag, mag)
+
+
+def _operand_patterns(kind: str, cfg: MulConfig, signed: bool, seed: int, count: int, name: str):
+    """(a, b) operand bit patterns: N-bit unsigned or (N+1)-bit sign-magnitude."""
+    n = cfg.bits
+    width = n + 1 if signed else n
+    if kind == "exhaustive":
+        if n > 8:
+            raise MBMError(f"exhaustive set for bits={n}: allowed bits <= 8 (2^(2N) pairs)")
+        values = np.arange(1 << width, dtype=np.int64)
+    elif kind == "corners":
+        values = corner_values(n)
+        if signed:
+            values = np.concatenate([values, values | (1 << n)])
+    elif kind == "random":
+        pair = _rng(seed, name).integers(0, 1 << width, size=(2, count), dtype=np.int64)
+        return pair[0], pair[1]
+    else:
+        raise MBMError(f"unknown multiplier set {kind!r}: allowed {', '.join(MUL_KINDS)}")
+    a, b = np.meshgrid(values, values, indexing="ij")
+    return a.reshape(-1), b.reshape(-1)
+
+
+def mul_set(dut: str, kind: str, cfg: MulConfig, seed: int = 1, count: int = RANDOM_COUNT) -> VectorSet:
+    """A multiplier set: stim {a, b} and expect {p} exactly as the DUT's ports carry them."""
+    if dut not in ("mbm_mul", "mbm_mul_signed"):
+        raise MBMError(f"dut {dut!r} is not a multiplier: allowed mbm_mul, mbm_mul_signed")
+    signed = dut == "mbm_mul_signed"
+    params = rtl_parameters(cfg)
+    vs = VectorSet(dut, kind, cfg, seed, {}, {}, params)
+    a, b = _operand_patterns(kind, cfg, signed, seed, count, f"{dut}/{vs.config}")
+    width = cfg.bits + 1 if signed else cfg.bits
+    if signed:
+        p = mul_signed(_sm_value(a, cfg.bits), _sm_value(b, cfg.bits), cfg)
+        p_field = Field("p", cfg.product_bits + 1, "tc")
+    else:
+        p = mul_unsigned(a, b, cfg)
+        p_field = Field("p", cfg.product_bits, "u")
+    stim = Layout((Field("a", width), Field("b", width)))
+    expect = Layout((p_field,))
+    vs.memories = {"stim": (stim, pack_hex(stim, [a, b])), "expect": (expect, pack_hex(expect, [p]))}
+    vs.counts = {"vectors": int(a.size)}
+    return vs
+
+
+# ---- the MAC array ----
+
+@dataclass
+class ArrayProgram:
+    """What the MAC array sees for P output pixels x Cout channels, LANES at a time.
+
+    Dot product d = p * groups + g computes pixel p, channels g*LANES .. g*LANES+LANES-1
+    (channels past Cout get zero weights and bias). Beats: K per dot product, in im2col
+    column order; last marks the K-th.
+    """
+
+    last: np.ndarray  # (beats,) 0/1
+    act: np.ndarray  # (beats,)
+    wgt: np.ndarray  # (beats, lanes), lane 0 first
+    bias: np.ndarray  # (dots, lanes)
+    lanes: int
+    cout: int
+
+    @property
+    def groups(self) -> int:
+        return -(-self.cout // self.lanes)
+
+    def lane_view(self, per_channel: "torch.Tensor | np.ndarray") -> np.ndarray:
+        """(P, Cout) per-channel results as (dots, lanes), zero in the padding lanes."""
+        x = np.asarray(per_channel)
+        pad = np.zeros((x.shape[0], self.groups * self.lanes), dtype=x.dtype)
+        pad[:, : self.cout] = x
+        return pad.reshape(-1, self.lanes)
+
+
+def array_program(rows: "torch.Tensor", w: "torch.Tensor", bias: "torch.Tensor", lanes: int) -> ArrayProgram:
+    """Stream the dot products of im2col rows (P, K) with weight rows (Cout, K)."""
+    r = np.asarray(rows, dtype=np.int64)
+    wt = np.asarray(w, dtype=np.int64)
+    p, k = r.shape
+    cout = wt.shape[0]
+    groups = -(-cout // lanes)
+    wpad = np.zeros((groups * lanes, k), dtype=np.int64)
+    wpad[:cout] = wt
+    bpad = np.zeros(groups * lanes, dtype=np.int64)
+    bpad[:cout] = np.asarray(bias, dtype=np.int64)
+    wgt = np.tile(wpad.reshape(groups, lanes, k).transpose(0, 2, 1).reshape(-1, lanes), (p, 1))
+    last = np.zeros((p * groups, k), dtype=np.int64)
+    last[:, -1] = 1
+    return ArrayProgram(
+        last=last.reshape(-1),
+        act=np.repeat(r, groups, axis=0).reshape(-1),
+        wgt=wgt,
+        bias=np.tile(bpad.reshape(groups, lanes), (p, 1)),
+        lanes=lanes,
+        cout=cout,
+    )
+
+
+def array_layouts(bits: int, lanes: int, acc_w: int) -> dict[str, Layout]:
+    """Word layouts of the MAC-array replay bench (lane LANES-1 most significant)."""
+    sm = bits + 1
+    return {
+        "stim": Layout((Field("last", 1), Field("act", sm, "sm"),
+                        *[Field(f"w{i}", sm, "sm") for i in reversed(range(lanes))])),
+        "bias": Layout(tuple(Field(f"b{i}", acc_w, "tc") for i in reversed(range(lanes)))),
+        "expect": Layout((*[Field(f"ovf{i}", 1) for i in reversed(range(lanes))],
+                          *[Field(f"acc{i}", acc_w, "tc") for i in reversed(range(lanes))])),
+    }
+
+
+def array_memories(prog: ArrayProgram, acc: np.ndarray, ovf: np.ndarray, bits: int, acc_w: int
+                   ) -> dict[str, tuple[Layout, list[str]]]:
+    """Packed stim/bias/expect words; acc and ovf are (dots, lanes)."""
+    lay = array_layouts(bits, prog.lanes, acc_w)
+    rev = slice(None, None, -1)
+    return {
+        "stim": (lay["stim"], pack_hex(lay["stim"], [prog.last, prog.act, prog.wgt[:, rev]])),
+        "bias": (lay["bias"], pack_hex(lay["bias"], [prog.bias[:, rev]])),
+        "expect": (lay["expect"], pack_hex(lay["expect"], [ovf[:, rev].astype(np.int64), acc[:, rev]])),
+    }
+
+
+def array_set(kind: str, cfg: MulConfig, lanes: int, seed: int = 1, layer: str = "synthetic",
+              tile: str = "0:0:2:4", acc_bits: int | None = None) -> VectorSet:
+    """A real-layer dot-product set for mbm_mac_array (see :mod:`pymodel.hw.cosim`)."""
+    from pymodel.hw import cosim
+
+    if kind not in ARRAY_KINDS:
+        raise MBMError(f"unknown array set {kind!r}: allowed {', '.join(ARRAY_KINDS)}")
+    q = cosim.quantize_layer(*cosim.load_layer(layer, seed), cfg)
+    t = cosim.Tile.parse(tile, q.output_hw)
+    rows, w = cosim.tile_rows(q, t), q.w_q.reshape(q.w_q.shape[0], -1)
+    if acc_bits is None:
+        acc_bits = cosim.min_acc_bits(cfg) if kind == "layer-sat" else cosim.default_acc_bits(q)
+    acc, ovf = cosim.reference(q, t, acc_bits)
+    prog = array_program(rows, w, q.bias_q, lanes)
+    params = {**rtl_parameters(cfg), "LANES": lanes, "ACC_W": acc_bits}
+    mem = array_memories(prog, prog.lane_view(acc), prog.lane_view(ovf), cfg.bits, acc_bits)
+    info = {"layer": q.name, "tile": t.as_list(), "saturated": int(ovf.sum()), "k": int(rows.shape[1])}
+    return VectorSet("mbm_mac_array", kind, cfg, seed, mem,
+                     {"beats": int(prog.last.size), "dots": int(prog.bias.shape[0])}, params, info)
+
+
+# ---- files ----
+
+def git_commit() -> str:
+    """HEAD of the repository this package lives in ("unknown" outside git)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parent, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() if out.returncode == 0 else "unknown"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_set(vs: VectorSet, root: Path, commit: str | None = None) -> Path:
+    """Write ``root/<dut>/<config>/`` and its manifest; returns the folder."""
+    folder = Path(root) / vs.dut / vs.config
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for name, (layout, words) in vs.memories.items():
+        for path in write_memory(folder / name, words, layout):
+            files[path.name] = _sha256(path)
+    c = vs.cfg
+    manifest = {
+        "dut": vs.dut,
+        "config": vs.config,
+        "kind": vs.kind,
+        "parameters": vs.parameters,
+        "mul_config": {"mult": c.mult, "bits": c.bits, "trunc": c.trunc, "frac_out": c.frac_out},
+        "seed": vs.seed,
+        "counts": vs.counts,
+        "memories": {n: {"layout": lay.to_json(), "width": lay.width, "words": len(w)}
+                     for n, (lay, w) in vs.memories.items()},
+        "files": dict(sorted(files.items())),
+        "pymodel_version": __version__,
+        "git_commit": git_commit() if commit is None else commit,
+        "info": vs.info,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return folder
+
+
+@dataclass
+class LoadedSet:
+    """A verified set: its manifest and the hex words of each memory."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    words: dict[str, list[str]]
+
+    def layout(self, name: str) -> Layout:
+        return Layout.from_json(self.manifest["memories"][name]["layout"])
+
+
+def load_set(folder: str | Path) -> LoadedSet:
+    """Read a set, refusing (one-line MBMError) a missing or malformed manifest, a file whose
+    sha256 differs from the manifest, or a .hex file whose words do not match its layout."""
+    folder = Path(folder)
+    mpath = folder / "manifest.json"
+    try:
+        manifest = json.loads(mpath.read_text())
+    except (OSError, ValueError) as err:
+        raise MBMError(f"{mpath}: unreadable manifest ({type(err).__name__}): allowed a JSON manifest") from None
+    missing = [k for k in MANIFEST_KEYS if k not in manifest]
+    if missing or manifest["dut"] not in DUTS:
+        raise MBMError(f"{mpath}: missing keys {missing} or unknown dut {manifest.get('dut')!r}")
+    for name in manifest["memories"]:
+        for fmt in FORMATS:
+            if f"{name}.{fmt}" not in manifest["files"]:
+                raise MBMError(f"{mpath}: no sha256 for {name}.{fmt}: allowed manifests list every file")
+    for fname, want in manifest["files"].items():
+        path = folder / fname
+        if not path.is_file():
+            raise MBMError(f"{path} is missing: the manifest lists it")
+        got = _sha256(path)
+        if got != want:
+            raise MBMError(f"{path}: sha256 {got[:16]}... does not match the manifest's {want[:16]}...: "
+                           "the file was changed or corrupted; regenerate the set")
+    words = {}
+    for name, mem in manifest["memories"].items():
+        layout = Layout.from_json(mem["layout"])
+        words[name] = parse_hex((folder / f"{name}.hex").read_text(), layout, str(folder / f"{name}.hex"))
+        if len(words[name]) != mem["words"]:
+            raise MBMError(f"{folder / name}.hex has {len(words[name])} words: the manifest says {mem['words']}")
+    return LoadedSet(folder, manifest, words)
+
+
+# ---- the default sets of `make vectors` ----
+
+def default_sets(seed: int) -> list[VectorSet]:
+    """Exhaustive 8-bit (unsigned, signed, Mitchell), corners at 4..16 bits, random 16-bit,
+    and two real-layer sets for the MAC array (one that saturates)."""
+    mbm8 = MulConfig("mbm", 8)
+    sets = [
+        mul_set("mbm_mul", "exhaustive", mbm8, seed),
+        mul_set("mbm_mul_signed", "exhaustive", mbm8, seed),
+        mul_set("mbm_mul", "exhaustive", MulConfig("mitchell", 8), seed),
+    ]
+    for cfg in (MulConfig("mbm", 4), mbm8, MulConfig("mbm", 12, trunc=2), MulConfig("mbm", 16),
+                MulConfig("mbm", 16, trunc=8, frac_out=True), MulConfig("mitchell", 16)):
+        sets.append(mul_set("mbm_mul", "corners", cfg, seed))
+    for cfg in (mbm8, MulConfig("mbm", 16)):
+        sets.append(mul_set("mbm_mul_signed", "corners", cfg, seed))
+    for dut in ("mbm_mul", "mbm_mul_signed"):
+        sets.append(mul_set(dut, "random", MulConfig("mbm", 16), seed))
+    sets.append(mul_set("mbm_mul", "random", MulConfig("mbm", 16, trunc=4, frac_out=True), seed))
+    sets.append(array_set("layer", mbm8, lanes=16, seed=seed))
+    sets.append(array_set("layer-sat", mbm8, lanes=8, seed=seed))
+    return sets
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from pymodel.cli import add_mul_arguments
+
+    parser.add_argument("--out", default="vectors", help="output folder (default vectors/)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the random and layer sets")
+    parser.add_argument("--dut", choices=DUTS, help="write one set for this DUT instead of the default list")
+    parser.add_argument("--kind", default="random", help=f"with --dut: {', '.join(MUL_KINDS + ARRAY_KINDS)}")
+    parser.add_argument("--count", type=int, default=RANDOM_COUNT, help="with --kind random: operand pairs")
+    parser.add_argument("--lanes", type=int, default=16, help="with --dut mbm_mac_array: MAC lanes")
+    parser.add_argument("--layer", default="synthetic", help="with --dut mbm_mac_array: conv layer (see cosim)")
+    parser.add_argument("--tile", default="0:0:2:4", help="with --dut mbm_mac_array: output tile I0:J0:H:W")
+    add_mul_arguments(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from pymodel.cli import mul_config
+
+    if args.dut is None:
+        sets = default_sets(args.seed)
+    elif args.dut == "mbm_mac_array":
+        sets = [array_set(args.kind, mul_config(args), args.lanes, args.seed, args.layer, args.tile)]
+    else:
+        sets = [mul_set(args.dut, args.kind, mul_config(args), args.seed, args.count)]
+    commit = git_commit()
+    for vs in tqdm(sets, desc="vectors", unit="set"):
+        folder = write_set(vs, Path(args.out), commit)
+        tqdm.write(f"{folder}: {', '.join(f'{k}={v}' for k, v in vs.counts.items())}")
+    return 0

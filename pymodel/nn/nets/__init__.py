@@ -1,0 +1,74 @@
+"""The seed depth network: architecture, checkpoints, the bundled synthetic default.
+
+Public entry points::
+
+    build_depth_net(cfg=None, **overrides)   full-width reference architecture by default
+    load_checkpoint(model, path_or_dict)      strict load with clear key errors
+    load_depth_net(path_or_dict)              build from a checkpoint's config and load it
+    default_model()                           the SMALL model trained on SYNTHETIC scenes
+    layer_input(model, layer_name, image)     (module, the tensor that module receives)
+
+The default model is not the seed network's real weights: it is a narrow member of the same
+architecture family (identical layer names) trained by ``scripts/train_default.py`` on
+procedural scenes from :mod:`pymodel.nn.scenes`, so that everything runs with nothing downloaded.
+Real users pass their own checkpoint.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from pymodel.core.errors import MBMError
+from pymodel.nn.scenes import DEFAULT_HW
+from pymodel.nn.nets.checkpoint import load_checkpoint, load_depth_net, read_checkpoint
+from pymodel.nn.nets.depth import DECODER_LAYERS, DepthNet, NetConfig, build_depth_net
+
+#: Committed weights of the bundled synthetic default (written by scripts/train_default.py).
+DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "synthetic_small.pt"
+#: The small architecture of the synthetic default (same names, narrower widths).
+SMALL_CONFIG = NetConfig(width_mult=0.35, last_channel=256, decoder_width=0.5, num_classes=10)
+#: Input size (H, W) the synthetic default was trained and is evaluated at.
+DEFAULT_INPUT_HW = DEFAULT_HW
+SYNTHETIC_NOTE = (
+    "SYNTHETIC default: small model trained on procedural scenes (pymodel.nn.scenes), not the seed "
+    "network or NYU data; pass --checkpoint and --data for real results"
+)
+
+__all__ = [
+    "DECODER_LAYERS", "DEFAULT_INPUT_HW", "DEFAULT_WEIGHTS", "DepthNet", "NetConfig", "SMALL_CONFIG",
+    "SYNTHETIC_NOTE", "build_depth_net", "default_model", "layer_input", "load_checkpoint",
+    "load_depth_net", "read_checkpoint",
+]
+
+
+def default_model() -> DepthNet:
+    """The bundled synthetic small model, in eval mode (see SYNTHETIC_NOTE)."""
+    if not DEFAULT_WEIGHTS.is_file():
+        raise MBMError(f"bundled weights {DEFAULT_WEIGHTS} are missing: run scripts/train_default.py")
+    return load_depth_net(DEFAULT_WEIGHTS)
+
+
+def layer_input(model: nn.Module, layer_name: str, image: Tensor) -> tuple[nn.Module, Tensor]:
+    """Run ``model(image)`` once and return (the named module, the input tensor it received).
+
+    Used by the MAC-array co-simulation to pull a real layer's activations. ``image`` is
+    N x 3 x H x W in [0, 1]; the returned tensor is detached.
+    """
+    modules = dict(model.named_modules())
+    if layer_name not in modules:
+        convs = [n for n, m in modules.items() if isinstance(m, (nn.Conv2d, nn.Linear))]
+        raise MBMError(f"no layer named {layer_name!r}: allowed e.g. {', '.join(convs[-4:])}")
+    module = modules[layer_name]
+    seen: list[Tensor] = []
+    handle = module.register_forward_hook(lambda _m, args, _out: seen.append(args[0].detach()))
+    try:
+        with torch.no_grad():
+            model(image)
+    finally:
+        handle.remove()
+    if not seen:
+        raise MBMError(f"layer {layer_name!r} is not used by the forward pass: pick a decoder or feature layer")
+    return module, seen[0]

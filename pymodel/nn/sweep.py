@@ -1,0 +1,410 @@
+"""Per-layer accuracy sweep: what does the approximate multiplier in layer X cost?
+
+``python -m pymodel sweep [--checkpoint CK] [--data PATH] [--layers all|GLOB] [--images 5]
+[--mult mbm --bits 8 ...] [--out DIR] [--resume]`` evaluates the exact (float) model, then
+each selected layer approximated alone, then all selected layers together, on the same
+images, and reports the NYU metrics and their % deviation from the exact model (the two
+tables users produce by hand today), one bar chart per metric, and machine-readable files.
+Without --checkpoint/--data it runs the bundled SYNTHETIC default (small model, procedural
+scenes); every output says so.
+
+Scales (image multiplier s_x, kernel multiplier s_w), first found wins per layer: a --scales
+JSON file ``{"decoder.up1.convB": {"s_x": 64, "s_w": 512}, ...}`` (the shape of the "scales"
+of a sweep.json row, so calibrated values can be edited and fed back), then --s-x/--s-w for
+every layer, else calibration per layer (pymodel.nn.approx) from the first --calib-images images
+run through the exact model.
+
+Results are written after every finished row, so Ctrl-C keeps them and --resume continues
+(only when the settings match; otherwise it refuses).
+
+Files in --out (default reports/accuracy):
+
+sweep.json (schema "mbm-accuracy-sweep/1"; the sign-off report reads it)::
+
+    {
+      "schema": "mbm-accuracy-sweep/1",
+      "synthetic": bool,            # true for the bundled default: numbers are NOT the seed network's
+      "note": str,                  # the plain-words synthetic notice, or ""
+      "settings": {                 # everything that decides the numbers; --resume needs equality
+        "checkpoint": str | null,   # null = bundled synthetic weights
+        "model_config": {width_mult, last_channel, decoder_width, num_classes},
+        "data": str, "images": int, "input_hw": [H, W],
+        "multiplier": {"mult", "bits", "trunc", "frac_out", "label"},
+        "scales": {"file": {layer: {"s_x", "s_w"}} | null, "s_x": float | null, "s_w": float | null,
+                   "method", "weight_method",
+                   "per_channel", "pow2", "percentile", "calib_images"},
+        "evaluation": {"flip": bool, "coding": {max_depth, min_depth, unit_m, inverse},
+                       "valid_range_m": [lo, hi], "crop": [row0, row1, col0, col1]},  # half-open
+        "layers": [str, ...],       # the selected layers, forward order
+        "backend": str
+      },
+      "rows": [                     # in order: "exact", each layer, "all"
+        {"label": str,              # "exact", a layer name, or "all"
+         "layers": [str, ...],      # approximated layers ([] for exact)
+         "metrics": {"a1", "a2", "a3", "rel", "rms", "log10"},       # mean over images
+         "deviation_pct": {same keys},  # 100 * (value - exact) / exact; zeros for "exact"
+         "seconds": float,          # wall time of this row (swap, inference, metrics)
+         "clamped_inputs": int,     # activations clamped to the operand range (all calls)
+         "saturated": int,          # saturated accumulators (0 with the default wide accumulator)
+         "scales": {layer: {"s_x": float, "s_w": float | [float, ...]}}}
+      ],
+      "backend_used": str,          # the integer kernel backend "auto" resolved to ("reference" if no kernels)
+      "complete": bool,             # all rows done
+      "seconds": float,             # sum of row times
+      "versions": {"python", "torch", "numpy"}
+    }
+
+sweep.csv: one line per row: label, the six metrics, dev_<metric> for each, seconds,
+clamped_inputs, saturated, synthetic (True for the bundled default).  deviation_<metric>.png: deviation vs layer bar charts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import os
+import platform
+import time
+from dataclasses import asdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+from pymodel.core.errors import MBMError
+from pymodel.nn.metrics import METRICS
+
+SCHEMA = "mbm-accuracy-sweep/1"
+DEFAULT_OUT = Path("reports/accuracy")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from pymodel.cli import add_mul_arguments
+
+    parser.add_argument("--checkpoint", type=Path, help="seed network checkpoint (.pt/.pth); default: bundled SYNTHETIC small model")
+    parser.add_argument("--data", type=Path, help="nyu_test.zip, its unpacked folder, or nyu_depth_v2_labeled.mat; default: SYNTHETIC scenes")
+    parser.add_argument("--layers", default="all", help="'all' (the 14 decoder layers) or a name/glob/comma list, e.g. 'decoder.up*.convA'")
+    parser.add_argument("--images", type=int, default=5, help="images to evaluate (the first N)")
+    add_mul_arguments(parser)
+    parser.add_argument("--scales", type=Path, help='JSON {layer: {"s_x": .., "s_w": ..}}: per-layer multipliers by hand')
+    parser.add_argument("--s-x", type=float, help="image multiplier for every layer (default: calibrated)")
+    parser.add_argument("--s-w", type=float, help="kernel multiplier for every layer (default: calibrated)")
+    parser.add_argument("--method", default="max", help="activation calibration: max, percentile, mse")
+    parser.add_argument("--weight-method", default="max", help="weight calibration: max, percentile, mse")
+    parser.add_argument("--per-channel", action="store_true", help="one kernel multiplier per output channel")
+    parser.add_argument("--pow2", action="store_true", help="power-of-two multipliers")
+    parser.add_argument("--percentile", type=float, default=99.99, help="for --method percentile")
+    parser.add_argument("--calib-images", type=int, default=2, help="images used to calibrate the multipliers")
+    parser.add_argument("--flip", action="store_true", help="average with the mirrored prediction (DenseDepth test-time flip)")
+    parser.add_argument("--backend", default="auto", help="integer kernel backend (pymodel.core.kernels), default auto")
+    parser.add_argument("--batch-size", type=int, default=1, help="images per forward pass")
+    parser.add_argument("--threads", type=int, default=0,
+                        help=f"torch and kernel threads; 0 = auto: 1 up to {SMALL_INPUT_PIXELS} pixels per image, else torch's default")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    parser.add_argument("--resume", action="store_true", help="keep finished rows of a matching sweep in --out")
+
+
+#: Images up to this many pixels run single-threaded by default: their small convs gain nothing
+#: from intra-op threads and lose much to thread barriers on a shared CPU (measured: the
+#: bundled-default sweep took 0.7 s of rows on 1 thread, 26-33 s on 2, with other jobs running).
+SMALL_INPUT_PIXELS = 160 * 128
+#: Memory the sweep may spend caching exact encoder features and decoder block outputs.
+CACHE_BYTES = 3 << 30
+
+
+class _Replay(nn.Module):
+    """Stands in for an exact decoder block: returns its cached output, ignores the inputs."""
+
+    def __init__(self, output: Any) -> None:
+        super().__init__()
+        self.output = output
+
+    def forward(self, *_: Any) -> Any:
+        return self.output
+
+
+class _Predictor:
+    """Depth predictions of a DepthNet on fixed images, computing only what a row changes.
+
+    While only decoder layers are approximated, the encoder features are the exact ones, and
+    so are the outputs of the decoder blocks before the first approximated one: both are
+    cached (up to CACHE_BYTES; past that they are recomputed) and replayed, so a row costs
+    the decoder from its first approximated block on.
+    """
+
+    def __init__(self, model: Any, rgb: Any, coding: Any, flip: bool, batch_size: int) -> None:
+        self.model, self.rgb, self.coding, self.flip, self.batch = model, rgb, coding, flip, batch_size
+        self._cache: dict[tuple[int, bool], dict[str, Any]] = {}
+        self._bytes = 0
+
+    def _first_block(self, approximated: list[str]) -> int | None:
+        """Index in DECODER_BLOCKS of the first block holding an approximated layer (None: no reuse)."""
+        from pymodel.nn.nets.depth import DECODER_BLOCKS
+
+        if not hasattr(self.model, "decoder") or any(not n.startswith("decoder.") for n in approximated):
+            return None
+        blocks = [n.split(".")[1] for n in approximated]
+        return min((DECODER_BLOCKS.index(b) for b in blocks), default=len(DECODER_BLOCKS))
+
+    def _keep(self, entry: dict[str, Any], name: str, value: Any) -> None:
+        size = sum(t.numel() * t.element_size() for t in (value if isinstance(value, list) else [value]))
+        if name not in entry and self._bytes + size <= CACHE_BYTES:
+            entry[name] = value
+            self._bytes += size
+
+    def _forward(self, x: Any, key: tuple[int, bool], first: int | None) -> Any:
+        from pymodel.nn.nets.depth import DECODER_BLOCKS
+
+        if first is None:
+            return self.model(x)
+        entry = self._cache.setdefault(key, {})
+        features = entry.get("features")
+        if features is None:
+            features = self.model.encoder(x)
+            self._keep(entry, "features", features)
+        decoder = self.model.decoder
+        exact = DECODER_BLOCKS[:first]
+        replayed = [b for b in exact if b in entry]
+        originals = {b: getattr(decoder, b) for b in replayed}
+        hooks = [getattr(decoder, b).register_forward_hook(
+            lambda _m, _a, out, b=b: self._keep(entry, b, out)) for b in exact if b not in entry]
+        try:
+            for b in replayed:
+                setattr(decoder, b, _Replay(entry[b]))
+            return decoder(features)
+        finally:
+            for h in hooks:
+                h.remove()
+            for b, module in originals.items():
+                setattr(decoder, b, module)
+
+    def __call__(self, approximated: list[str]) -> Any:
+        from pymodel.nn.metrics import predict_depth
+
+        first = self._first_block(approximated)
+        return predict_depth(
+            self.model, self.rgb, self.coding, flip=self.flip, batch_size=self.batch,
+            forward=lambda x, start, mirrored: self._forward(x, (start, mirrored), first),
+        )
+
+
+@contextlib.contextmanager
+def _threads(n: int) -> Iterator[None]:
+    """Intra-op threads of torch and of the compiled (numba) kernels set to n (0: unchanged)
+    while the block runs, then put back (the CLI may run inside a longer-lived process)."""
+    import torch
+
+    try:
+        import numba
+    except ImportError:
+        numba = None
+    before = (torch.get_num_threads(), numba.get_num_threads() if numba else 0)
+    if n:
+        torch.set_num_threads(n)
+        if numba:
+            numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before[0])
+        if numba:
+            numba.set_num_threads(before[1])
+
+
+def read_scale_file(path: Path, layers: list[str]) -> dict[str, dict[str, Any]]:
+    """A --scales file: {layer: {"s_x": number, "s_w": number or one per output channel}}."""
+    shape = '{"layer": {"s_x": number, "s_w": number}}'
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as err:
+        raise MBMError(f"--scales {path}: {type(err).__name__}: need a JSON file like {shape}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise MBMError(f"--scales {path} is not an object of objects: need {shape}")
+    for layer, entry in data.items():
+        if layer not in layers:
+            raise MBMError(f"--scales {path} names {layer!r}, not a selected layer: allowed {', '.join(layers[:4])}, ...")
+        for key, value in entry.items():
+            values = value if isinstance(value, list) else [value]
+            if key not in ("s_x", "s_w") or not values or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in values
+            ):
+                raise MBMError(f"--scales {path}: {layer}.{key}={value!r}: allowed s_x/s_w with positive numbers")
+    return data
+
+
+def _scale_json(t: Any) -> float | list[float]:
+    return float(t) if t.numel() == 1 else [float(v) for v in t.reshape(-1)]
+
+
+def _write(out: Path, doc: dict) -> None:
+    """sweep.json and sweep.csv, each replaced atomically (Ctrl-C never leaves half a file)."""
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / "sweep.json.tmp"
+    tmp.write_text(json.dumps(doc, indent=2))
+    os.replace(tmp, out / "sweep.json")
+    tmp = out / "sweep.csv.tmp"
+    with tmp.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["label", *METRICS, *(f"dev_{m}" for m in METRICS), "seconds", "clamped_inputs", "saturated",
+                    "synthetic"])
+        for r in doc["rows"]:
+            w.writerow([r["label"], *(f"{r['metrics'][m]:.6g}" for m in METRICS),
+                        *(f"{r['deviation_pct'][m]:.4g}" for m in METRICS),
+                        f"{r['seconds']:.3f}", r["clamped_inputs"], r["saturated"], doc["synthetic"]])
+    os.replace(tmp, out / "sweep.csv")
+
+
+def format_tables(doc: dict) -> str:
+    """The seed's two tables: metric values per row, then % deviation from the exact model."""
+    head = f"{'layer':<20}" + "".join(f"{m:>10}" for m in METRICS)
+    lines = [head]
+    for r in doc["rows"]:
+        lines.append(f"{r['label'].removeprefix('decoder.'):<20}" + "".join(f"{r['metrics'][m]:>10.4f}" for m in METRICS))
+    lines += ["", f"{'layer':<20}" + "".join(f"{m + ' dev':>12}" for m in METRICS)]
+    for r in doc["rows"][1:]:
+        lines.append(
+            f"{r['label'].removeprefix('decoder.'):<20}" + "".join(f"{r['deviation_pct'][m]:>11.2f}%" for m in METRICS)
+        )
+    return "\n".join(lines)
+
+
+def plot_deviations(doc: dict, out: Path) -> list[Path]:
+    """One bar chart per metric of % deviation vs layer (the 'all' bar in a second colour)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = doc["rows"][1:]
+    labels = [r["label"].removeprefix("decoder.") for r in rows]
+    colours = ["tab:orange" if r["label"] == "all" else "tab:blue" for r in rows]
+    label = doc["settings"]["multiplier"]["label"]
+    tag = " - SYNTHETIC default" if doc["synthetic"] else ""
+    paths = []
+    for m in METRICS:
+        fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(rows) + 2), 4))
+        ax.bar(labels, [r["deviation_pct"][m] for r in rows], color=colours)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_title(f"{m} deviation vs layer ({label}){tag}")
+        ax.set_xlabel("approximated layer")
+        ax.set_ylabel(f"{m} deviation from exact model (%)")
+        ax.tick_params(axis="x", rotation=60)
+        fig.tight_layout()
+        path = out / f"deviation_{m}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def main(args: argparse.Namespace) -> int:
+    """The sweep command (see the module docstring)."""
+    with contextlib.ExitStack() as stack:
+        return _run(args, stack)
+
+
+def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
+    import numpy as np
+    import torch
+    from tqdm import tqdm
+
+    from pymodel.nn import approx
+    from pymodel.cli import mul_config
+    from pymodel.nn.data import images_to_tensor, load_dataset
+    from pymodel.nn.metrics import DepthCoding, deviation_pct, mean_errors
+    from pymodel.nn.nets import DECODER_LAYERS, SYNTHETIC_NOTE, default_model, load_depth_net
+
+    cfg = mul_config(args)
+    if args.images < 1 or args.calib_images < 1 or args.batch_size < 1:
+        raise MBMError("--images, --calib-images and --batch-size must be at least 1")
+    options = approx.ScaleOptions(args.method, args.weight_method, args.per_channel, args.pow2, args.percentile)
+    model = default_model() if args.checkpoint is None else load_depth_net(args.checkpoint)
+    data = load_dataset(args.data, args.images)
+    synthetic = args.checkpoint is None or data.synthetic
+    if synthetic:
+        print(f"NOTE: {SYNTHETIC_NOTE}")
+    layers = list(DECODER_LAYERS) if args.layers == "all" else approx.select_layers(model, args.layers)
+    per_layer = read_scale_file(args.scales, layers) if args.scales else {}
+    coding, valid_range = DepthCoding(), (1e-3, 10.0)
+    rows_sl, cols_sl = data.crop
+    settings = {
+        "checkpoint": None if args.checkpoint is None else str(args.checkpoint),
+        "model_config": model.config.to_dict(),
+        "data": data.source, "images": len(data), "input_hw": list(data.rgb.shape[1:3]),
+        "multiplier": {"mult": cfg.mult, "bits": cfg.bits, "trunc": cfg.trunc, "frac_out": cfg.frac_out,
+                       "label": cfg.describe()},
+        "scales": {"file": per_layer or None, "s_x": args.s_x, "s_w": args.s_w, "method": options.method,
+                   "weight_method": options.weight_method, "per_channel": options.per_channel,
+                   "pow2": options.pow2, "percentile": options.percentile, "calib_images": args.calib_images},
+        "evaluation": {"flip": args.flip, "coding": asdict(coding), "valid_range_m": list(valid_range),
+                       "crop": [rows_sl.start, rows_sl.stop, cols_sl.start, cols_sl.stop]},
+        "layers": layers, "backend": args.backend,
+    }
+    doc: dict[str, Any] = {
+        "schema": SCHEMA, "synthetic": synthetic, "note": SYNTHETIC_NOTE if synthetic else "",
+        "settings": settings, "rows": [], "backend_used": approx.resolved_backend(args.backend),
+        "complete": False, "seconds": 0.0,
+        "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__},
+    }
+    previous = args.out / "sweep.json"
+    if args.resume and previous.is_file():
+        old = json.loads(previous.read_text())
+        if old.get("schema") != SCHEMA or json.loads(json.dumps(settings)) != old.get("settings"):
+            raise MBMError(f"{previous} was run with other settings: use another --out or drop --resume")
+        doc["rows"] = old["rows"]
+        print(f"resuming: {len(doc['rows'])} finished rows kept from {previous}")
+
+    # Hand multipliers win; whatever is not given by hand is calibrated on the exact model.
+    hand = {n: [per_layer.get(n, {}).get(k, flag) for k, flag in (("s_x", args.s_x), ("s_w", args.s_w))]
+            for n in layers}
+    uncalibrated = [n for n in layers if None in hand[n]]
+    calibrated = approx.calibrate_scales(
+        model, uncalibrated, images_to_tensor(data.rgb[: args.calib_images]), cfg.bits, options
+    ) if uncalibrated else {}
+    scales = {
+        n: tuple(calibrated[n][i] if v is None else torch.tensor(v, dtype=torch.float64) for i, v in enumerate(hand[n]))
+        for n in layers
+    }
+    threads = args.threads or (1 if data.rgb.shape[1] * data.rgb.shape[2] <= SMALL_INPUT_PIXELS else 0)
+    stack.enter_context(_threads(threads))
+    approx.warm_up(cfg, args.backend)
+    predict = _Predictor(model, data.rgb, coding, args.flip, args.batch_size)
+    plan = [("exact", []), *((n, [n]) for n in layers), ("all", layers)]
+    done = {r["label"] for r in doc["rows"]}
+    exact = next((r["metrics"] for r in doc["rows"] if r["label"] == "exact"), None)
+    bar = tqdm(plan, desc="sweep", unit="row")
+    for label, chosen in bar:
+        if label in done:
+            continue
+        bar.set_postfix_str(label)
+        t0 = time.perf_counter()
+        swapped = approx.approximate(model, chosen, cfg, scales=scales, backend=args.backend) if chosen else {}
+        try:
+            pred = predict(chosen)
+        finally:
+            approx.restore(model)
+        metrics = mean_errors(data.depth, pred, data.crop, valid_range)
+        exact = exact or metrics
+        doc["rows"].append({
+            "label": label, "layers": chosen, "metrics": metrics, "deviation_pct": deviation_pct(metrics, exact),
+            "seconds": round(time.perf_counter() - t0, 3),
+            "clamped_inputs": sum(s.stats["clamped"] for s in swapped.values()),
+            "saturated": sum(s.stats["saturated"] for s in swapped.values()),
+            "scales": {n: {"s_x": _scale_json(scales[n][0]), "s_w": _scale_json(scales[n][1])} for n in chosen},
+        })
+        doc["seconds"] = round(sum(r["seconds"] for r in doc["rows"]), 3)
+        _write(args.out, doc)
+    order = {label: i for i, (label, _) in enumerate(plan)}
+    doc["rows"].sort(key=lambda r: order[r["label"]])
+    doc["complete"] = True
+    _write(args.out, doc)
+    plot_deviations(doc, args.out)
+    print(f"\n{cfg.describe()}, {len(data)} images from {data.source}" + (" (SYNTHETIC)" if synthetic else ""))
+    print(format_tables(doc))
+    print(f"\nwrote {args.out}/sweep.json, sweep.csv, deviation_*.png; {doc['seconds']:.1f} s of rows")
+    if synthetic:
+        print(f"NOTE: {SYNTHETIC_NOTE}")
+    return 0

@@ -1,1 +1,0 @@
-"""cocotb + pyuvm testbenches, one folder per DUT, sharing :mod:`tb.common`."""
