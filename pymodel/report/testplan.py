@@ -78,14 +78,14 @@ def _feature(entry: Any, path: Path, dut: str, root: Path, index: int) -> Featur
     for run in runs:
         if run not in own:
             raise MBMError(
-                f"{where}: unknown run {run!r}: allowed a {dut} run of sim/regressions.py ({', '.join(own)})"
+                f"{where}: unknown run {run!r}: allowed a {dut} run of pymodel/hw/sim/regressions.py ({', '.join(own)})"
             )
     if test:
         file, _, func = str(test).partition("::")
         source = root / file
         if not source.is_file() or not re.search(rf"^def {re.escape(func)}\(", source.read_text(), re.M):
             raise MBMError(
-                f"{where}: pytest={test!r} does not exist: allowed tests/<file>.py::<test function>"
+                f"{where}: pytest={test!r} does not exist: allowed tests/<layer>/<file>.py::<test function>"
             )
     return Feature(entry["name"], entry["description"], runs, cover, str(test))
 

@@ -25,7 +25,7 @@ pure overhead. The codes keep the separable part (per-operand precomputation) an
 pair-dependent part in registers.
 
 The codes come from :func:`pymodel.core.arith.log_fraction` (so MBM-t truncation is applied
-exactly as in the spec); tests/test_kernels.py checks the per-pair formula against
+exactly as in the spec); tests/core/test_kernels.py checks the per-pair formula against
 :func:`pymodel.core.arith.mul_signed` exhaustively for N <= 8 and on random pairs above.
 """
 

@@ -4,7 +4,7 @@
 Adding a DUT is one :class:`Dut` entry in :data:`DUTS` (sources, test module, legal and
 illegal lint parameter sets); adding a run is one :class:`Regression` line in
 :data:`REGRESSIONS`. ``python -m sim regress``, ``python -m sim lint`` and the
-tests/test_rtl_*.py wrappers all read from here, so they cannot drift apart.
+tests/hw/test_rtl_*.py wrappers all read from here, so they cannot drift apart.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Runner smoke test: plain cocotb (no pyuvm), mbm_mul all pairs against pymodel.
 
-Used by tests/test_sim_runner.py to check the runner end to end: build, run, the result
+Used by tests/hw/test_sim_runner.py to check the runner end to end: build, run, the result
 record, and that a wrong expectation (SMOKE_BREAK=1: model off by one) is reported failed.
 """
 

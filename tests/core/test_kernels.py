@@ -1,7 +1,7 @@
 """Fast approximate conv backends: bit-exact to the reference integer model, bounded memory.
 
 The oracle is pymodel.core.conv (conv2d_int / linear_int), itself checked against a scalar loop
-over pymodel.core.arith.mul_signed in tests/test_conv.py. Every fast backend must return the same
+over pymodel.core.arith.mul_signed in tests/core/test_conv.py. Every fast backend must return the same
 int64 accumulators and the same saturated-output count.
 """
 
@@ -17,7 +17,7 @@ from pymodel.core.errors import MBMError
 from pymodel.core.kernels import approx_conv2d, approx_linear, available_backends, resolve_backend
 from pymodel.core.kernels.logcode import LANE32_MAX_BITS, code_dtype, product_bound
 
-from tests.kernel_cases import CONFIGS, LAYERS, mismatches, random_layer
+from tests.core.kernel_cases import CONFIGS, LAYERS, mismatches, random_layer
 
 cpu = pytest.importorskip("pymodel.core.kernels.cpu")
 

@@ -1,7 +1,7 @@
 """The sign-off report: thresholds file, verdict (including that it can fail), rendering, CLI.
 
-Synthesis here runs cache-only (no Yosys): tests/test_report_synth.py covers Yosys, and
-tests/test_report_browser.py opens the HTML in Chromium.
+Synthesis here runs cache-only (no Yosys): tests/hw/test_synthesis.py covers Yosys, and
+tests/report/test_report_browser.py opens the HTML in Chromium.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pymodel.report.collect import SWEEP_SCHEMA, collect
 from pymodel.report.config import SignoffConfig, load_config
 from pymodel.report.render import build_report, write_report
 from pymodel.report.verdict import FAIL, INCOMPLETE, PASS, judge
-from tests import report_fixtures as fx
+from tests.report import report_fixtures as fx
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 CFG = load_config(REPO_ROOT / "signoff.toml")

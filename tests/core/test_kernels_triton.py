@@ -19,7 +19,7 @@ from pymodel.core import conv  # noqa: E402
 from pymodel.core.arith import MulConfig  # noqa: E402
 from pymodel.core.kernels import approx_conv2d, approx_linear, available_backends, resolve_backend  # noqa: E402
 
-from tests.kernel_cases import CONFIGS, LAYERS, mismatches, random_layer  # noqa: E402
+from tests.core.kernel_cases import CONFIGS, LAYERS, mismatches, random_layer  # noqa: E402
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

@@ -18,7 +18,7 @@ from pymodel.report.config import load_config
 from pymodel.report.render import build_report, write_report
 from pymodel.report.verdict import FAIL, INCOMPLETE, PASS, judge
 from pymodel.hw.sim import regressions
-from tests import report_fixtures as fx
+from tests.report import report_fixtures as fx
 
 CFG = load_config(REPO_ROOT / "signoff.toml")
 PLANS = testplan.load_testplans(REPO_ROOT)
@@ -145,7 +145,7 @@ def dirs(tmp_path: Path) -> tuple[Path, Path]:
         for f in plan.features:
             if f.pytest:
                 source = f.pytest.split("::")[0]
-                (repo / source).parent.mkdir(exist_ok=True)
+                (repo / source).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(REPO_ROOT / source, repo / source)
     fx.write_cosim(out)
     fx.write_sweep(out)
@@ -229,7 +229,7 @@ def test_the_section_renders_in_html_markdown_and_json(dirs):
     assert html.index('id="rtl"') < html.index('id="testplan"') < html.index('id="cosim"')
     assert md.index("## (c) RTL regression") < md.index("## Testplan") < md.index("## (d)")
     for text in (html, md):
-        assert "saturation + sticky overflow" in text and "pytest: tests/test_rtl_lint.py" in text
+        assert "saturation + sticky overflow" in text and "pytest: tests/hw/test_rtl_lint.py" in text
         assert "cover point reset.reset 50.0 % in run mac-n8-l4-a32" in text
     reset = _status(doc["testplan"]["duts"], "mbm_mac_array", "reset mid dot product")
     assert reset["status"] == FAIL and reset["cover"] == [{"point": "reset.reset", "pct": 50.0}]

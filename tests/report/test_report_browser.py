@@ -13,7 +13,7 @@ from pymodel.core.paths import REPO_ROOT
 from pymodel.report.browser import check_html, find_chromium
 from pymodel.report.config import load_config
 from pymodel.report.render import build_report, write_report
-from tests import report_fixtures as fx
+from tests.report import report_fixtures as fx
 
 pytestmark = pytest.mark.skipif(
     find_chromium() is None, reason="no chromium on PATH (Debian: apt-get install chromium)"

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-import rtl_check
+from tests.hw import rtl_check
 
 from pymodel.hw.sim import regressions
 from pymodel.hw.sim.runner import run

@@ -1,4 +1,4 @@
-"""Shared by the tests/test_rtl_*.py wrappers: parametrize over the regressions of a DUT
+"""Shared by the tests/hw/test_rtl_*.py wrappers: parametrize over the regressions of a DUT
 (sim/regressions.py, the same runs `make sim` makes) and check one run's outcome."""
 
 from __future__ import annotations

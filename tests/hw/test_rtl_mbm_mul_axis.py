@@ -4,7 +4,7 @@ unsigned and signed, LATENCY 1..3; and the proof that the bench fails a wrong mo
 """
 
 import pytest
-from rtl_check import check_fails, check_passes, params
+from tests.hw.rtl_check import check_fails, check_passes, params
 
 pytestmark = pytest.mark.rtl
 

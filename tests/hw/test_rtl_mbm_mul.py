@@ -6,7 +6,7 @@ the bench can fail. The runs are those of sim/regressions.py (`make sim`).
 """
 
 import pytest
-from rtl_check import check_fails, check_passes, params
+from tests.hw.rtl_check import check_fails, check_passes, params
 
 pytestmark = pytest.mark.rtl
 

@@ -6,7 +6,7 @@ a one-step model difference (MBM-t with t=1 vs t=0) is caught.
 """
 
 import pytest
-from rtl_check import check_fails, check_passes, params
+from tests.hw.rtl_check import check_fails, check_passes, params
 
 pytestmark = pytest.mark.rtl
 
