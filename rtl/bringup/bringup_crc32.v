@@ -1,0 +1,64 @@
+// bringup_crc32: CRC-32 (IEEE 802.3, reflected, as zlib.crc32) over a stream of words.
+//
+// Each word is zero-extended to whole bytes and fed least significant byte first, so the
+// CRC equals zlib.crc32(b"".join(w.to_bytes(BYTES, "little") for w in words)) and the host
+// can check it without the hardware (pymodel.hw.fpga.uart.results_crc). One word per
+// enabled cycle: the bit-serial update is unrolled into an XOR network.
+//
+// Parameters:
+//   WIDTH   word width, 1..64
+// Ports:
+//   clk, rst   rising edge; synchronous active-high reset starts a new CRC
+//   en_i       fold data_i into the CRC
+//   data_i     the word
+//   crc_o      CRC of the words folded in since reset (final XOR applied)
+
+`timescale 1ns / 1ps
+`default_nettype none
+
+module bringup_crc32 #(
+    parameter WIDTH = 32
+) (
+    input  wire             clk,
+    input  wire             rst,
+    input  wire             en_i,
+    input  wire [WIDTH-1:0] data_i,
+    output wire [31:0]      crc_o
+);
+
+    generate
+        if (WIDTH < 1 || WIDTH > 64) begin : g_bad_width
+            $error("bringup_crc32: WIDTH=%0d is out of range: allowed 1..64", WIDTH);
+            ERROR_bringup_crc32_WIDTH_out_of_range stop ();
+        end
+    endgenerate
+
+    localparam BITS = 8 * ((WIDTH + 7) / 8);
+    localparam [31:0] POLY = 32'hEDB88320;
+
+    function [31:0] fold;
+        input [31:0]     crc;
+        input [BITS-1:0] word;
+        integer i;
+        begin
+            fold = crc;
+            for (i = 0; i < BITS; i = i + 1)
+                fold = (fold >> 1) ^ (POLY & {32{fold[0] ^ word[i]}});
+        end
+    endfunction
+
+    reg [31:0] state;
+    wire [BITS-1:0] word = {{(BITS - WIDTH){1'b0}}, data_i};
+
+    always @(posedge clk) begin
+        if (rst)
+            state <= 32'hFFFFFFFF;
+        else if (en_i)
+            state <= fold(state, word);
+    end
+
+    assign crc_o = ~state;
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,205 @@
+// bringup_report: formats the bring-up result line from a text template and sends it byte
+// by byte to the UART transmitter.
+//
+// The template (a ROM, TEXT_FILE, written per build by pymodel.hw.fpga.bringup) holds the
+// fixed text, e.g. "MBM BRINGUP \1 set=mbm_mul/exhaustive-mbm-n8-t0 n=\2 fail=\3
+// first=\4 crc=\5\r\n\0", where the control bytes 1..5 are replaced by the run's values:
+//   1  PASS or FAIL         2  n, results compared (decimal)     3  fail, mismatches (decimal)
+//   4  first failing index (decimal), '-' when fail = 0           5  crc (8 hex digits, lower case)
+//   0  end of the line
+// Decimal digits come from repeated subtraction of 10^9 .. 10^0 (at most 9 cycles a digit,
+// no divider); leading zeros are suppressed. The values must stay stable while busy_o.
+//
+// Parameters:
+//   TEXT_LEN   template bytes (the 0 terminator included), >= 2
+//   TEXT_FILE  $readmemh file of the template, one byte per line
+// Ports:
+//   clk, rst                   rising edge, synchronous active-high reset
+//   start_i                    send one line (ignored while busy_o)
+//   pass_i, n_i, fail_i, first_i, crc_i   the values
+//   valid_o, ready_i, data_o   the byte stream to bringup_uart_tx
+//   busy_o                     a line is being sent
+
+`timescale 1ns / 1ps
+`default_nettype none
+
+module bringup_report #(
+    parameter TEXT_LEN  = 64,
+    parameter TEXT_FILE = "text.hex"
+) (
+    input  wire        clk,
+    input  wire        rst,
+    input  wire        start_i,
+    input  wire        pass_i,
+    input  wire [31:0] n_i,
+    input  wire [31:0] fail_i,
+    input  wire [31:0] first_i,
+    input  wire [31:0] crc_i,
+    output wire        valid_o,
+    input  wire        ready_i,
+    output wire [7:0]  data_o,
+    output wire        busy_o
+);
+
+    localparam A_W = $clog2(TEXT_LEN);
+
+    localparam [3:0] S_IDLE   = 4'd0,  // waiting for start_i
+                     S_FETCH  = 4'd1,  // template byte at ptr being read
+                     S_DECODE = 4'd2,  // template byte on text: text, field code or end
+                     S_TEXT   = 4'd3,  // sending the template byte
+                     S_WORD   = 4'd4,  // sending letter pos of PASS / FAIL
+                     S_DASH   = 4'd5,  // sending '-'
+                     S_DIV    = 4'd6,  // counting decimal digit pos of num
+                     S_DIGIT  = 4'd7,  // sending it
+                     S_HEX    = 4'd8;  // sending hex digit pos of num
+
+    reg  [3:0]     state;
+    reg  [A_W-1:0] ptr;
+    reg  [31:0]    num;
+    reg  [3:0]     digit;
+    reg  [3:0]     pos;
+    reg            started;  // a digit of this number has been sent
+    wire [7:0]     text;
+
+    bringup_rom #(.WIDTH(8), .DEPTH(TEXT_LEN), .INIT_FILE(TEXT_FILE)) u_text (
+        .clk(clk), .rst(rst), .en_i(state == S_FETCH), .addr_i(ptr), .data_o(text)
+    );
+
+    function [31:0] pow10;
+        input [3:0] p;
+        begin
+            case (p)
+                4'd0: pow10 = 32'd1;
+                4'd1: pow10 = 32'd10;
+                4'd2: pow10 = 32'd100;
+                4'd3: pow10 = 32'd1000;
+                4'd4: pow10 = 32'd10000;
+                4'd5: pow10 = 32'd100000;
+                4'd6: pow10 = 32'd1000000;
+                4'd7: pow10 = 32'd10000000;
+                4'd8: pow10 = 32'd100000000;
+                default: pow10 = 32'd1000000000;
+            endcase
+        end
+    endfunction
+
+    function [7:0] hex_char;
+        input [3:0] v;
+        begin
+            hex_char = (v < 4'd10) ? 8'h30 + {4'd0, v} : 8'h57 + {4'd0, v};  // 'a' - 10 = 0x57
+        end
+    endfunction
+
+    function [7:0] word_char;  // letter p of "PASS" (pass) or "FAIL"
+        input       pass;
+        input [1:0] p;
+        begin
+            case ({pass, p})
+                3'b100: word_char = "P";
+                3'b101: word_char = "A";
+                3'b110, 3'b111: word_char = "S";
+                3'b000: word_char = "F";
+                3'b001: word_char = "A";
+                3'b010: word_char = "I";
+                default: word_char = "L";
+            endcase
+        end
+    endfunction
+
+    wire [31:0] pow  = pow10(pos);
+    wire        sent = valid_o && ready_i;
+
+    always @(posedge clk) begin
+        if (rst) begin
+            state   <= S_IDLE;
+            ptr     <= {A_W{1'b0}};
+            num     <= 32'd0;
+            digit   <= 4'd0;
+            pos     <= 4'd0;
+            started <= 1'b0;
+        end else begin
+            case (state)
+                S_IDLE:
+                    if (start_i) begin
+                        ptr   <= {A_W{1'b0}};
+                        state <= S_FETCH;
+                    end
+                S_FETCH:
+                    state <= S_DECODE;
+                S_DECODE: begin
+                    pos     <= 4'd0;
+                    digit   <= 4'd0;
+                    started <= 1'b0;
+                    case (text)
+                        8'd0: state <= S_IDLE;
+                        8'd1: state <= S_WORD;
+                        8'd2: begin num <= n_i;    pos <= 4'd9; state <= S_DIV; end
+                        8'd3: begin num <= fail_i; pos <= 4'd9; state <= S_DIV; end
+                        8'd4: if (fail_i == 32'd0) state <= S_DASH;
+                              else begin num <= first_i; pos <= 4'd9; state <= S_DIV; end
+                        8'd5: begin num <= crc_i;  pos <= 4'd7; state <= S_HEX; end
+                        default: state <= S_TEXT;
+                    endcase
+                end
+                S_TEXT, S_DASH:
+                    if (sent) begin
+                        ptr   <= ptr + 1'b1;
+                        state <= S_FETCH;
+                    end
+                S_WORD:
+                    if (sent) begin
+                        pos <= pos + 1'b1;
+                        if (pos == 4'd3) begin
+                            ptr   <= ptr + 1'b1;
+                            state <= S_FETCH;
+                        end
+                    end
+                S_DIV:
+                    if (num >= pow) begin
+                        num   <= num - pow;
+                        digit <= digit + 1'b1;
+                    end else if (digit != 4'd0 || started || pos == 4'd0) begin
+                        state <= S_DIGIT;
+                    end else begin
+                        pos <= pos - 1'b1;
+                    end
+                S_DIGIT:
+                    if (sent) begin
+                        started <= 1'b1;
+                        digit   <= 4'd0;
+                        if (pos == 4'd0) begin
+                            ptr   <= ptr + 1'b1;
+                            state <= S_FETCH;
+                        end else begin
+                            pos   <= pos - 1'b1;
+                            state <= S_DIV;
+                        end
+                    end
+                S_HEX:
+                    if (sent) begin
+                        num <= {num[27:0], 4'd0};
+                        if (pos == 4'd0) begin
+                            ptr   <= ptr + 1'b1;
+                            state <= S_FETCH;
+                        end else begin
+                            pos <= pos - 1'b1;
+                        end
+                    end
+                default:
+                    state <= S_IDLE;
+            endcase
+        end
+    end
+
+    assign valid_o = (state == S_TEXT) || (state == S_WORD) || (state == S_DASH)
+                   || (state == S_DIGIT) || (state == S_HEX);
+    assign data_o  = (state == S_TEXT)  ? text
+                   : (state == S_WORD)  ? word_char(pass_i, pos[1:0])
+                   : (state == S_DASH)  ? "-"
+                   : (state == S_DIGIT) ? 8'h30 + {4'd0, digit}
+                   : hex_char(num[31:28]);
+    assign busy_o  = (state != S_IDLE);
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,255 @@
+// mbm_bringup_top: self-checking FPGA bring-up of the MBM multiplier with one vector set.
+//
+// The vector set's stimulus and expected words (vectors/<dut>/<config>/{stim,expect}.hex,
+// the files `python -m pymodel vectors` writes) are block-RAM ROMs. After reset a sequencer
+// streams every operand pair through the DUT (mbm_mul_axis behind bringup_dut_mul) with
+// pseudo-random input bubbles and output backpressure (STALL_PCT % of cycles each), a
+// comparator checks every product against its expected word, and counters keep the results
+// compared, the mismatches and the index of the first one; a CRC-32 covers every product.
+// When all COUNT results are in (or no result came for WATCHDOG cycles), the LEDs show the
+// outcome and a UART line reports it, repeated every REPEAT_MS ms:
+//   MBM BRINGUP PASS set=mbm_mul/exhaustive-mbm-n8-t0 n=65536 fail=0 first=- crc=1a2b3c4d
+// PASS means n = COUNT and fail = 0. The host recomputes the CRC from the set
+// (pymodel.hw.fpga.uart), so a PASS line also proves the products themselves arrived.
+//
+// Parameters:
+//   N, TRUNC, FRAC_OUT, MITCHELL, SIGNED, LATENCY   the DUT (mbm_mul_axis; checked there)
+//   COUNT          vectors in the set, >= 2
+//   STIM_FILE, EXPECT_FILE, TEXT_FILE, TEXT_LEN     $readmemh files (see bringup_report)
+//   CLK_HZ, BAUD   clock frequency and UART baud rate
+//   STALL_PCT      stall probability on each side, percent 0..99
+//   RST_ACTIVE_LOW the reset button's polarity (1: reads 0 while pressed)
+//   REPEAT_MS      the line is re-sent every REPEAT_MS ms (0: once)
+//   WATCHDOG       cycles without a result after which the run ends as FAIL, >= 16
+// Ports (board pins through the constraint file):
+//   clk_i      board oscillator       rst_btn_i  reset button (asynchronous)
+//   uart_tx_o  UART TX toward the host, 8N1
+//   led_o      [0] done  [1] pass  [2] fail  [3] heartbeat (about 1.5 Hz)  [4] watchdog
+//              timeout  [7:5] off
+// Reset is synchronous active high inside (bringup_reset); every register is reset.
+
+`timescale 1ns / 1ps
+`default_nettype none
+
+module mbm_bringup_top #(
+    parameter N              = 8,
+    parameter TRUNC          = 0,
+    parameter FRAC_OUT       = 0,
+    parameter MITCHELL       = 0,
+    parameter SIGNED         = 0,
+    parameter LATENCY        = 2,
+    parameter COUNT          = 16,
+    parameter STIM_FILE      = "stim.hex",
+    parameter EXPECT_FILE    = "expect.hex",
+    parameter TEXT_FILE      = "text.hex",
+    parameter TEXT_LEN       = 64,
+    parameter CLK_HZ         = 25000000,
+    parameter BAUD           = 115200,
+    parameter STALL_PCT      = 25,
+    parameter RST_ACTIVE_LOW = 1,
+    parameter REPEAT_MS      = 1000,
+    parameter WATCHDOG       = 65536
+) (
+    input  wire       clk_i,
+    input  wire       rst_btn_i,
+    output wire       uart_tx_o,
+    output wire [7:0] led_o
+);
+
+    generate
+        if (COUNT < 2) begin : g_bad_count
+            $error("mbm_bringup_top: COUNT=%0d is out of range: allowed 2 or more", COUNT);
+            ERROR_mbm_bringup_top_COUNT_must_be_at_least_2 stop ();
+        end
+        if (STALL_PCT < 0 || STALL_PCT > 99) begin : g_bad_stall
+            $error("mbm_bringup_top: STALL_PCT=%0d is out of range: allowed 0..99", STALL_PCT);
+            ERROR_mbm_bringup_top_STALL_PCT_out_of_range stop ();
+        end
+        if (WATCHDOG < 16) begin : g_bad_watchdog
+            $error("mbm_bringup_top: WATCHDOG=%0d is out of range: allowed 16 or more", WATCHDOG);
+            ERROR_mbm_bringup_top_WATCHDOG_must_be_at_least_16 stop ();
+        end
+    endgenerate
+
+    localparam OP_W    = N + SIGNED;
+    localparam STIM_W  = 2 * OP_W;
+    localparam P_W     = 2 * N + 1 + SIGNED + FRAC_OUT * (N - 1);
+    localparam A_W     = $clog2(COUNT);
+    localparam C_W     = $clog2(COUNT + 1);
+    localparam W_W     = $clog2(WATCHDOG + 1);
+    localparam STALL_I = (STALL_PCT * 65536) / 100;     // stall when the LFSR is below it
+    localparam [15:0] STALL_T = STALL_I[15:0];
+    localparam CLKS_PER_BIT  = (CLK_HZ + BAUD / 2) / BAUD;
+    localparam REPEAT_CYCLES = (CLK_HZ / 1000) * REPEAT_MS;
+    localparam R_W     = $clog2(REPEAT_CYCLES + 2);
+    localparam HB_W    = $clog2(CLK_HZ / 3 + 1);      // heartbeat: MSB toggles at ~1.5 Hz
+    localparam [C_W-1:0]  COUNT_C = COUNT;
+    localparam [W_W-1:0]  WATCH_C = WATCHDOG;
+    localparam [R_W-1:0]  REPEAT_C = REPEAT_CYCLES;
+
+    wire rst;
+
+    bringup_reset #(.ACTIVE_LOW(RST_ACTIVE_LOW), .HOLD(16)) u_reset (
+        .clk(clk_i), .btn_i(rst_btn_i), .lock_i(1'b1), .rst_o(rst)
+    );
+
+    // ---- pseudo-random stalls: input bubbles and output backpressure ----
+    wire [15:0] rnd_in;
+    wire [15:0] rnd_out;
+
+    bringup_lfsr #(.SEED(16'hACE1)) u_lfsr_in  (.clk(clk_i), .rst(rst), .en_i(1'b1), .state_o(rnd_in));
+    bringup_lfsr #(.SEED(16'h5EED)) u_lfsr_out (.clk(clk_i), .rst(rst), .en_i(1'b1), .state_o(rnd_out));
+
+    wire stall_in  = rnd_in  < STALL_T;
+    wire stall_out = rnd_out < STALL_T;
+
+    // ---- source: stimulus ROM -> DUT; a beat is loaded when the slot is free ----
+    reg  [C_W-1:0]    issued;
+    reg               s_valid;
+    wire              s_ready;
+    wire [STIM_W-1:0] s_data;
+    wire              s_fire = s_valid && s_ready;
+    wire              load   = (!s_valid || s_fire) && (issued != COUNT_C) && !stall_in;
+
+    bringup_rom #(.WIDTH(STIM_W), .DEPTH(COUNT), .INIT_FILE(STIM_FILE)) u_stim (
+        .clk(clk_i), .rst(rst), .en_i(load), .addr_i(issued[A_W-1:0]), .data_o(s_data)
+    );
+
+    always @(posedge clk_i) begin
+        if (rst) begin
+            issued  <= {C_W{1'b0}};
+            s_valid <= 1'b0;
+        end else if (load) begin
+            issued  <= issued + 1'b1;
+            s_valid <= 1'b1;
+        end else if (s_fire) begin
+            s_valid <= 1'b0;
+        end
+    end
+
+    // ---- the DUT ----
+    wire [P_W-1:0] m_data;
+    wire           m_valid;
+    wire           m_ready = !stall_out;
+    wire           m_fire  = m_valid && m_ready;
+
+    bringup_dut_mul #(
+        .N(N), .TRUNC(TRUNC), .FRAC_OUT(FRAC_OUT), .MITCHELL(MITCHELL), .SIGNED(SIGNED), .LATENCY(LATENCY)
+    ) u_dut (
+        .clk(clk_i), .rst(rst),
+        .s_data(s_data), .s_valid(s_valid), .s_ready(s_ready),
+        .m_data(m_data), .m_valid(m_valid), .m_ready(m_ready)
+    );
+
+    // ---- sink: each product is registered while its expected word is read, then compared ----
+    reg  [C_W-1:0] received;
+    reg            c_valid;
+    reg  [P_W-1:0] c_got;
+    reg  [C_W-1:0] c_index;
+    wire [P_W-1:0] c_expect;
+    wire           take = m_fire && (received != COUNT_C);
+
+    bringup_rom #(.WIDTH(P_W), .DEPTH(COUNT), .INIT_FILE(EXPECT_FILE)) u_expect (
+        .clk(clk_i), .rst(rst), .en_i(take), .addr_i(received[A_W-1:0]), .data_o(c_expect)
+    );
+
+    reg  [C_W-1:0] checked;
+    reg  [C_W-1:0] failed;
+    reg  [C_W-1:0] first;
+    reg  [W_W-1:0] idle;      // cycles since the last result
+    reg            done;
+    reg            timeout;
+    wire           pass = done && !timeout && (checked == COUNT_C) && (failed == {C_W{1'b0}});
+    wire [31:0]    crc;
+
+    always @(posedge clk_i) begin
+        if (rst) begin
+            received <= {C_W{1'b0}};
+            c_valid  <= 1'b0;
+            c_got    <= {P_W{1'b0}};
+            c_index  <= {C_W{1'b0}};
+            checked  <= {C_W{1'b0}};
+            failed   <= {C_W{1'b0}};
+            first    <= {C_W{1'b0}};
+            idle     <= {W_W{1'b0}};
+            done     <= 1'b0;
+            timeout  <= 1'b0;
+        end else begin
+            c_valid <= take;
+            if (take) begin
+                received <= received + 1'b1;
+                c_got    <= m_data;
+                c_index  <= received;
+            end
+            if (c_valid) begin
+                checked <= checked + 1'b1;
+                if (c_got != c_expect) begin
+                    if (failed == {C_W{1'b0}})
+                        first <= c_index;
+                    failed <= failed + 1'b1;
+                end
+            end
+            if (!done) begin
+                idle <= take ? {W_W{1'b0}} : idle + 1'b1;
+                if (received == COUNT_C && !c_valid) begin
+                    done <= 1'b1;
+                end else if (idle == WATCH_C) begin
+                    done    <= 1'b1;
+                    timeout <= 1'b1;
+                end
+            end
+        end
+    end
+
+    bringup_crc32 #(.WIDTH(P_W)) u_crc (
+        .clk(clk_i), .rst(rst), .en_i(c_valid), .data_i(c_got), .crc_o(crc)
+    );
+
+    // ---- report: the UART line when done, then every REPEAT_MS ms ----
+    reg  [R_W-1:0] repeat_timer;
+    reg            sent_once;
+    wire           report_busy;
+    wire           start = done && !report_busy
+                        && (!sent_once || (REPEAT_MS != 0 && repeat_timer == REPEAT_C));
+    wire           tx_valid;
+    wire           tx_ready;
+    wire [7:0]     tx_data;
+
+    always @(posedge clk_i) begin
+        if (rst) begin
+            repeat_timer <= {R_W{1'b0}};
+            sent_once    <= 1'b0;
+        end else if (start) begin
+            repeat_timer <= {R_W{1'b0}};
+            sent_once    <= 1'b1;
+        end else if (sent_once && repeat_timer != REPEAT_C) begin
+            repeat_timer <= repeat_timer + 1'b1;
+        end
+    end
+
+    bringup_report #(.TEXT_LEN(TEXT_LEN), .TEXT_FILE(TEXT_FILE)) u_report (
+        .clk(clk_i), .rst(rst), .start_i(start), .pass_i(pass),
+        .n_i({{(32 - C_W){1'b0}}, checked}), .fail_i({{(32 - C_W){1'b0}}, failed}),
+        .first_i({{(32 - C_W){1'b0}}, first}), .crc_i(crc),
+        .valid_o(tx_valid), .ready_i(tx_ready), .data_o(tx_data), .busy_o(report_busy)
+    );
+
+    bringup_uart_tx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_uart (
+        .clk(clk_i), .rst(rst), .valid_i(tx_valid), .ready_o(tx_ready), .data_i(tx_data), .tx_o(uart_tx_o)
+    );
+
+    // ---- LEDs ----
+    reg [HB_W-1:0] heartbeat;
+
+    always @(posedge clk_i) begin
+        if (rst)
+            heartbeat <= {HB_W{1'b0}};
+        else
+            heartbeat <= heartbeat + 1'b1;
+    end
+
+    assign led_o = {3'b000, timeout, heartbeat[HB_W-1], done && !pass, pass, done};
+
+endmodule
+
+`default_nettype wire
