@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.lock-installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv sim sim-full test lint vectors replay cosim bench accuracy report clean
+.PHONY: help venv sim sim-full test lint vectors replay cosim fpga bench accuracy report clean
 
 help:
 	@echo "make sim       build and run the RTL regression, print a summary"
@@ -16,6 +16,7 @@ help:
 	@echo "make vectors   write the FPGA test-vector sets under vectors/"
 	@echo "make replay    replay vector sets through the plain-Verilog bench"
 	@echo "make cosim     co-simulate a real conv layer tile through the MAC array RTL"
+	@echo "make fpga      ECP5 bring-up bitstream, timing, netlist simulation, equivalence (FPGA_ARGS)"
 	@echo "make bench     time the approximate conv backends against exact conv"
 	@echo "make accuracy  per-layer accuracy sweep of the depth network"
 	@echo "make report    the sign-off report under reports/"
@@ -53,6 +54,13 @@ replay: vectors
 cosim: $(STAMP)
 	$(PY) -m pymodel cosim --layer decoder.up5.convA --tile full $(COSIM_ARGS)
 	$(PY) -m pymodel cosim --layer synthetic --tile 0:0:8:8 $(COSIM_ARGS)
+
+# ECP5 bring-up bitstream of one vector set (default mbm_mul/exhaustive-mbm-n8-t0 on the
+# ULX3S LFE5U-85F at 25 MHz): synthesis, place and route, timing (exit 1 if not met), RTL and
+# netlist bring-up simulations, formal equivalence; writes build/fpga/<design>/ and
+# reports/fpga/<design>.json. FPGA_ARGS e.g. "--set golden/mbm_mul/corners-mbm-n8-t0 --board ulx3s-25f".
+fpga: vectors
+	$(PY) -m pymodel fpga $(FPGA_ARGS)
 
 # Sign-off report: reads the results under reports/, synthesizes what is not cached yet
 # (Yosys), names the make target of anything missing; writes reports/signoff.{html,md,json}.

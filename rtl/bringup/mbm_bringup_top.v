@@ -3,7 +3,8 @@
 // The vector set's stimulus and expected words (vectors/<dut>/<config>/{stim,expect}.hex,
 // the files `python -m pymodel vectors` writes) are block-RAM ROMs. After reset a sequencer
 // streams every operand pair through the DUT (mbm_mul_axis behind bringup_dut_mul) with
-// pseudo-random input bubbles and output backpressure (STALL_PCT % of cycles each), a
+// pseudo-random input bubbles and output backpressure (STALL_PCT % of cycles each, from
+// two 16-bit LFSRs), a
 // comparator checks every product against its expected word, and counters keep the results
 // compared, the mismatches and the index of the first one; a CRC-32 covers every product.
 // When all COUNT results are in (or no result came for WATCHDOG cycles), the LEDs show the
@@ -83,9 +84,9 @@ module mbm_bringup_top #(
     localparam REPEAT_CYCLES = (CLK_HZ / 1000) * REPEAT_MS;
     localparam R_W     = $clog2(REPEAT_CYCLES + 2);
     localparam HB_W    = $clog2(CLK_HZ / 3 + 1);      // heartbeat: MSB toggles at ~1.5 Hz
-    localparam [C_W-1:0]  COUNT_C = COUNT;
-    localparam [W_W-1:0]  WATCH_C = WATCHDOG;
-    localparam [R_W-1:0]  REPEAT_C = REPEAT_CYCLES;
+    localparam [C_W-1:0]  COUNT_C  = COUNT[C_W-1:0];
+    localparam [W_W-1:0]  WATCH_C  = WATCHDOG[W_W-1:0];
+    localparam [R_W-1:0]  REPEAT_C = REPEAT_CYCLES[R_W-1:0];
 
     wire rst;
 
@@ -100,8 +101,19 @@ module mbm_bringup_top #(
     bringup_lfsr #(.SEED(16'hACE1)) u_lfsr_in  (.clk(clk_i), .rst(rst), .en_i(1'b1), .state_o(rnd_in));
     bringup_lfsr #(.SEED(16'h5EED)) u_lfsr_out (.clk(clk_i), .rst(rst), .en_i(1'b1), .state_o(rnd_out));
 
-    wire stall_in  = rnd_in  < STALL_T;
-    wire stall_out = rnd_out < STALL_T;
+    wire stall_in;
+    wire stall_out;
+
+    generate
+        if (STALL_PCT == 0) begin : g_no_stall
+            assign stall_in  = 1'b0;
+            assign stall_out = 1'b0;
+            wire unused_rnd = ^{rnd_in, rnd_out};
+        end else begin : g_stall
+            assign stall_in  = rnd_in  < STALL_T;
+            assign stall_out = rnd_out < STALL_T;
+        end
+    endgenerate
 
     // ---- source: stimulus ROM -> DUT; a beat is loaded when the slot is free ----
     reg  [C_W-1:0]    issued;

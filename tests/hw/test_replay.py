@@ -1,28 +1,15 @@
 """Plain-Verilog replay benches under verilator --binary: pass, and fail loudly when wrong."""
 
-import json
-
 import pytest
 
 from pymodel.core.arith import MulConfig
 from pymodel.cli import main
 from pymodel.hw.replay import MUL_DEPTH, depth, replay_set
-from pymodel.hw.vectors import _sha256, array_set, mul_set, write_set
+from pymodel.hw.vectors import array_set, mul_set, write_set
+from tests.hw.vector_damage import corrupt_expected_word
 
 pytestmark = pytest.mark.rtl
 MBM8 = MulConfig("mbm", 8)
-
-
-def _corrupt_expected_word(folder, index):
-    """Flip the low bit of one expected word and re-sign the manifest, so the loader accepts
-    the file and only the bench can notice (a wrong golden value, not a damaged file)."""
-    path = folder / "expect.hex"
-    words = path.read_text().split("\n")
-    words[index] = words[index][:-1] + format(int(words[index][-1], 16) ^ 1, "x")
-    path.write_text("\n".join(words))
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["files"]["expect.hex"] = _sha256(path)
-    (folder / "manifest.json").write_text(json.dumps(manifest))
 
 
 def test_depth_rounds_up_to_power_of_two():
@@ -34,7 +21,7 @@ def test_multiplier_replay_passes_then_catches_one_wrong_word(tmp_path):
     folder = write_set(mul_set("mbm_mul", "corners", MBM8), tmp_path)
     ok = replay_set(folder)
     assert ok.ok and (ok.passed, ok.failed) == (676, 0), ok.output
-    _corrupt_expected_word(folder, 5)
+    corrupt_expected_word(folder, 5)
     bad = replay_set(folder)
     assert bad.returncode != 0 and (bad.passed, bad.failed) == (675, 1), bad.output
     assert "MISMATCH vector 5" in bad.output and "REPLAY FAIL" in bad.output
@@ -46,7 +33,7 @@ def test_array_replay_passes_then_catches_one_wrong_word(tmp_path):
     folder = write_set(vs, tmp_path)
     ok = replay_set(folder, stall=30, seed=3)
     assert ok.ok and (ok.passed, ok.failed) == (6, 0) and "overflow seen" in ok.output, ok.output
-    _corrupt_expected_word(folder, 4)
+    corrupt_expected_word(folder, 4)
     bad = replay_set(folder, stall=30, seed=3)
     assert bad.returncode != 0 and (bad.passed, bad.failed) == (5, 1), bad.output
     assert "MISMATCH dot 4" in bad.output

@@ -19,7 +19,7 @@ def test_lint_case(top, params, expect):
 
 def test_every_rtl_file_is_linted():
     tops = {top for top, _, _ in CASES}
-    assert {f.stem for f in lint.RTL_DIR.glob("*.v")} <= tops
+    assert {f.stem for f in lint.RTL_DIR.rglob("*.v")} <= tops
 
 
 def test_illegal_parameter_message_is_one_line_naming_the_range():

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pymodel.core.errors import MBMError
+from pymodel.core.paths import REPO_ROOT
 from pymodel.hw.fpga import bringup, equiv, sim, tools
 from pymodel.hw.fpga.boards import Board
 
@@ -128,8 +129,9 @@ def _sha256(path: Path) -> str:
 
 
 def _rel(path: Path) -> str:
+    """Relative to the repository when inside it (reports travel with a checkout)."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(REPO_ROOT))
     except ValueError:
         return str(path)
 

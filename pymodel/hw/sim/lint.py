@@ -2,8 +2,9 @@
 
 Each DUT of :data:`sim.regressions.DUTS` is linted for each of its legal parameter sets
 (must be warning-free) and elaborated with each illegal set (must fail, printing the
-expected message). Any other ``rtl/*.v`` file is linted as its own top with default
-parameters, so nothing in rtl/ escapes. Modules are found with ``-y rtl``.
+expected message). Any other ``rtl/**/*.v`` file (the FPGA bring-up under rtl/bringup/
+included) is linted as its own top with default parameters, so nothing in rtl/ escapes.
+Modules are found with ``-y`` on every folder of rtl/.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from pymodel.hw.sim.regressions import DUTS
 from pymodel.hw.sim.runner import RTL_DIR, param_tag, verilator_env
@@ -33,16 +35,21 @@ class LintCase:
         return f"{self.top} {param_tag(self.parameters)}"
 
 
+def _rtl_files() -> list[Path]:
+    return sorted(RTL_DIR.rglob("*.v"))
+
+
 def lint_command(top: str, parameters: Mapping[str, int]) -> list[str]:
+    files = {f.stem: f for f in _rtl_files()}
+    folders = sorted({str(f.parent) for f in files.values()})
     return [
         "verilator",
         "--lint-only",
         "-Wall",
-        "-y",
-        str(RTL_DIR),
+        *(arg for d in folders for arg in ("-y", d)),
         "--top-module",
         top,
-        str(RTL_DIR / f"{top}.v"),
+        str(files[top]),
         *(f"-G{k}={v}" for k, v in parameters.items()),
     ]
 
@@ -67,7 +74,7 @@ def cases() -> list[tuple[str, dict[str, int], str]]:
         out += [(dut.toplevel, dict(p), "clean") for p in dut.lint_ok]
         out += [(dut.toplevel, dict(p), msg) for p, msg in dut.lint_illegal]
     registered = {d.toplevel for d in DUTS.values()}
-    out += [(f.stem, {}, "clean") for f in sorted(RTL_DIR.glob("*.v")) if f.stem not in registered]
+    out += [(f.stem, {}, "clean") for f in _rtl_files() if f.stem not in registered]
     return out
 
 

@@ -20,7 +20,8 @@ from pymodel.hw.sim import runner
 @dataclass(frozen=True)
 class Dut:
     """A simulatable RTL top: its files (relative to rtl/, dependencies first), its cocotb
-    test module, parameter sets that must lint clean with -Wall, and illegal ones with
+    test module (empty for the FPGA bring-up top, whose benches run from pytest through
+    pymodel.hw.fpga), parameter sets that must lint clean with -Wall, and illegal ones with
     the text their elaboration error must contain."""
 
     toplevel: str
@@ -83,6 +84,21 @@ DUTS: dict[str, Dut] = {
             ({"N": 16, "FRAC_OUT": 1, "ACC_W": 48}, "ACC_W=48 is out of range: allowed 49..63"),
             ({"ACC_W": 64}, "ACC_W=64 is out of range"),
             ({"N": 17}, "N=17 is out of range: allowed 4..16"),
+        ),
+    ),
+    "mbm_bringup": Dut(
+        "mbm_bringup_top",
+        ("mbm_mul.v", "mbm_mul_signed.v", "mbm_mul_axis.v", *(f"bringup/{m}.v" for m in (
+            "bringup_crc32", "bringup_dut_mul", "bringup_lfsr", "bringup_report", "bringup_reset", "bringup_rom",
+            "bringup_uart_tx", "mbm_bringup_top"))),
+        "",
+        ({}, {"SIGNED": 1, "COUNT": 1000}, {"N": 16, "TRUNC": 8, "FRAC_OUT": 1, "SIGNED": 1, "LATENCY": 1},
+         {"STALL_PCT": 0, "REPEAT_MS": 0, "RST_ACTIVE_LOW": 0}),
+        (
+            ({"COUNT": 1}, "COUNT=1 is out of range: allowed 2 or more"),
+            ({"STALL_PCT": 100}, "STALL_PCT=100 is out of range: allowed 0..99"),
+            ({"WATCHDOG": 8}, "WATCHDOG=8 is out of range: allowed 16 or more"),
+            ({"LATENCY": 0}, "LATENCY=0 is out of range: allowed 1 or more"),
         ),
     ),
 }
