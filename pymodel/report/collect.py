@@ -12,6 +12,7 @@ the report needs is recorded as a problem, which the verdict turns into a FAIL.
 | cosim     | cosim/*.json, one per layer                       | ``make cosim``   |
 | accuracy  | accuracy/sweep.json (+ *.png charts)              | ``make accuracy``|
 | bench     | bench.json                                        | ``make bench``   |
+| fpga      | fpga/*.json, one per design (pymodel.hw.fpga.flow) | ``make fpga``    |
 | vectors   | <repo>/vectors/**/manifest.json (pymodel.hw.vectors)  | ``make vectors`` |
 """
 
@@ -62,6 +63,14 @@ _SOURCES: tuple[tuple[str, str, str, str, tuple[str, ...], bool], ...] = (
     ("cosim", "real-layer co-simulation", "cosim/*.json", "make cosim", ("layer", "mismatches"), False),
     ("accuracy", "accuracy sweep", "accuracy/sweep.json", "make accuracy", ("schema", "rows"), False),
     ("bench", "backend benchmark", "bench.json", "make bench", ("rows",), False),
+    (
+        "fpga",
+        "FPGA implementation",
+        "fpga/*.json",
+        "make fpga",
+        ("design", "device", "target_mhz", "fmax_mhz", "timing_met", "utilization", "bitstream_sha256"),
+        False,
+    ),
     (
         "vectors",
         "FPGA vector sets",

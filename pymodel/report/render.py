@@ -120,6 +120,7 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
             "yosys": synthesis.yosys_version(),
             "flows": {k: v.format(top="<module>") for k, v in synthesis.FLOWS.items()},
         },
+        "fpga": sources["fpga"].data or [],
         "bench": accuracy.bench_rows(sources["bench"].data),
         "figures": figures,
     }

@@ -218,6 +218,38 @@ def check_accuracy(accuracy: Source, tables: dict[str, Any] | None, cfg: Signoff
     )
 
 
+def check_fpga(fpga: Source) -> list[Check]:
+    """Per design of reports/fpga/: timing met, both bring-up simulations PASS, the
+    multipliers' netlists proven equivalent; INCOMPLETE (naming `make fpga`) without any."""
+    names = ("FPGA timing met", "FPGA bring-up simulations PASS (RTL and netlist)", "FPGA netlists proven equivalent to the RTL")
+    if fpga.problems:
+        return [_unreadable(n, fpga) for n in names]
+    if fpga.missing:
+        return [_incomplete(n, fpga) for n in names]
+    timing, sims, proofs = [], [], []
+    for rec in fpga.data:
+        d = rec["design"]
+        if not rec["timing_met"]:
+            timing.append(f"{d}: Fmax {rec['fmax_mhz']:.1f} MHz below the {rec['target_mhz']:g} MHz target")
+        for kind in ("rtl", "netlist"):
+            got = rec.get(f"sim_{kind}")
+            if got != PASS:
+                why = rec.get(f"sim_{kind}_why") or "not run (--no-sim)"
+                sims.append(f"{d}: {kind} simulation {got or 'missing'}: {why}")
+        if rec.get("equivalence") != "proven":
+            bad = [p["name"] for p in rec.get("equivalence_designs", []) if p.get("result") != "proven"]
+            proofs.append(f"{d}: equivalence {rec.get('equivalence', 'not run (--no-equiv)')}"
+                          + (f" ({', '.join(bad)})" if bad else ""))
+    n = len(fpga.data)
+    return [
+        _from_reasons(names[0], timing, f"{n}/{n} design(s) meet timing", f"{len(timing)}/{n} design(s) miss timing"),
+        _from_reasons(names[1], sims, f"{n}/{n} design(s) PASS before and after synthesis",
+                      f"{len(sims)} bring-up simulation(s) not PASS"),
+        _from_reasons(names[2], proofs, f"{n}/{n} design(s) with every multiplier proven",
+                      f"{len(proofs)} design(s) without a complete proof"),
+    ]
+
+
 def check_testplan(rtl: Source, plans: list[dict[str, Any]]) -> Check:
     """Every testplan feature proven by runs is PASS; one reason per unproven feature."""
     name = "every testplan item proven"
@@ -256,6 +288,7 @@ def judge(
         check_coverage(sources["rtl"], cfg),
         check_cosim(sources["cosim"], cfg),
         check_accuracy(sources["accuracy"], sweep, cfg),
+        *check_fpga(sources["fpga"]),
     ]
     if testplans and cfg.testplan_require_all:
         checks.append(check_testplan(sources["rtl"], testplans))

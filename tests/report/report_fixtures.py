@@ -212,6 +212,28 @@ def write_bench(out: Path) -> None:
     )
 
 
+def write_fpga(out: Path, timing_met: bool = True, sim_netlist: str = "PASS", equivalence: str = "proven") -> None:
+    """reports/fpga/<design>.json as pymodel.hw.fpga.flow writes it (the keys the report reads)."""
+    design = "ulx3s-85f-mbm_mul-exhaustive-mbm-n8-t0-25mhz"
+    util = {k: {"used": u, "available": a, "percent": round(100 * u / a, 2)}
+            for k, u, a in (("lut4", 2000, 83640), ("ff", 410, 83640), ("bram", 118, 208), ("dsp", 0, 156),
+                            ("io", 11, 365))}
+    line = "MBM BRINGUP PASS set=mbm_mul/exhaustive-mbm-n8-t0 n=65536 fail=0 first=- crc=0badf00d"
+    _write(
+        out / "fpga" / f"{design}.json",
+        {
+            "design": design, "device": "LFE5U-85F", "board": "ulx3s-85f", "target_mhz": 25.0,
+            "fmax_mhz": 35.5 if timing_met else 20.0, "slack_ns": 11.8 if timing_met else -10.0,
+            "timing_met": timing_met, "utilization": util, "bitstream": f"build/fpga/{design}/{design}.bit",
+            "bitstream_sha256": GOOD_SHA, "sim_rtl": "PASS", "sim_rtl_line": line, "sim_rtl_why": "",
+            "sim_netlist": sim_netlist, "sim_netlist_line": line if sim_netlist == "PASS" else "",
+            "sim_netlist_why": "" if sim_netlist == "PASS" else "fail=1, the first at index 123",
+            "equivalence": equivalence,
+            "equivalence_designs": [{"name": "mbm_mul N=16", "result": equivalence, "counterexample": ""}],
+        },
+    )
+
+
 def write_vectors(repo: Path) -> None:
     _write(
         repo / "vectors" / "mbm_mul" / "exhaustive-mbm-n8-t0" / "manifest.json",
@@ -230,4 +252,5 @@ def write_all(out: Path, repo: Path) -> None:
     write_cosim(out)
     write_sweep(out)
     write_bench(out)
+    write_fpga(out)
     write_vectors(repo)

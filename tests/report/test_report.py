@@ -78,7 +78,7 @@ def test_verdict_passes_on_complete_good_results(dirs):
     fx.write_all(out, repo)
     verdict = verdict_of(out, repo)
     assert verdict.status == PASS, verdict
-    assert [c.status for c in verdict.checks] == [PASS] * 4
+    assert [c.status for c in verdict.checks] == [PASS] * 7  # RTL, coverage, co-simulation, accuracy, FPGA timing, bring-up, equivalence
 
 
 def test_missing_results_are_incomplete_and_name_the_command(dirs):

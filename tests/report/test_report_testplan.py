@@ -150,6 +150,7 @@ def dirs(tmp_path: Path) -> tuple[Path, Path]:
     fx.write_cosim(out)
     fx.write_sweep(out)
     fx.write_bench(out)
+    fx.write_fpga(out)
     fx.write_vectors(repo)
     return out, repo
 
