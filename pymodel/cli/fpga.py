@@ -12,6 +12,7 @@ from pymodel.core.paths import BUILD_DIR, REPO_ROOT
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from pymodel.hw.fpga import bringup
     from pymodel.hw.fpga.boards import BOARDS, DEFAULT_BOARD
+    from pymodel.hw.fpga.sim import SIMULATORS
 
     parser.add_argument("--set", default=bringup.DEFAULT_SET,
                         help=f"vector set, its folder below --vectors (default {bringup.DEFAULT_SET})")
@@ -24,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--build", default=str(BUILD_DIR / "fpga"), help="build root (default build/fpga/)")
     parser.add_argument("--reports", default=str(REPO_ROOT / "reports" / "fpga"), help="report folder (default reports/fpga/)")
     parser.add_argument("--no-sim", action="store_true", help="skip the RTL and netlist bring-up simulations")
+    parser.add_argument("--netlist-sim", choices=SIMULATORS, default=SIMULATORS[0],
+                        help="simulator of the post-synthesis netlist (icarus: 4-state, minutes; default verilator)")
     parser.add_argument("--no-equiv", action="store_true", help="skip the formal equivalence proofs")
 
 
@@ -36,6 +39,7 @@ def main(args: argparse.Namespace) -> int:
         set_name=args.set, board=b, clock_mhz=b.clock_mhz if args.clock is None else args.clock,
         stall_pct=args.stall, baud=args.baud, vectors=Path(args.vectors), build_root=Path(args.build),
         reports=Path(args.reports), simulate=not args.no_sim, prove=not args.no_equiv,
+        netlist_simulator=args.netlist_sim,
     )
     report, status = flow.run(opts)
     for line in flow.summary(report):

@@ -1,7 +1,8 @@
 """The FPGA flow with its tools: the CI-sized design (the N=8 corner set on the LFE5U-25F)
 through synthesis, place and route, bitstream and both bring-up simulations; a wrong
 expected word caught by both simulations at its index; equivalence proven, and refused for
-a different netlist. The full default (`make fpga`) and the N=16 proofs are marked slow."""
+a different netlist. The netlist runs under Verilator and, where the Debian package is
+installed, Icarus Verilog. The full default (`make fpga`) and the N=16 proofs are slow."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pymodel.core.paths import REPO_ROOT
-from pymodel.hw.fpga import bringup, equiv, flow, sim, tools
+from pymodel.hw.fpga import bringup, equiv, flow, sim
 from pymodel.hw.fpga.boards import board
 from tests.hw.vector_damage import corrupt_expected_word
 
@@ -24,13 +25,13 @@ FAST_BAUD = 1_000_000  # the UART line in 20k cycles instead of 170k: same desig
 
 def _needs_iverilog():
     if shutil.which("iverilog") is None:
-        pytest.skip("iverilog (Debian package) is not installed: the netlist simulation cannot run")
+        pytest.skip("iverilog (Debian package) is not installed: the Icarus netlist simulation cannot run")
 
 
 def _options(tmp_path, **over):
     base = dict(set_name=SMALL, board=board("ulx3s-25f"), clock_mhz=25.0, stall_pct=25, baud=FAST_BAUD,
                 vectors=REPO_ROOT / "vectors", build_root=tmp_path / "build", reports=tmp_path / "reports",
-                simulate=shutil.which("iverilog") is not None, prove=False)
+                prove=False)
     return flow.Options(**{**base, **over})
 
 
@@ -60,22 +61,23 @@ def test_small_design_builds_meets_timing_and_records_everything(small_flow):
 
 
 def test_small_design_passes_both_bring_up_simulations(small_flow):
-    _needs_iverilog()
     _, report, _ = small_flow
     for kind in ("rtl", "netlist"):
         assert report[f"sim_{kind}"] == "PASS", report[f"sim_{kind}_why"]
         assert report[f"sim_{kind}_line"] == f"MBM BRINGUP PASS set={SMALL} n=676 fail=0 first=- crc={report['expected_crc']}"
 
 
-def test_a_wrong_expected_word_fails_both_simulations_at_its_index(tmp_path):
-    _needs_iverilog()
+@pytest.mark.parametrize("netlist_sim", sim.SIMULATORS)
+def test_a_wrong_expected_word_fails_both_simulations_at_its_index(tmp_path, netlist_sim):
+    if netlist_sim == "icarus":
+        _needs_iverilog()
     vectors = tmp_path / "vectors"
     shutil.copytree(REPO_ROOT / "vectors" / SMALL, vectors / "bad")
     corrupt_expected_word(vectors / "bad", 123)
     b = bringup.plan("bad", vectors, board("ulx3s-25f"), 25.0, 25, FAST_BAUD)
     folder = tmp_path / "build"
     cells = flow.synthesize(b, folder)
-    results = [sim.simulate_rtl(b, folder), sim.simulate_netlist(b, folder, folder / "netlist.v", set(cells))]
+    results = [sim.simulate_rtl(b, folder), sim.simulate_netlist(b, folder, folder / "netlist.v", set(cells), netlist_sim)]
     for r in results:
         assert r.status == "FAIL" and (r.check.fail, r.check.first) == (1, 123), (r.kind, r.check)
         assert r.check.line.startswith("MBM BRINGUP FAIL set=bad n=676 fail=1 first=123 crc=")
@@ -107,7 +109,6 @@ def test_the_default_make_fpga_design(tmp_path):
     vectors = tmp_path / "vectors"
     wanted = next(vs for vs in default_sets(1) if f"{vs.dut}/{vs.config}" == bringup.DEFAULT_SET)
     write_set(wanted, vectors, commit="test")
-    tools.require("iverilog")
     report, status = flow.run(_options(tmp_path, set_name=bringup.DEFAULT_SET, board=board("ulx3s-85f"),
                                        vectors=vectors, baud=bringup.BAUD, simulate=True, prove=True),
                               log=lambda _: None)

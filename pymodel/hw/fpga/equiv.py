@@ -110,4 +110,4 @@ def prove(t: Target, folder: Path, gate_overrides: Mapping[str, int] | None = No
 
 def prove_all(folder: Path) -> list[Proof]:
     """Every target of :data:`TARGETS`, each in its own sub-folder."""
-    return [prove(t, folder / f"{t.top}-" + "-".join(f"{k}{v}" for k, v in t.params.items())) for t in TARGETS]
+    return [prove(t, folder / ("-".join([t.top, *(f"{k}{v}" for k, v in t.params.items())]))) for t in TARGETS]

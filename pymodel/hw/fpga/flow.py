@@ -50,6 +50,7 @@ class Options:
     reports: Path
     simulate: bool = True
     prove: bool = True
+    netlist_simulator: str = "verilator"
 
 
 def design_name(b: bringup.Bringup) -> str:
@@ -141,7 +142,9 @@ def run(opts: Options, log=print) -> tuple[dict[str, Any], int]:
     start = time.perf_counter()
     check_clock(opts.board, opts.clock_mhz)
     b = bringup.plan(opts.set_name, opts.vectors, opts.board, opts.clock_mhz, opts.stall_pct, opts.baud)
-    for tool in ("yosys", "nextpnr-ecp5", "ecppack", *(("verilator", "iverilog") if opts.simulate else ())):
+    icarus = opts.simulate and opts.netlist_simulator == "icarus"
+    for tool in ("yosys", "nextpnr-ecp5", "ecppack", *(("verilator",) if opts.simulate else ()),
+                 *(("iverilog",) if icarus else ())):
         tools.require(tool)
     name = design_name(b)
     folder = (opts.build_root / name).resolve()
@@ -172,11 +175,13 @@ def run(opts: Options, log=print) -> tuple[dict[str, Any], int]:
     }
     if opts.simulate:
         for kind, fn, args in (("rtl", sim.simulate_rtl, (b, folder)),
-                               ("netlist", sim.simulate_netlist, (b, folder, folder / "netlist.v", set(cells)))):
+                               ("netlist", sim.simulate_netlist,
+                                (b, folder, folder / "netlist.v", set(cells), opts.netlist_simulator))):
             r = step(f"bring-up simulation ({kind})", fn, *args)
             report[f"sim_{kind}"] = r.status
             report[f"sim_{kind}_line"] = r.check.line
             report[f"sim_{kind}_why"] = r.check.why
+        report["sim_netlist_simulator"] = opts.netlist_simulator
     if opts.prove:
         proofs = step("formal equivalence (yosys)", equiv.prove_all, folder / "equiv")
         report["equivalence"] = "proven" if all(p.proven for p in proofs) else "failed"

