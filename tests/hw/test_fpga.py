@@ -12,7 +12,7 @@ from pymodel.cli import main
 from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
 from pymodel.hw.fpga import bringup, flow, tools, uart
-from pymodel.hw.fpga.boards import BOARDS, DEVICES, board
+from pymodel.hw.fpga.boards import BOARDS, board
 
 GOLDEN = REPO_ROOT / "vectors"
 SMALL = "golden/mbm_mul/corners-mbm-n8-t0"
@@ -178,11 +178,3 @@ def test_missing_iverilog_is_named(monkeypatch):
     with pytest.raises(MBMError, match=r"iverilog is not installed: allowed after `apt-get install iverilog`"):
         tools.require("iverilog")
 
-
-def test_device_table_matches_nextpnr_capacity():
-    """The block-RAM check before synthesis uses the table; nextpnr's report is the truth."""
-    import json
-
-    for report in sorted((REPO_ROOT / "reports" / "fpga").glob("*.json")):
-        r = json.loads(report.read_text())
-        assert r["utilization"]["bram"]["available"] == DEVICES[r["device"]].ebr

@@ -15,7 +15,7 @@ import pytest
 
 from pymodel.core.paths import REPO_ROOT
 from pymodel.hw.fpga import bringup, equiv, flow, sim
-from pymodel.hw.fpga.boards import board
+from pymodel.hw.fpga.boards import DEVICES, board
 from tests.hw.vector_damage import corrupt_expected_word
 
 pytestmark = pytest.mark.rtl
@@ -50,6 +50,9 @@ def test_small_design_builds_meets_timing_and_records_everything(small_flow):
         u = report["utilization"][key]
         assert u["available"] > 0 and 0 <= u["percent"] < 100
     assert 1 <= report["utilization"]["bram"]["used"] <= report["ebr_estimate"]
+    device = DEVICES["LFE5U-25F"]  # the table the block-RAM check uses agrees with nextpnr
+    assert (report["utilization"]["bram"]["available"], report["utilization"]["lut4"]["available"],
+            report["utilization"]["dsp"]["available"]) == (device.ebr, device.lut4, device.dsp)
     assert report["utilization"]["io"]["used"] == 11  # clock, button, UART, 8 LEDs
     bit = Path(report["bitstream"])
     bit = bit if bit.is_absolute() else REPO_ROOT / bit
