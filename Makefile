@@ -30,16 +30,16 @@ $(STAMP): requirements.lock
 	touch $@
 
 sim: $(STAMP)
-	$(PY) -m pymodel.hw.sim regress
+	$(PY) -m pymodel sim regress
 
 sim-full: $(STAMP)
-	$(PY) -m pymodel.hw.sim regress --full
+	$(PY) -m pymodel sim regress --full
 
 test: $(STAMP)
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(PY) -m pymodel.hw.sim lint
+	$(PY) -m pymodel sim lint
 
 # FPGA vector sets (git-ignored); VECTORS_ARGS e.g. --seed 2
 vectors: $(STAMP)

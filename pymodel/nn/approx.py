@@ -30,8 +30,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from pymodel.core import kernels
-from pymodel.core import quant
+from pymodel.core import kernels, quant
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
 

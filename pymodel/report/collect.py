@@ -92,7 +92,7 @@ def _read(path: Path, required: tuple[str, ...], problems: list[str]) -> Any:
 
 #: the sweep.json layout this report understands (pymodel.nn.sweep.SCHEMA)
 SWEEP_SCHEMA = "mbm-accuracy-sweep/1"
-#: what ``python -m sim regress`` (make sim) writes: every run with its test records
+#: what ``pymodel sim regress`` (make sim) writes: every run with its test records
 SIM_SUMMARY = "build/sim/results/summary.json"
 
 

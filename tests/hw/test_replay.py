@@ -7,7 +7,7 @@ import pytest
 from pymodel.core.arith import MulConfig
 from pymodel.cli import main
 from pymodel.hw.replay import MUL_DEPTH, depth, replay_set
-from pymodel.hw.vectors import _sha256, array_set, mul_set, write_set
+from pymodel.hw.vectors import file_sha256, array_set, mul_set, write_set
 
 pytestmark = pytest.mark.rtl
 MBM8 = MulConfig("mbm", 8)
@@ -21,7 +21,7 @@ def _corrupt_expected_word(folder, index):
     words[index] = words[index][:-1] + format(int(words[index][-1], 16) ^ 1, "x")
     path.write_text("\n".join(words))
     manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["files"]["expect.hex"] = _sha256(path)
+    manifest["files"]["expect.hex"] = file_sha256(path)
     (folder / "manifest.json").write_text(json.dumps(manifest))
 
 

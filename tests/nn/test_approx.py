@@ -6,11 +6,10 @@ import pytest
 import torch
 from torch import nn
 
-from pymodel.core import conv
-from pymodel.core import quant
-from pymodel.nn.approx import ApproxLayer, ScaleOptions, approximate, calibrate_scales, restore, select_layers
+from pymodel.core import conv, quant
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
+from pymodel.nn.approx import ApproxLayer, ScaleOptions, approximate, calibrate_scales, restore, select_layers
 from pymodel.nn.nets import SMALL_CONFIG, build_depth_net
 
 

@@ -9,7 +9,13 @@ import pytest
 
 from pymodel.core.errors import MBMError
 from pymodel.nn.metrics import (
-    METRICS, DepthCoding, compute_errors, crop_slices, deviation_pct, eigen_crop, mean_errors,
+    METRICS,
+    DepthCoding,
+    compute_errors,
+    crop_slices,
+    deviation_pct,
+    eigen_crop,
+    mean_errors,
 )
 
 GT = np.array([1.0, 2.0, 4.0, 8.0])

@@ -116,15 +116,16 @@ def test_cached_replay_equals_full_forward():
     """Replaying exact encoder features and decoder blocks must not change a single output."""
     import numpy as np
 
-    from pymodel.nn import approx
     from pymodel.core.arith import MulConfig
-    from pymodel.nn.data import images_to_tensor, synthetic_testset
-    from pymodel.nn.metrics import DepthCoding, predict_depth
+    from pymodel.nn import approx
+    from pymodel.nn.data import synthetic_testset
+    from pymodel.nn.metrics import DepthCoding
     from pymodel.nn.nets import default_model
-    from pymodel.nn.sweep import _Predictor
+    from pymodel.nn.predict import images_to_tensor, predict_depth
+    from pymodel.nn.sweep import Predictor
 
     model, data = default_model(), synthetic_testset(2)
-    predictor = _Predictor(model, data.rgb, DepthCoding(), flip=True, batch_size=1)
+    predictor = Predictor(model, data.rgb, DepthCoding(), flip=True, batch_size=1)
     assert np.array_equal(predictor([]), predict_depth(model, data.rgb, flip=True, batch_size=1))
     for layer in ("decoder.up3.convA", "decoder.conv3"):
         approx.approximate(model, layer, MulConfig(bits=6), calibration=images_to_tensor(data.rgb))
