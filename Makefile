@@ -22,11 +22,14 @@ help:
 
 venv: $(STAMP)
 
-# The venv is rebuilt whenever the lock file changes; torch is pinned there (CPU wheel).
-$(STAMP): requirements.lock
+# The venv is rebuilt whenever the lock file changes; torch is pinned there (CPU wheel). The
+# project itself is installed editable without dependencies (all of them come from the lock),
+# which puts the `pymodel` console script in .venv/bin.
+$(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 sim: $(STAMP)
