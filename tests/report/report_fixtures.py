@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pymodel.nn.metrics import METRICS
 from pymodel.report.collect import SWEEP_SCHEMA
-from pymodel.report.figures import png, pyplot
+from pymodel.nn.figures import png, pyplot
 
 LAYERS = ("decoder.up0.convA", "decoder.up5.convB")
 GOOD_SHA = "ab" * 32
