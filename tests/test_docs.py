@@ -249,6 +249,56 @@ def error_mismatches(rows: list[list[str]]) -> list[str]:
     return bad
 
 
+MESSAGES_HEADER = ("bad input", "Python message", "RTL message")
+
+
+def _template(parts: Iterable[str | None], hole: str = ".+?") -> re.Pattern[str]:
+    """A message template as a regex: fixed text literal, each placeholder (None) ``hole``."""
+    return re.compile("".join(hole if p is None else re.escape(p) for p in parts))
+
+
+def python_messages(text: str) -> list[re.Pattern[str]]:
+    """Every string and f-string of a Python source that says what is allowed."""
+    out = []
+    nodes = list(ast.walk(ast.parse(text)))
+    inner = {id(v) for n in nodes if isinstance(n, ast.JoinedStr) for v in n.values}
+    for node in nodes:
+        if id(node) in inner:  # a piece of an f-string, not a message of its own
+            continue
+        if isinstance(node, ast.JoinedStr):
+            parts = [v.value if isinstance(v, ast.Constant) else None for v in node.values]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            parts = [node.value]
+        else:
+            continue
+        if any(p and "allowed" in p for p in parts):
+            out.append(_template(parts))
+    return out
+
+
+def intersperse(parts: list[str]) -> list[str | None]:
+    """parts with a placeholder (None) between each two."""
+    return [x for p in parts for x in (None, p)][1:]
+
+
+def verilog_messages(text: str) -> list[re.Pattern[str]]:
+    """The format strings of every $error, %0d as a number."""
+    formats = re.findall(r'\$error\("([^"]*)"', text)
+    return [_template(intersperse(m.split("%0d")), hole=r"-?\d+") for m in formats]
+
+
+def unknown_messages(rows: list[list[str]], python: list[re.Pattern[str]],
+                     verilog: list[re.Pattern[str]]) -> list[str]:
+    """Quoted messages of the page that no message of the code produces."""
+    bad = []
+    for row in rows:
+        for cell, templates in ((row[1], python), (row[2], verilog)):
+            for quote in re.findall(r"`([^`]+)`", cell):
+                if not any(t.fullmatch(quote) for t in templates):
+                    bad.append(f"{row[0]}: {quote}")
+    return bad
+
+
 # ---- the repository ----
 
 def test_no_file_cites_the_out_of_repo_spec():
@@ -302,6 +352,17 @@ def test_error_figures_are_the_code_and_the_published_ones():
     listed = {(r[0], int(r[1]), r[2]) for r in rows}
     assert listed >= {(m, b, s) for m, b, *_ in PUBLISHED for s in ("ours", "paper")}
     assert not error_mismatches(rows)
+
+
+def test_quoted_error_messages_are_the_code():
+    files = tracked_files()
+    python = [t for f in files if f.startswith("pymodel/") and f.endswith(".py")
+              for t in python_messages(read(f) or "")]
+    verilog = [t for f in files if f.startswith("rtl/") and f.endswith(".v")
+               for t in verilog_messages(read(f) or "")]
+    rows = table(read(ARITH_DOC) or "", MESSAGES_HEADER)
+    assert sum(len(re.findall("`", r[1] + r[2])) for r in rows) >= 2 * 15  # the quotes are there
+    assert not unknown_messages(rows, python, verilog)
 
 
 # ---- the checkers themselves ----
@@ -370,6 +431,19 @@ def test_table_checkers_catch_a_changed_value():
     errors[0] = [*errors[0][:3], "+0.057", *errors[0][4:]]
     errors[1] = [*errors[1][:3], "+0.06", *errors[1][4:]]
     assert len(error_mismatches(errors)) == 2
+
+
+def test_message_checker_catches_a_reworded_message():
+    python = python_messages('def f(bits):\n    raise E(f"bits={bits} is out of range: allowed 4..16")\n')
+    verilog = verilog_messages('$error("mbm_mul: N=%0d is out of range: allowed 4..16", N);')
+    rows = [["N", "`bits=17 is out of range: allowed 4..16`",
+             "`mbm_mul: N=17 is out of range: allowed 4..16`"],
+            ["N", "`bits=17 is too large: allowed 4..16`",
+             "`mbm_mul: N=x is out of range: allowed 4..16`"]]
+    assert unknown_messages(rows, python, verilog) == [
+        "N: bits=17 is too large: allowed 4..16",
+        "N: mbm_mul: N=x is out of range: allowed 4..16",
+    ]
 
 
 def test_table_parser_refuses_a_missing_table():
