@@ -58,7 +58,7 @@ def test_exhaustive_unsigned_set_is_arith():
     for i in (0, 1, 257, 32768 + 77, 65535):
         ab = unpack_word(stim, s_words[i])
         assert unpack_word(expect, e_words[i])["p"] == int(mul_unsigned(ab["a"], ab["b"], MBM8))
-    assert unpack_word(expect, e_words[65535])["p"] == 66304  # DESIGN.md reference mbm(255, 255)
+    assert unpack_word(expect, e_words[65535])["p"] == 66304  # docs/arithmetic.md reference mbm(255, 255)
 
 
 def test_exhaustive_signed_covers_every_encoding():
