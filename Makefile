@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.lock-installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv sim sim-full test lint vectors replay cosim bench accuracy report clean
+.PHONY: help venv sim sim-full test lint vectors replay cosim bench accuracy explore report clean
 
 help:
 	@echo "make sim       build and run the RTL regression, print a summary"
@@ -18,6 +18,7 @@ help:
 	@echo "make cosim     co-simulate a real conv layer tile through the MAC array RTL"
 	@echo "make bench     time the approximate conv backends against exact conv"
 	@echo "make accuracy  per-layer accuracy sweep of the depth network"
+	@echo "make explore   which multiplier in which layer within the accuracy budget, at what hardware cost"
 	@echo "make report    the sign-off report under reports/"
 
 venv: $(STAMP)
@@ -39,7 +40,7 @@ sim-full: $(STAMP)
 	$(PY) -m pymodel sim regress --full
 
 test: $(STAMP)
-	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m pymodel sim lint
@@ -71,6 +72,12 @@ bench: $(STAMP)
 # --checkpoint and --data (e.g. ACCURACY_ARGS="--checkpoint ck.pth --data nyu_test.zip").
 accuracy: $(STAMP)
 	$(PY) -m pymodel sweep --out reports/accuracy $(ACCURACY_ARGS)
+
+# Design-space exploration: per-layer multiplier choice against hardware cost within the budget
+# of signoff.toml; writes reports/explore/ (EXPLORE_ARGS e.g. "--mults mbm:8,mitchell:8,exact:8
+# --budget a1=-1,rel=+2 --images 5 --ray").
+explore: $(STAMP)
+	$(PY) -m pymodel explore --out reports/explore $(EXPLORE_ARGS)
 
 clean:
 	rm -rf sim_build build reports .pytest_cache .hypothesis

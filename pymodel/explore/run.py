@@ -166,8 +166,8 @@ def explore(s: ExploreSettings, progress: Callable[[str], None] = print) -> dict
             }
     hopeless = [layer for layer in layers if not any(table[layer][spec]["within_budget"] for spec in specs)]
     if hopeless:
-        raise MBMError(f"no assignment can meet the budget: {', '.join(hopeless)} exceed it even alone with every "
-                       f"candidate ({', '.join(specs)}): widen --budget or add a wider candidate")
+        raise MBMError(f"no assignment can meet the budget: layers failing it even alone with every candidate: "
+                       f"{', '.join(hopeless)} ({', '.join(specs)}): widen --budget or add a wider candidate")
 
     def evaluate(assignments: list[dict[str, str]]) -> list[dict[str, float | None]]:
         rows = [Row(_key(a), a) for a in assignments]

@@ -4,16 +4,11 @@ local pool and on a two-node Ray cluster (head and worker on loopback addresses)
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pymodel.core.errors import MBMError
-from pymodel.core.paths import REPO_ROOT
 from pymodel.explore.execute import Journal, Row, check_ray_address, run_rows
 from pymodel.nn.data import synthetic_testset
 from pymodel.nn.evaluate import Evaluation
@@ -84,29 +79,7 @@ def test_a_row_failing_every_time_stops_the_run_naming_it(evaluation, tmp_path):
         run_rows([ROWS[1]], _flaky(evaluation, tmp_path / "m"), Journal(tmp_path / "j.jsonl", {}, False), retries=0)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def ray_cluster():
-    """A head node on 127.0.0.2 and a worker node on 127.0.0.3, one CPU each; torn down after."""
-    ray_cli = str(Path(sys.executable).parent / "ray")
-    port = _free_port()
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "PYTHONPATH": str(REPO_ROOT)}
-    common = ["--num-cpus=1", "--disable-usage-stats"]
-    try:
-        subprocess.run([ray_cli, "start", "--head", "--node-ip-address=127.0.0.2", f"--port={port}",
-                        "--include-dashboard=false", *common], env=env, check=True, capture_output=True, timeout=120)
-        subprocess.run([ray_cli, "start", f"--address=127.0.0.2:{port}", "--node-ip-address=127.0.0.3", *common],
-                       env=env, check=True, capture_output=True, timeout=120)
-        yield f"127.0.0.2:{port}"
-    finally:
-        subprocess.run([ray_cli, "stop", "--force"], env=env, capture_output=True, timeout=120)
-
-
+@pytest.mark.xdist_group("ray")
 def test_a_two_node_ray_cluster_gives_the_local_numbers(evaluation, tmp_path, ray_cluster):
     local = run_rows(ROWS, evaluation, Journal(tmp_path / "l.jsonl", {}, False))
     remote = run_rows(ROWS, evaluation, Journal(tmp_path / "r.jsonl", {}, False), ray=True, ray_address=ray_cluster)
