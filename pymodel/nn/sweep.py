@@ -294,11 +294,12 @@ SHARE_HEADS = ("clamp x", "clamp w", "sat")
 
 
 def _share_cells(row: dict[str, Any], warned: set[tuple[str, str]]) -> str:
-    """The clamped and saturated shares of a row; "!" marks a kind some layer warned about."""
+    """The clamped and saturated shares of a row; "!" marks a kind that a layer of this row is
+    over the warning limit in (warned: (row label, kind) pairs)."""
     cells = []
     for kind, (of, _) in KINDS.items():
         share = share_pct(row[kind], row[of])
-        mark = "!" if any((n, kind) in warned for n in row["layers"]) else " "
+        mark = "!" if (row["label"], kind) in warned else " "
         cells.append(f"{'—':>10} " if share is None else f"{share:>9.3f}%{mark}")
     return "".join(cells)
 
@@ -307,7 +308,7 @@ def format_tables(doc: dict) -> str:
     """The seed's two tables: metric values per row with the shares of clamped activations and
     weights and saturated accumulators, then % deviation from the exact model; then one
     WARNING line per entry of doc["warnings"]."""
-    warned = {(w["layer"], w["kind"]) for w in doc["warnings"]}
+    warned = {(label, w["kind"]) for w in doc["warnings"] for label in w["rows"]}
     head = f"{'layer':<20}" + "".join(f"{m:>10}" for m in METRICS) + "".join(f"{h:>11}" for h in SHARE_HEADS)
     lines = [head]
     for r in doc["rows"]:
@@ -317,9 +318,8 @@ def format_tables(doc: dict) -> str:
     for r in doc["rows"][1:]:
         lines.append(f"{r['label'].removeprefix('decoder.'):<20}"
                      + "".join(f"{_deviation_text(r['deviation_pct'][m], '.2f', '%'):>12}" for m in METRICS))
-    if doc["warnings"]:
-        lines.append(f"\n(clamp x / clamp w: activations / weights clamped to the operand range; "
-                     f"sat: saturated accumulators; ! = a layer of the row over {WARN_PCT:g} %)")
+    lines.append(f"\n(clamp x / clamp w: activations / weights clamped to the operand range; "
+                 f"sat: saturated accumulators; ! = a layer of the row over {WARN_PCT:g} %)")
     lines += [f"WARNING: {w['message']}" for w in doc["warnings"]]
     return "\n".join(lines)
 
