@@ -13,11 +13,14 @@ from typing import Any
 
 from pymodel.cli.common import add_mul_arguments, mul_config
 from pymodel.core.errors import MBMError
+from pymodel.nn.clamping import clamp_warnings, row_counts
 from pymodel.nn.sweep import (
     DEFAULT_OUT,
     SCHEMA,
     SMALL_INPUT_PIXELS,
     Predictor,
+    check_multiplier,
+    check_scale_layers,
     format_tables,
     plot_deviations,
     read_scale_file,
@@ -69,6 +72,10 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     cfg = mul_config(args)
     if args.images < 1 or args.calib_images < 1 or args.batch_size < 1:
         raise MBMError("--images, --calib-images and --batch-size must be at least 1")
+    for flag, value in (("--s-x", args.s_x), ("--s-w", args.s_w)):
+        if value is not None:
+            check_multiplier(value, flag)
+    per_layer = read_scale_file(args.scales) if args.scales else {}
     options = approx.ScaleOptions(args.method, args.weight_method, args.per_channel, args.pow2, args.percentile)
     model = default_model() if args.checkpoint is None else load_depth_net(args.checkpoint)
     data = load_dataset(args.data, args.images)
@@ -76,7 +83,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     if synthetic:
         print(f"NOTE: {SYNTHETIC_NOTE}")
     layers = list(DECODER_LAYERS) if args.layers == "all" else approx.select_layers(model, args.layers)
-    per_layer = read_scale_file(args.scales, layers) if args.scales else {}
+    check_scale_layers(per_layer, args.scales, model, layers)
     coding, valid_range = DepthCoding(), (1e-3, 10.0)
     rows_sl, cols_sl = data.crop
     settings = {
@@ -94,7 +101,8 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     }
     doc: dict[str, Any] = {
         "schema": SCHEMA, "synthetic": synthetic, "note": SYNTHETIC_NOTE if synthetic else "",
-        "settings": settings, "rows": [], "backend_used": approx.resolved_backend(args.backend),
+        "settings": settings, "rows": [], "warnings": [],
+        "backend_used": approx.resolved_backend(args.backend),
         "complete": False, "seconds": 0.0,
         "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__},
     }
@@ -140,15 +148,16 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
         doc["rows"].append({
             "label": label, "layers": chosen, "metrics": metrics, "deviation_pct": deviation_pct(metrics, exact),
             "seconds": round(time.perf_counter() - t0, 3),
-            "clamped_inputs": sum(s.stats["clamped"] for s in swapped.values()),
-            "saturated": sum(s.stats["saturated"] for s in swapped.values()),
+            **row_counts(swapped),
             "scales": {n: {"s_x": scale_json(scales[n][0]), "s_w": scale_json(scales[n][1])} for n in chosen},
         })
         doc["seconds"] = round(sum(r["seconds"] for r in doc["rows"]), 3)
+        doc["warnings"] = clamp_warnings(doc)
         write_results(args.out, doc)
     order = {label: i for i, (label, _) in enumerate(plan)}
     doc["rows"].sort(key=lambda r: order[r["label"]])
     doc["complete"] = True
+    doc["warnings"] = clamp_warnings(doc)
     write_results(args.out, doc)
     plot_deviations(doc, args.out)
     print(f"\n{cfg.describe()}, {len(data)} images from {data.source}" + (" (SYNTHETIC)" if synthetic else ""))

@@ -71,8 +71,11 @@ class ApproxLayer(nn.Module):
     """A Conv2d or Linear computed with quantized operands and the golden integer arithmetic.
 
     ``weight``/``bias`` are the float layer's own parameters (shared, same state_dict keys).
-    ``stats`` counts calls, input values clamped to the operand range and saturated
-    accumulators (acc_bits=None: a wide accumulator that never saturates).
+    ``stats`` counts calls, input values quantized ("inputs") and clamped to the operand range
+    ("clamped"), accumulators computed and saturated (acc_bits=None: a wide accumulator that
+    never saturates); ``weight_clamped`` counts the weights clamped once at construction. The
+    counts come from quantize and the kernels as they run (no extra pass over a tensor), so
+    :meth:`counts` is free to ask for.
     """
 
     def __init__(
@@ -96,7 +99,15 @@ class ApproxLayer(nn.Module):
             layer.weight, self.s_w, cfg.bits, f"{name}.weight", on_overflow=on_overflow
         )
         self.b_q = None if layer.bias is None else quant.quantize_bias(layer.bias, self.s_x, self.s_w, cfg)
-        self.stats = {"calls": 0, "clamped": 0, "saturated": 0}
+        self.stats = {"calls": 0, "inputs": 0, "clamped": 0, "accumulators": 0, "saturated": 0}
+
+    def counts(self) -> dict[str, int]:
+        """Operands and accumulators so far, and how many were clamped or saturated (all calls)."""
+        return {
+            "inputs": self.stats["inputs"], "clamped_inputs": self.stats["clamped"],
+            "weights": self.w_q.numel(), "clamped_weights": self.weight_clamped,
+            "accumulators": self.stats["accumulators"], "saturated": self.stats["saturated"],
+        }
 
     def extra_repr(self) -> str:
         return f"{self.kind} {self.name}, {self.cfg.describe()}, s_x={float(self.s_x):.4g}"
@@ -116,7 +127,9 @@ class ApproxLayer(nn.Module):
             )
             axis = -1
         self.stats["calls"] += 1
+        self.stats["inputs"] += x_q.numel()
         self.stats["clamped"] += clamped
+        self.stats["accumulators"] += acc.numel()
         self.stats["saturated"] += saturated
         return quant.dequantize(acc, self.s_x, self.s_w, self.cfg, channel_axis=axis).to(x.dtype)
 
