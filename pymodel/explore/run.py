@@ -101,7 +101,8 @@ def _baseline(candidates: Sequence[MulConfig]) -> MulConfig:
 
 
 def _deviation(result: RowResult, exact: Mapping[str, float]) -> dict[str, float | None]:
-    return {m: (None if not math.isfinite(v) else v) for m, v in deviation_pct(result.metrics, exact).items()}
+    """% deviation per metric; None where it is not defined (the exact value is 0)."""
+    return deviation_pct(result.metrics, exact)
 
 
 def _key(assignment: Mapping[str, str]) -> str:
