@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pymodel.cli.common import add_mul_arguments, mul_config
+from pymodel.core.spec import spec_string
 from pymodel.core.errors import MBMError
 from pymodel.nn.clamping import clamp_warnings, row_counts
 from pymodel.nn.sweep import (
@@ -36,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layers", default="all", help="'all' (the 14 decoder layers) or a name/glob/comma list, e.g. 'decoder.up*.convA'")
     parser.add_argument("--images", type=int, default=5, help="images to evaluate (the first N)")
     add_mul_arguments(parser)
+    parser.add_argument("--assignment", type=Path,
+                        help='JSON {layer: spec} (or an explore.json): a multiplier per layer instead of --mult/--bits; '
+                             'the layers are its keys')
     parser.add_argument("--scales", type=Path, help='JSON {layer: {"s_x": .., "s_w": ..}}: per-layer multipliers by hand')
     parser.add_argument("--s-x", type=float, help="image multiplier for every layer (default: calibrated)")
     parser.add_argument("--s-w", type=float, help="kernel multiplier for every layer (default: calibrated)")
@@ -82,7 +86,14 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     synthetic = args.checkpoint is None or data.synthetic
     if synthetic:
         print(f"NOTE: {SYNTHETIC_NOTE}")
-    layers = list(DECODER_LAYERS) if args.layers == "all" else approx.select_layers(model, args.layers)
+    if args.assignment is not None and args.layers != "all":
+        raise MBMError("--assignment names its layers: drop --layers")
+    if args.assignment is not None:
+        per_cfg = approx.resolve_assignment(model, approx.read_assignment(args.assignment))
+        layers = list(per_cfg)
+    else:
+        layers = list(DECODER_LAYERS) if args.layers == "all" else approx.select_layers(model, args.layers)
+        per_cfg = dict.fromkeys(layers, cfg)
     check_scale_layers(per_layer, args.scales, model, layers)
     coding, valid_range = DepthCoding(), (1e-3, 10.0)
     rows_sl, cols_sl = data.crop
@@ -91,7 +102,9 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
         "model_config": model.config.to_dict(),
         "data": data.source, "images": len(data), "input_hw": list(data.rgb.shape[1:3]),
         "multiplier": {"mult": cfg.mult, "bits": cfg.bits, "trunc": cfg.trunc, "frac_out": cfg.frac_out,
-                       "label": cfg.describe()},
+                       "label": cfg.describe()} if args.assignment is None else
+                      {"assignment": {n: spec_string(c) for n, c in per_cfg.items()},
+                       "label": "per-layer assignment: " + ", ".join(sorted({spec_string(c) for c in per_cfg.values()}))},
         "scales": {"file": per_layer or None, "s_x": args.s_x, "s_w": args.s_w, "method": options.method,
                    "weight_method": options.weight_method, "per_channel": options.per_channel,
                    "pow2": options.pow2, "percentile": options.percentile, "calib_images": args.calib_images},
@@ -118,16 +131,19 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     hand = {n: [per_layer.get(n, {}).get(k, flag) for k, flag in (("s_x", args.s_x), ("s_w", args.s_w))]
             for n in layers}
     uncalibrated = [n for n in layers if None in hand[n]]
-    calibrated = approx.calibrate_scales(
-        model, uncalibrated, images_to_tensor(data.rgb[: args.calib_images]), cfg.bits, options
-    ) if uncalibrated else {}
+    calibrated = {}
+    for bits in sorted({per_cfg[n].bits for n in uncalibrated}):  # each layer at its own operand width
+        calibrated.update(approx.calibrate_scales(
+            model, [n for n in uncalibrated if per_cfg[n].bits == bits],
+            images_to_tensor(data.rgb[: args.calib_images]), bits, options))
     scales = {
         n: tuple(calibrated[n][i] if v is None else torch.tensor(v, dtype=torch.float64) for i, v in enumerate(hand[n]))
         for n in layers
     }
     threads = args.threads or (1 if data.rgb.shape[1] * data.rgb.shape[2] <= SMALL_INPUT_PIXELS else 0)
     stack.enter_context(thread_limit(threads))
-    approx.warm_up(cfg, args.backend)
+    for used in set(per_cfg.values()):
+        approx.warm_up(used, args.backend)
     predict = Predictor(model, data.rgb, coding, args.flip, args.batch_size)
     plan = [("exact", []), *((n, [n]) for n in layers), ("all", layers)]
     done = {r["label"] for r in doc["rows"]}
@@ -138,7 +154,8 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
             continue
         bar.set_postfix_str(label)
         t0 = time.perf_counter()
-        swapped = approx.approximate(model, chosen, cfg, scales=scales, backend=args.backend) if chosen else {}
+        swapped = approx.approximate(model, {n: per_cfg[n] for n in chosen}, scales=scales,
+                                                backend=args.backend) if chosen else {}
         try:
             pred = predict(chosen)
         finally:
@@ -160,7 +177,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     doc["warnings"] = clamp_warnings(doc)
     write_results(args.out, doc)
     plot_deviations(doc, args.out)
-    print(f"\n{cfg.describe()}, {len(data)} images from {data.source}" + (" (SYNTHETIC)" if synthetic else ""))
+    print(f"\n{settings['multiplier']['label']}, {len(data)} images from {data.source}" + (" (SYNTHETIC)" if synthetic else ""))
     print(format_tables(doc))
     print(f"\nwrote {args.out}/sweep.json, sweep.csv, deviation_*.png; {doc['seconds']:.1f} s of rows")
     if synthetic:
