@@ -25,9 +25,13 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pymodel.nn.data import images_to_tensor, synthetic_testset  # noqa: E402
-from pymodel.nn.metrics import DepthCoding, mean_errors, predict_depth  # noqa: E402
+from pymodel.nn.data import synthetic_testset  # noqa: E402
+from pymodel.nn.metrics import DepthCoding, mean_errors  # noqa: E402
 from pymodel.nn.nets import DEFAULT_INPUT_HW, DEFAULT_WEIGHTS, SMALL_CONFIG, SYNTHETIC_NOTE, build_depth_net  # noqa: E402
+from pymodel.nn.predict import (
+    images_to_tensor,  # noqa: E402
+    predict_depth,  # noqa: E402
+)
 from pymodel.nn.scenes import render_scenes  # noqa: E402
 
 

@@ -1,6 +1,8 @@
-"""Command-line front end: ``python -m pymodel <command> ...``.
+"""Command-line front end: ``pymodel <command> ...`` (the console script; ``python -m pymodel`` too).
 
-Each command lives in its own module exposing ``add_arguments(parser)`` and ``main(args)``.
+Each command lives in its own module, :mod:`pymodel.cli.<command>`, exposing
+``add_arguments(parser)`` and ``main(args)``; the library modules it drives never import the CLI.
+Shared options are in :mod:`pymodel.cli.common`.
 Only the chosen command's module is imported, so ``characterize`` does not pay for torch.
 Errors raised as :class:`~pymodel.core.errors.MBMError` become one line on stderr and exit 2;
 Ctrl-C exits 130 after the command has saved what it finished.
@@ -13,38 +15,26 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from pymodel.core.arith import MAX_BITS, MIN_BITS, MULTIPLIERS, MulConfig
 from pymodel.core.errors import MBMError
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "characterize": ("pymodel.core.characterize", "error statistics of a multiplier (bias, MRED, peak, NMED)"),
-    "lut": ("pymodel.core.lut", "export a product lookup table (npy or $readmemh hex)"),
-    "cosim": ("pymodel.hw.cosim", "co-simulate a real conv layer tile through the MAC array RTL"),
-    "vectors": ("pymodel.hw.vectors", "write FPGA test-vector sets (.hex/.coe/.mif + manifest)"),
-    "replay": ("pymodel.hw.replay", "replay vector sets through the plain-Verilog bench (verilator --binary)"),
-    "report": ("pymodel.report", "sign-off report: verdict, RTL, co-simulation, accuracy, synthesis cost (reports/signoff.*)"),
-    "sweep": ("pymodel.nn.sweep", "per-layer accuracy sweep of the depth network: metrics and % deviation from exact"),
+    "sim": ("pymodel.cli.sim", "RTL regression (regress), lint and the list of runs, under Verilator"),
+    "characterize": ("pymodel.cli.characterize", "error statistics of a multiplier (bias, MRED, peak, NMED)"),
+    "lut": ("pymodel.cli.lut", "export a product lookup table (npy or $readmemh hex)"),
+    "cosim": ("pymodel.cli.cosim", "co-simulate a real conv layer tile through the MAC array RTL"),
+    "vectors": ("pymodel.cli.vectors", "write FPGA test-vector sets (.hex/.coe/.mif + manifest)"),
+    "replay": ("pymodel.cli.replay", "replay vector sets through the plain-Verilog bench (verilator --binary)"),
+    "report": ("pymodel.cli.report", "sign-off report: verdict, RTL, co-simulation, accuracy, synthesis cost (reports/signoff.*)"),
+    "sweep": ("pymodel.cli.sweep", "per-layer accuracy sweep of the depth network: metrics and % deviation from exact"),
+    "explore": ("pymodel.cli.explore", "design-space exploration: which multiplier in which layer within an accuracy budget, at what hardware cost"),
     "fpga": ("pymodel.cli.fpga", "ECP5 bring-up bitstream of a vector set: synthesis, place and route, timing, netlist simulation, equivalence"),
-    "bench": ("pymodel.nn.bench", "time the approximate conv backends against exact conv on the 14 decoder layers"),
+    "bench": ("pymodel.cli.bench", "time the approximate conv backends against exact conv on the 14 decoder layers"),
 }
 
 
-def add_mul_arguments(parser: argparse.ArgumentParser, *, default_mult: str = "mbm") -> None:
-    """The multiplier options every command shares: --mult --bits --trunc --frac-out."""
-    parser.add_argument("--mult", default=default_mult, help=f"multiplier: {', '.join(MULTIPLIERS)}")
-    parser.add_argument("--bits", type=int, default=8, help=f"operand magnitude width N, {MIN_BITS}..{MAX_BITS}")
-    parser.add_argument("--trunc", type=int, default=0, help="MBM-t operand truncation t, 0..N-8")
-    parser.add_argument("--frac-out", action="store_true", help="keep the N-1 product fraction bits")
-
-
-def mul_config(args: argparse.Namespace) -> MulConfig:
-    """Build (and so validate) the MulConfig named by :func:`add_mul_arguments` options."""
-    return MulConfig(mult=args.mult, bits=args.bits, trunc=args.trunc, frac_out=args.frac_out)
-
-
 def _parser(chosen: str | None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pymodel", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="pymodel", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, (module, help_text) in COMMANDS.items():

@@ -1,7 +1,7 @@
 """Bit-exact golden arithmetic: MBM, Mitchell and exact multipliers.
 
 This module is the contract between the RTL and every Python consumer (scoreboards, vectors,
-approximate layers, reports). It implements the spec in DESIGN.md once; nothing else in the
+approximate layers, reports). It implements docs/arithmetic.md once; nothing else in the
 package may re-derive the formula.
 
 Unsigned MBM of magnitude width N (4..16), F = N - 1 fraction bits::

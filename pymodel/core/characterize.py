@@ -8,9 +8,7 @@ non-zero exact product; NMED, error rate and worst-case error are over all pairs
 
 from __future__ import annotations
 
-import argparse
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -84,34 +82,3 @@ def characterize(cfg: MulConfig, samples: int = DEFAULT_SAMPLES, seed: int = 1) 
         exhaustive=exhaustive,
         seed=None if exhaustive else seed,
     )
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from pymodel.cli import add_mul_arguments
-
-    add_mul_arguments(parser)
-    parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES, help="random pairs when N > 10")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the random pairs")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-
-
-def main(args: argparse.Namespace) -> int:
-    from pymodel.cli import mul_config
-
-    stats = characterize(mul_config(args), args.samples, args.seed)
-    if args.json:
-        print(json.dumps(asdict(stats)))
-        return 0
-    scope = "exhaustive" if stats.exhaustive else f"random, seed {stats.seed}, plus corners"
-    print(f"{mul_config(args).describe()}: {stats.pairs:,} pairs ({scope})")
-    rows = [
-        ("bias (mean relative error)", f"{stats.bias_pct:+.4f} %"),
-        ("mean |relative error|", f"{stats.mred_pct:.4f} %"),
-        ("peak relative error", f"{stats.peak_pct:+.4f} %"),
-        ("NMED", f"{stats.nmed:.3e}"),
-        ("error rate", f"{stats.error_rate_pct:.2f} %"),
-        ("worst-case |error|", f"{stats.wce:g}"),
-    ]
-    for name, value in rows:
-        print(f"  {name:<28} {value:>14}")
-    return 0

@@ -8,7 +8,6 @@ word per entry in the same row-major order, two's complement at the product widt
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -51,23 +50,3 @@ def write_lut(table: np.ndarray, path: Path, fmt: str, width: int) -> None:
             np.save(fh, table.astype(np.int64))
     else:
         path.write_text("\n".join(hex_words(table, width)) + "\n")
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from pymodel.cli import add_mul_arguments
-
-    add_mul_arguments(parser)
-    parser.add_argument("--signed", action="store_true", help="sign-magnitude operands")
-    parser.add_argument("--format", default="npy", help=f"output format: {', '.join(FORMATS)}")
-    parser.add_argument("--out", type=Path, required=True, help="output file")
-
-
-def main(args: argparse.Namespace) -> int:
-    from pymodel.cli import mul_config
-
-    cfg = mul_config(args)
-    table = build_lut(cfg, args.signed)
-    width = cfg.product_bits + (1 if args.signed else 0)
-    write_lut(table, args.out, args.format, width)
-    print(f"wrote {args.out}: {cfg.describe()}{' signed' if args.signed else ''}, {table.shape[0]}x{table.shape[1]}, {args.format}")
-    return 0

@@ -16,7 +16,6 @@ alternating bits, zeros, signs and negative zero), random (uniform pairs, seeded
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import subprocess
@@ -30,6 +29,7 @@ import numpy as np
 from pymodel import __version__
 from pymodel.core.arith import MulConfig, mul_signed, mul_unsigned
 from pymodel.core.errors import MBMError
+from pymodel.hw import layers
 from pymodel.hw.vecformat import FORMATS, Field, Layout, pack_hex, parse_hex, write_memory
 
 if TYPE_CHECKING:
@@ -217,17 +217,15 @@ def array_memories(prog: ArrayProgram, acc: np.ndarray, ovf: np.ndarray, bits: i
 
 def array_set(kind: str, cfg: MulConfig, lanes: int, seed: int = 1, layer: str = "synthetic",
               tile: str = "0:0:2:4", acc_bits: int | None = None) -> VectorSet:
-    """A real-layer dot-product set for mbm_mac_array (see :mod:`pymodel.hw.cosim`)."""
-    from pymodel.hw import cosim
-
+    """A real-layer dot-product set for mbm_mac_array (see :mod:`pymodel.hw.layers`)."""
     if kind not in ARRAY_KINDS:
         raise MBMError(f"unknown array set {kind!r}: allowed {', '.join(ARRAY_KINDS)}")
-    q = cosim.quantize_layer(*cosim.load_layer(layer, seed), cfg)
-    t = cosim.Tile.parse(tile, q.output_hw)
-    rows, w = cosim.tile_rows(q, t), q.w_q.reshape(q.w_q.shape[0], -1)
+    q = layers.quantize_layer(*layers.load_layer(layer, seed), cfg)
+    t = layers.Tile.parse(tile, q.output_hw)
+    rows, w = layers.tile_rows(q, t), q.w_q.reshape(q.w_q.shape[0], -1)
     if acc_bits is None:
-        acc_bits = cosim.min_acc_bits(cfg) if kind == "layer-sat" else cosim.default_acc_bits(q)
-    acc, ovf = cosim.reference(q, t, acc_bits)
+        acc_bits = layers.min_acc_bits(cfg) if kind == "layer-sat" else layers.default_acc_bits(q)
+    acc, ovf = layers.reference(q, t, acc_bits)
     prog = array_program(rows, w, q.bias_q, lanes)
     params = {**rtl_parameters(cfg), "LANES": lanes, "ACC_W": acc_bits}
     mem = array_memories(prog, prog.lane_view(acc), prog.lane_view(ovf), cfg.bits, acc_bits)
@@ -248,7 +246,8 @@ def git_commit() -> str:
     return out.stdout.strip() if out.returncode == 0 else "unknown"
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes, as the manifest records it."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -259,7 +258,7 @@ def write_set(vs: VectorSet, root: Path, commit: str | None = None) -> Path:
     files = {}
     for name, (layout, words) in vs.memories.items():
         for path in write_memory(folder / name, words, layout):
-            files[path.name] = _sha256(path)
+            files[path.name] = file_sha256(path)
     c = vs.cfg
     manifest = {
         "dut": vs.dut,
@@ -312,7 +311,7 @@ def load_set(folder: str | Path) -> LoadedSet:
         path = folder / fname
         if not path.is_file():
             raise MBMError(f"{path} is missing: the manifest lists it")
-        got = _sha256(path)
+        got = file_sha256(path)
         if got != want:
             raise MBMError(f"{path}: sha256 {got[:16]}... does not match the manifest's {want[:16]}...: "
                            "the file was changed or corrupted; regenerate the set")
@@ -347,35 +346,3 @@ def default_sets(seed: int) -> list[VectorSet]:
     sets.append(array_set("layer", mbm8, lanes=16, seed=seed))
     sets.append(array_set("layer-sat", mbm8, lanes=8, seed=seed))
     return sets
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from pymodel.cli import add_mul_arguments
-
-    parser.add_argument("--out", default="vectors", help="output folder (default vectors/)")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the random and layer sets")
-    parser.add_argument("--dut", choices=DUTS, help="write one set for this DUT instead of the default list")
-    parser.add_argument("--kind", default="random", help=f"with --dut: {', '.join(MUL_KINDS + ARRAY_KINDS)}")
-    parser.add_argument("--count", type=int, default=RANDOM_COUNT, help="with --kind random: operand pairs")
-    parser.add_argument("--lanes", type=int, default=16, help="with --dut mbm_mac_array: MAC lanes")
-    parser.add_argument("--layer", default="synthetic", help="with --dut mbm_mac_array: conv layer (see cosim)")
-    parser.add_argument("--tile", default="0:0:2:4", help="with --dut mbm_mac_array: output tile I0:J0:H:W")
-    add_mul_arguments(parser)
-
-
-def main(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from pymodel.cli import mul_config
-
-    if args.dut is None:
-        sets = default_sets(args.seed)
-    elif args.dut == "mbm_mac_array":
-        sets = [array_set(args.kind, mul_config(args), args.lanes, args.seed, args.layer, args.tile)]
-    else:
-        sets = [mul_set(args.dut, args.kind, mul_config(args), args.seed, args.count)]
-    commit = git_commit()
-    for vs in tqdm(sets, desc="vectors", unit="set"):
-        folder = write_set(vs, Path(args.out), commit)
-        tqdm.write(f"{folder}: {', '.join(f'{k}={v}' for k, v in vs.counts.items())}")
-    return 0

@@ -28,7 +28,7 @@ from pymodel.nn.metrics import crop_slices, eigen_crop
 from pymodel.nn.scenes import DEFAULT_HW, render_scenes
 
 if TYPE_CHECKING:
-    import torch
+    pass
 
 NYU_ZIP_MEMBERS = ("eigen_test_rgb.npy", "eigen_test_depth.npy", "eigen_test_crop.npy")
 #: Test scenes use their own seed so they never overlap the training scenes (seed 0).
@@ -56,13 +56,6 @@ class DepthSet:
 
     def __len__(self) -> int:
         return len(self.rgb)
-
-
-def images_to_tensor(rgb: np.ndarray) -> torch.Tensor:
-    """uint8 N x H x W x 3 -> float32 N x 3 x H x W in [0, 1] (DenseDepth input convention)."""
-    import torch
-
-    return torch.from_numpy(np.ascontiguousarray(rgb)).permute(0, 3, 1, 2).float().div_(255.0)
 
 
 def _npy(raw: bytes, name: str, source: str) -> np.ndarray:

@@ -18,7 +18,6 @@ rel: mean |gt - pred| / gt; rms: sqrt(mean (gt - pred)^2) in metres; log10: mean
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,7 +26,7 @@ import numpy as np
 from pymodel.core.errors import MBMError
 
 if TYPE_CHECKING:
-    import torch
+    pass
 
 METRICS: tuple[str, ...] = ("a1", "a2", "a3", "rel", "rms", "log10")
 #: Eigen et al. crop at 480 x 640, inclusive bounds (top, bottom, left, right), as eigen_test_crop.npy.
@@ -112,36 +111,10 @@ def mean_errors(
     return {m: float(np.mean([e[m] for e in per_image])) for m in METRICS}
 
 
-def deviation_pct(values: dict[str, float], exact: dict[str, float]) -> dict[str, float]:
-    """% deviation of each metric from the exact model: 100 * (value - exact) / exact."""
-    return {m: 100.0 * (values[m] - exact[m]) / exact[m] if exact[m] else float("nan") for m in METRICS}
+def deviation_pct(values: dict[str, float], exact: dict[str, float]) -> dict[str, float | None]:
+    """% deviation of each metric from the exact model: 100 * (value - exact) / exact.
 
-
-def predict_depth(
-    model: torch.nn.Module, rgb: np.ndarray, coding: DepthCoding = DepthCoding(), *, flip: bool = False,
-    batch_size: int = 4, forward: Callable[[torch.Tensor, int, bool], torch.Tensor] | None = None,
-) -> np.ndarray:
-    """Depth in metres (N x H x W, the size of ``rgb``) predicted by ``model`` for uint8 N x H x W x 3.
-
-    Input is rgb / 255 in N x 3 x H x W; the output is resized bilinearly (align_corners=False)
-    to H x W, decoded with ``coding``; with ``flip`` it is averaged with the mirrored prediction.
-    ``forward(x, start, mirrored)``, when given, replaces ``model(x)`` (the sweep's cached replay).
+    None where the exact value is 0: a percentage of nothing is not applicable (printed n/a,
+    JSON null), never NaN, which is not JSON and fails every comparison silently.
     """
-    import torch
-    import torch.nn.functional as F
-
-    from pymodel.nn.data import images_to_tensor
-
-    run = forward or (lambda x, _start, _mirrored: model(x))
-    out = []
-    with torch.no_grad():
-        for start in range(0, len(rgb), batch_size):
-            x = images_to_tensor(rgb[start : start + batch_size])
-            depth = 0.0
-            for mirrored in (False, True) if flip else (False,):
-                y = run(x.flip(-1) if mirrored else x, start, mirrored)
-                y = F.interpolate(y, size=x.shape[2:], mode="bilinear", align_corners=False)
-                d = coding.decode(y[:, 0].double().numpy())
-                depth = depth + (d[..., ::-1] if mirrored else d) / (2 if flip else 1)
-            out.append(depth)
-    return np.concatenate(out)
+    return {m: 100.0 * (values[m] - exact[m]) / exact[m] if exact[m] else None for m in METRICS}

@@ -12,17 +12,28 @@ Scales (image multiplier s_x, kernel multiplier s_w), first found wins per layer
 JSON file ``{"decoder.up1.convB": {"s_x": 64, "s_w": 512}, ...}`` (the shape of the "scales"
 of a sweep.json row, so calibrated values can be edited and fed back), then --s-x/--s-w for
 every layer, else calibration per layer (pymodel.nn.approx) from the first --calib-images images
-run through the exact model.
+run through the exact model. Every hand multiplier must be a finite number > 0 (checked before
+any model work: :func:`check_multiplier`).
+
+Loud numbers: a multiplier too large for the operand range clamps values, and the accuracy
+numbers then measure the clamping, not the multiplier. Every row therefore carries how many
+activations and weights were clamped and accumulators saturated (counted by
+pymodel.core.quant and the kernels as they run, no extra pass), the console tables show the
+shares, and every layer over pymodel.nn.clamping.WARN_PCT (0.1 %) gets one WARNING line
+(also in sweep.json "warnings" and the sign-off report). A deviation whose exact value is 0 is not applicable:
+n/a in the console and CSV, null in JSON.
 
 Results are written after every finished row, so Ctrl-C keeps them and --resume continues
 (only when the settings match; otherwise it refuses).
 
 Files in --out (default reports/accuracy):
 
-sweep.json (schema "mbm-accuracy-sweep/1"; the sign-off report reads it)::
+sweep.json (schema "mbm-accuracy-sweep/2"; the sign-off report reads it). The schema string
+changes whenever a reader of the previous layout could misread the new one (/2: deviations
+may be null, rows carry operand counts, "warnings" added); fields added alongside keep it::
 
     {
-      "schema": "mbm-accuracy-sweep/1",
+      "schema": "mbm-accuracy-sweep/2",
       "synthetic": bool,            # true for the bundled default: numbers are NOT the seed network's
       "note": str,                  # the plain-words synthetic notice, or ""
       "settings": {                 # everything that decides the numbers; --resume needs equality
@@ -42,11 +53,24 @@ sweep.json (schema "mbm-accuracy-sweep/1"; the sign-off report reads it)::
         {"label": str,              # "exact", a layer name, or "all"
          "layers": [str, ...],      # approximated layers ([] for exact)
          "metrics": {"a1", "a2", "a3", "rel", "rms", "log10"},       # mean over images
-         "deviation_pct": {same keys},  # 100 * (value - exact) / exact; zeros for "exact"
+         "deviation_pct": {same keys},  # 100 * (value - exact) / exact, null where exact is 0;
+                                        # zeros for "exact"
          "seconds": float,          # wall time of this row (swap, inference, metrics)
-         "clamped_inputs": int,     # activations clamped to the operand range (all calls)
-         "saturated": int,          # saturated accumulators (0 with the default wide accumulator)
+         "inputs": int,             # activation values quantized (all layers, all calls)
+         "clamped_inputs": int,     # of those, clamped to the operand range
+         "weights": int,            # weights quantized (once per layer)
+         "clamped_weights": int,    # of those, clamped to the operand range
+         "accumulators": int,       # accumulator outputs computed
+         "saturated": int,          # of those, saturated (0 with the default wide accumulator)
+         "per_layer": {layer: {the six counts above}},   # the same counts per approximated layer
          "scales": {layer: {"s_x": float, "s_w": float | [float, ...]}}}
+      ],
+      "warnings": [                 # one per layer and kind over 0.1 % (pymodel.nn.clamping.clamp_warnings)
+        {"layer": str, "kind": "clamped_inputs" | "clamped_weights" | "saturated",
+         "row": str,                # the row the numbers are from (the layer's own, else "all")
+         "rows": [str, ...],        # every row in which this layer was over the limit
+         "count": int, "total": int, "share_pct": float,
+         "message": str}            # the console's WARNING line, without "WARNING: "
       ],
       "backend_used": str,          # the integer kernel backend "auto" resolved to ("reference" if no kernels)
       "complete": bool,             # all rows done
@@ -54,20 +78,18 @@ sweep.json (schema "mbm-accuracy-sweep/1"; the sign-off report reads it)::
       "versions": {"python", "torch", "numpy"}
     }
 
-sweep.csv: one line per row: label, the six metrics, dev_<metric> for each, seconds,
-clamped_inputs, saturated, synthetic (True for the bundled default).  deviation_<metric>.png: deviation vs layer bar charts.
+sweep.csv: one line per row: label, the six metrics, dev_<metric> for each (n/a where the
+exact value is 0), seconds, the six counts, synthetic (True for the bundled default).
+deviation_<metric>.png: deviation vs layer bar charts.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import csv
 import json
+import math
 import os
-import platform
-import time
-from dataclasses import asdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -75,36 +97,11 @@ from typing import Any
 from torch import nn
 
 from pymodel.core.errors import MBMError
+from pymodel.nn.clamping import COUNTS, KINDS, WARN_PCT, share_pct
 from pymodel.nn.metrics import METRICS
 
-SCHEMA = "mbm-accuracy-sweep/1"
+SCHEMA = "mbm-accuracy-sweep/2"
 DEFAULT_OUT = Path("reports/accuracy")
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from pymodel.cli import add_mul_arguments
-
-    parser.add_argument("--checkpoint", type=Path, help="seed network checkpoint (.pt/.pth); default: bundled SYNTHETIC small model")
-    parser.add_argument("--data", type=Path, help="nyu_test.zip, its unpacked folder, or nyu_depth_v2_labeled.mat; default: SYNTHETIC scenes")
-    parser.add_argument("--layers", default="all", help="'all' (the 14 decoder layers) or a name/glob/comma list, e.g. 'decoder.up*.convA'")
-    parser.add_argument("--images", type=int, default=5, help="images to evaluate (the first N)")
-    add_mul_arguments(parser)
-    parser.add_argument("--scales", type=Path, help='JSON {layer: {"s_x": .., "s_w": ..}}: per-layer multipliers by hand')
-    parser.add_argument("--s-x", type=float, help="image multiplier for every layer (default: calibrated)")
-    parser.add_argument("--s-w", type=float, help="kernel multiplier for every layer (default: calibrated)")
-    parser.add_argument("--method", default="max", help="activation calibration: max, percentile, mse")
-    parser.add_argument("--weight-method", default="max", help="weight calibration: max, percentile, mse")
-    parser.add_argument("--per-channel", action="store_true", help="one kernel multiplier per output channel")
-    parser.add_argument("--pow2", action="store_true", help="power-of-two multipliers")
-    parser.add_argument("--percentile", type=float, default=99.99, help="for --method percentile")
-    parser.add_argument("--calib-images", type=int, default=2, help="images used to calibrate the multipliers")
-    parser.add_argument("--flip", action="store_true", help="average with the mirrored prediction (DenseDepth test-time flip)")
-    parser.add_argument("--backend", default="auto", help="integer kernel backend (pymodel.core.kernels), default auto")
-    parser.add_argument("--batch-size", type=int, default=1, help="images per forward pass")
-    parser.add_argument("--threads", type=int, default=0,
-                        help=f"torch and kernel threads; 0 = auto: 1 up to {SMALL_INPUT_PIXELS} pixels per image, else torch's default")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    parser.add_argument("--resume", action="store_true", help="keep finished rows of a matching sweep in --out")
 
 
 #: Images up to this many pixels run single-threaded by default: their small convs gain nothing
@@ -126,7 +123,7 @@ class _Replay(nn.Module):
         return self.output
 
 
-class _Predictor:
+class Predictor:
     """Depth predictions of a DepthNet on fixed images, computing only what a row changes.
 
     While only decoder layers are approximated, the encoder features are the exact ones, and
@@ -182,7 +179,7 @@ class _Predictor:
                 setattr(decoder, b, module)
 
     def __call__(self, approximated: list[str]) -> Any:
-        from pymodel.nn.metrics import predict_depth
+        from pymodel.nn.predict import predict_depth
 
         first = self._first_block(approximated)
         return predict_depth(
@@ -192,7 +189,7 @@ class _Predictor:
 
 
 @contextlib.contextmanager
-def _threads(n: int) -> Iterator[None]:
+def thread_limit(n: int) -> Iterator[None]:
     """Intra-op threads of torch and of the compiled (numba) kernels set to n (0: unchanged)
     while the block runs, then put back (the CLI may run inside a longer-lived process)."""
     import torch
@@ -214,8 +211,20 @@ def _threads(n: int) -> Iterator[None]:
             numba.set_num_threads(before[1])
 
 
-def read_scale_file(path: Path, layers: list[str]) -> dict[str, dict[str, Any]]:
-    """A --scales file: {layer: {"s_x": number, "s_w": number or one per output channel}}."""
+def check_multiplier(value: Any, what: str) -> None:
+    """Refuse a hand multiplier that is not a finite number > 0 (NaN, inf, 0, negative, text).
+
+    Quantization refuses it too, but only when the first row using it runs, after the rows
+    before it; the sweep checks every hand value before any model work instead.
+    """
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or not (isinstance(value, int) or math.isfinite(value)) or value <= 0:
+        raise MBMError(f"{what}={value!r}: allowed a finite number > 0")
+
+
+def read_scale_file(path: Path) -> dict[str, dict[str, Any]]:
+    """A --scales file: {layer: {"s_x": number, "s_w": number or one per output channel}},
+    every number finite and > 0 (the layer names are checked by :func:`check_scale_layers`)."""
     shape = '{"layer": {"s_x": number, "s_w": number}}'
     try:
         data = json.loads(Path(path).read_text())
@@ -224,22 +233,46 @@ def read_scale_file(path: Path, layers: list[str]) -> dict[str, dict[str, Any]]:
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise MBMError(f"--scales {path} is not an object of objects: need {shape}")
     for layer, entry in data.items():
-        if layer not in layers:
-            raise MBMError(f"--scales {path} names {layer!r}, not a selected layer: allowed {', '.join(layers[:4])}, ...")
         for key, value in entry.items():
-            values = value if isinstance(value, list) else [value]
-            if key not in ("s_x", "s_w") or not values or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in values
-            ):
-                raise MBMError(f"--scales {path}: {layer}.{key}={value!r}: allowed s_x/s_w with positive numbers")
+            where = f"--scales {path}: {layer}.{key}"
+            if key not in ("s_x", "s_w"):
+                raise MBMError(f"{where}: unknown key: allowed s_x, s_w")
+            if key == "s_w" and isinstance(value, list):
+                if not value:
+                    raise MBMError(f"{where}=[]: allowed a finite number > 0, or one per output channel")
+                for v in value:
+                    check_multiplier(v, where)
+            else:
+                check_multiplier(value, where)
     return data
 
 
-def _scale_json(t: Any) -> float | list[float]:
+def check_scale_layers(
+    scales: dict[str, dict[str, Any]], path: Path, model: nn.Module, layers: list[str]
+) -> None:
+    """Every layer of a --scales file is selected, and a per-channel s_w has one value per
+    output channel (checked before any row runs, not when the layer's row does)."""
+    for layer, entry in scales.items():
+        if layer not in layers:
+            raise MBMError(
+                f"--scales {path} names {layer!r}, not a selected layer: allowed {', '.join(layers[:4])}, ..."
+            )
+        s_w, out_channels = entry.get("s_w"), model.get_submodule(layer).weight.shape[0]
+        if isinstance(s_w, list) and len(s_w) not in (1, out_channels):
+            raise MBMError(f"--scales {path}: {layer}.s_w has {len(s_w)} values: "
+                           f"allowed one, or one per output channel ({out_channels})")
+
+
+def scale_json(t: Any) -> float | list[float]:
     return float(t) if t.numel() == 1 else [float(v) for v in t.reshape(-1)]
 
 
-def _write(out: Path, doc: dict) -> None:
+def _deviation_text(value: float | None, spec: str, unit: str = "") -> str:
+    """A deviation in the console and CSV: n/a where it is not applicable (exact value 0)."""
+    return "n/a" if value is None else format(value, spec) + unit
+
+
+def write_results(out: Path, doc: dict) -> None:
     """sweep.json and sweep.csv, each replaced atomically (Ctrl-C never leaves half a file)."""
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / "sweep.json.tmp"
@@ -248,26 +281,46 @@ def _write(out: Path, doc: dict) -> None:
     tmp = out / "sweep.csv.tmp"
     with tmp.open("w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["label", *METRICS, *(f"dev_{m}" for m in METRICS), "seconds", "clamped_inputs", "saturated",
-                    "synthetic"])
+        w.writerow(["label", *METRICS, *(f"dev_{m}" for m in METRICS), "seconds", *COUNTS, "synthetic"])
         for r in doc["rows"]:
             w.writerow([r["label"], *(f"{r['metrics'][m]:.6g}" for m in METRICS),
-                        *(f"{r['deviation_pct'][m]:.4g}" for m in METRICS),
-                        f"{r['seconds']:.3f}", r["clamped_inputs"], r["saturated"], doc["synthetic"]])
+                        *(_deviation_text(r["deviation_pct"][m], ".4g") for m in METRICS),
+                        f"{r['seconds']:.3f}", *(r[k] for k in COUNTS), doc["synthetic"]])
     os.replace(tmp, out / "sweep.csv")
 
 
+#: Console headers of the KINDS shares, in their order.
+SHARE_HEADS = ("clamp x", "clamp w", "sat")
+
+
+def _share_cells(row: dict[str, Any], warned: set[tuple[str, str]]) -> str:
+    """The clamped and saturated shares of a row; "!" marks a kind that a layer of this row is
+    over the warning limit in (warned: (row label, kind) pairs)."""
+    cells = []
+    for kind, (of, _) in KINDS.items():
+        share = share_pct(row[kind], row[of])
+        mark = "!" if (row["label"], kind) in warned else " "
+        cells.append(f"{'—':>10} " if share is None else f"{share:>9.3f}%{mark}")
+    return "".join(cells)
+
+
 def format_tables(doc: dict) -> str:
-    """The seed's two tables: metric values per row, then % deviation from the exact model."""
-    head = f"{'layer':<20}" + "".join(f"{m:>10}" for m in METRICS)
+    """The seed's two tables: metric values per row with the shares of clamped activations and
+    weights and saturated accumulators, then % deviation from the exact model; then one
+    WARNING line per entry of doc["warnings"]."""
+    warned = {(label, w["kind"]) for w in doc["warnings"] for label in w["rows"]}
+    head = f"{'layer':<20}" + "".join(f"{m:>10}" for m in METRICS) + "".join(f"{h:>11}" for h in SHARE_HEADS)
     lines = [head]
     for r in doc["rows"]:
-        lines.append(f"{r['label'].removeprefix('decoder.'):<20}" + "".join(f"{r['metrics'][m]:>10.4f}" for m in METRICS))
+        values = "".join(f"{r['metrics'][m]:>10.4f}" for m in METRICS)
+        lines.append(f"{r['label'].removeprefix('decoder.'):<20}{values}{_share_cells(r, warned)}".rstrip())
     lines += ["", f"{'layer':<20}" + "".join(f"{m + ' dev':>12}" for m in METRICS)]
     for r in doc["rows"][1:]:
-        lines.append(
-            f"{r['label'].removeprefix('decoder.'):<20}" + "".join(f"{r['deviation_pct'][m]:>11.2f}%" for m in METRICS)
-        )
+        lines.append(f"{r['label'].removeprefix('decoder.'):<20}"
+                     + "".join(f"{_deviation_text(r['deviation_pct'][m], '.2f', '%'):>12}" for m in METRICS))
+    lines.append(f"\n(clamp x / clamp w: activations / weights clamped to the operand range; "
+                 f"sat: saturated accumulators; ! = a layer of the row over {WARN_PCT:g} %)")
+    lines += [f"WARNING: {w['message']}" for w in doc["warnings"]]
     return "\n".join(lines)
 
 
@@ -286,7 +339,9 @@ def plot_deviations(doc: dict, out: Path) -> list[Path]:
     paths = []
     for m in METRICS:
         fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(rows) + 2), 4))
-        ax.bar(labels, [r["deviation_pct"][m] for r in rows], color=colours)
+        # n/a (exact value 0): no bar
+        heights = [math.nan if r["deviation_pct"][m] is None else r["deviation_pct"][m] for r in rows]
+        ax.bar(labels, heights, color=colours)
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_title(f"{m} deviation vs layer ({label}){tag}")
         ax.set_xlabel("approximated layer")
@@ -298,113 +353,3 @@ def plot_deviations(doc: dict, out: Path) -> list[Path]:
         plt.close(fig)
         paths.append(path)
     return paths
-
-
-def main(args: argparse.Namespace) -> int:
-    """The sweep command (see the module docstring)."""
-    with contextlib.ExitStack() as stack:
-        return _run(args, stack)
-
-
-def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
-    import numpy as np
-    import torch
-    from tqdm import tqdm
-
-    from pymodel.nn import approx
-    from pymodel.cli import mul_config
-    from pymodel.nn.data import images_to_tensor, load_dataset
-    from pymodel.nn.metrics import DepthCoding, deviation_pct, mean_errors
-    from pymodel.nn.nets import DECODER_LAYERS, SYNTHETIC_NOTE, default_model, load_depth_net
-
-    cfg = mul_config(args)
-    if args.images < 1 or args.calib_images < 1 or args.batch_size < 1:
-        raise MBMError("--images, --calib-images and --batch-size must be at least 1")
-    options = approx.ScaleOptions(args.method, args.weight_method, args.per_channel, args.pow2, args.percentile)
-    model = default_model() if args.checkpoint is None else load_depth_net(args.checkpoint)
-    data = load_dataset(args.data, args.images)
-    synthetic = args.checkpoint is None or data.synthetic
-    if synthetic:
-        print(f"NOTE: {SYNTHETIC_NOTE}")
-    layers = list(DECODER_LAYERS) if args.layers == "all" else approx.select_layers(model, args.layers)
-    per_layer = read_scale_file(args.scales, layers) if args.scales else {}
-    coding, valid_range = DepthCoding(), (1e-3, 10.0)
-    rows_sl, cols_sl = data.crop
-    settings = {
-        "checkpoint": None if args.checkpoint is None else str(args.checkpoint),
-        "model_config": model.config.to_dict(),
-        "data": data.source, "images": len(data), "input_hw": list(data.rgb.shape[1:3]),
-        "multiplier": {"mult": cfg.mult, "bits": cfg.bits, "trunc": cfg.trunc, "frac_out": cfg.frac_out,
-                       "label": cfg.describe()},
-        "scales": {"file": per_layer or None, "s_x": args.s_x, "s_w": args.s_w, "method": options.method,
-                   "weight_method": options.weight_method, "per_channel": options.per_channel,
-                   "pow2": options.pow2, "percentile": options.percentile, "calib_images": args.calib_images},
-        "evaluation": {"flip": args.flip, "coding": asdict(coding), "valid_range_m": list(valid_range),
-                       "crop": [rows_sl.start, rows_sl.stop, cols_sl.start, cols_sl.stop]},
-        "layers": layers, "backend": args.backend,
-    }
-    doc: dict[str, Any] = {
-        "schema": SCHEMA, "synthetic": synthetic, "note": SYNTHETIC_NOTE if synthetic else "",
-        "settings": settings, "rows": [], "backend_used": approx.resolved_backend(args.backend),
-        "complete": False, "seconds": 0.0,
-        "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__},
-    }
-    previous = args.out / "sweep.json"
-    if args.resume and previous.is_file():
-        old = json.loads(previous.read_text())
-        if old.get("schema") != SCHEMA or json.loads(json.dumps(settings)) != old.get("settings"):
-            raise MBMError(f"{previous} was run with other settings: use another --out or drop --resume")
-        doc["rows"] = old["rows"]
-        print(f"resuming: {len(doc['rows'])} finished rows kept from {previous}")
-
-    # Hand multipliers win; whatever is not given by hand is calibrated on the exact model.
-    hand = {n: [per_layer.get(n, {}).get(k, flag) for k, flag in (("s_x", args.s_x), ("s_w", args.s_w))]
-            for n in layers}
-    uncalibrated = [n for n in layers if None in hand[n]]
-    calibrated = approx.calibrate_scales(
-        model, uncalibrated, images_to_tensor(data.rgb[: args.calib_images]), cfg.bits, options
-    ) if uncalibrated else {}
-    scales = {
-        n: tuple(calibrated[n][i] if v is None else torch.tensor(v, dtype=torch.float64) for i, v in enumerate(hand[n]))
-        for n in layers
-    }
-    threads = args.threads or (1 if data.rgb.shape[1] * data.rgb.shape[2] <= SMALL_INPUT_PIXELS else 0)
-    stack.enter_context(_threads(threads))
-    approx.warm_up(cfg, args.backend)
-    predict = _Predictor(model, data.rgb, coding, args.flip, args.batch_size)
-    plan = [("exact", []), *((n, [n]) for n in layers), ("all", layers)]
-    done = {r["label"] for r in doc["rows"]}
-    exact = next((r["metrics"] for r in doc["rows"] if r["label"] == "exact"), None)
-    bar = tqdm(plan, desc="sweep", unit="row")
-    for label, chosen in bar:
-        if label in done:
-            continue
-        bar.set_postfix_str(label)
-        t0 = time.perf_counter()
-        swapped = approx.approximate(model, chosen, cfg, scales=scales, backend=args.backend) if chosen else {}
-        try:
-            pred = predict(chosen)
-        finally:
-            approx.restore(model)
-        metrics = mean_errors(data.depth, pred, data.crop, valid_range)
-        exact = exact or metrics
-        doc["rows"].append({
-            "label": label, "layers": chosen, "metrics": metrics, "deviation_pct": deviation_pct(metrics, exact),
-            "seconds": round(time.perf_counter() - t0, 3),
-            "clamped_inputs": sum(s.stats["clamped"] for s in swapped.values()),
-            "saturated": sum(s.stats["saturated"] for s in swapped.values()),
-            "scales": {n: {"s_x": _scale_json(scales[n][0]), "s_w": _scale_json(scales[n][1])} for n in chosen},
-        })
-        doc["seconds"] = round(sum(r["seconds"] for r in doc["rows"]), 3)
-        _write(args.out, doc)
-    order = {label: i for i, (label, _) in enumerate(plan)}
-    doc["rows"].sort(key=lambda r: order[r["label"]])
-    doc["complete"] = True
-    _write(args.out, doc)
-    plot_deviations(doc, args.out)
-    print(f"\n{cfg.describe()}, {len(data)} images from {data.source}" + (" (SYNTHETIC)" if synthetic else ""))
-    print(format_tables(doc))
-    print(f"\nwrote {args.out}/sweep.json, sweep.csv, deviation_*.png; {doc['seconds']:.1f} s of rows")
-    if synthetic:
-        print(f"NOTE: {SYNTHETIC_NOTE}")
-    return 0

@@ -15,7 +15,7 @@ import numpy as np
 
 from pymodel.core.arith import MULTIPLIERS, MulConfig, mul_unsigned
 from pymodel.core.characterize import characterize, operand_pairs
-from pymodel.report.figures import png, pyplot
+from pymodel.nn.figures import png, pyplot
 
 #: (multiplier, bits, bias %, mean |rel| %, peak %, tolerance in percentage points): the
 #: tolerance is about half a unit of the last digit the paper prints (Mitchell's mean is

@@ -100,8 +100,8 @@ def _read(path: Path, required: tuple[str, ...], problems: list[str]) -> Any:
 
 
 #: the sweep.json layout this report understands (pymodel.nn.sweep.SCHEMA)
-SWEEP_SCHEMA = "mbm-accuracy-sweep/1"
-#: what ``python -m sim regress`` (make sim) writes: every run with its test records
+SWEEP_SCHEMA = "mbm-accuracy-sweep/2"
+#: what ``pymodel sim regress`` (make sim) writes: every run with its test records
 SIM_SUMMARY = "build/sim/results/summary.json"
 
 

@@ -10,7 +10,9 @@ Five checks, each over the producers' result files:
    measured with the signed-off multiplier;
 4. accuracy: |deviation from the exact network| of every metric of every approximated layer
    of a complete sweep (and of the row with all of them at once, ``check_all_row``) within
-   its limit, measured with the signed-off multiplier;
+   its limit, measured with the signed-off multiplier; a deviation that is not applicable
+   (exact value 0) is counted as such, not failed; the sweep's clamping and saturation
+   warnings do not fail the check but its summary counts them (section (e) lists them);
 5. testplan (``[testplan] require_all``, and only for a checkout that holds testplans): every
    feature proven by regression runs has all its runs passed and its cover points at 100 %
    (see :mod:`~pymodel.report.testplan`).
@@ -202,19 +204,25 @@ def check_accuracy(accuracy: Source, tables: dict[str, Any] | None, cfg: Signoff
     other = _config_mismatch(tables["multiplier"], cfg)
     if other:
         reasons.append(f"the sweep {other}")
-    for row in deviations:
+    applicable = [r for r in deviations if not r["not_applicable"]]
+    for row in applicable:
         limit = cfg.deviation_limit(row["metric"])
         dev = row["deviation_pct"]
         if dev is None or abs(dev) > limit:
             shown = "missing" if dev is None else f"{dev:+.3f} %"
             reasons.append(f"layer {row['layer']}, {row['metric']}: deviation {shown}, limit ±{limit:g} %")
     layers = len({r["layer"] for r in deviations})
-    synthetic = " (SYNTHETIC default model and scenes, not the seed network)" if tables["synthetic"] else ""
+    skipped = len(deviations) - len(applicable)
+    notes = "".join([
+        f", {skipped} not applicable (exact value 0)" if skipped else "",
+        f"; {len(tables['warnings'])} clamping/saturation WARNING(s), see (e)" if tables["warnings"] else "",
+        " (SYNTHETIC default model and scenes, not the seed network)" if tables["synthetic"] else "",
+    ])
     return _from_reasons(
         name,
         reasons,
-        f"{len(deviations)} values over {layers} row(s) within limits{synthetic}",
-        f"{len(reasons)} problem(s){synthetic}",
+        f"{len(applicable)} values over {layers} row(s) within limits{notes}",
+        f"{len(reasons)} problem(s){notes}",
     )
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from pymodel.core.arith import MulConfig
 from pymodel.cli import main
-from pymodel.hw.cosim import Tile, cosimulate, default_acc_bits, load_layer, quantize_layer
+from pymodel.hw.cosim import cosimulate
+from pymodel.hw.layers import Tile, default_acc_bits, load_layer, quantize_layer
 from pymodel.core.errors import MBMError
 
 pytestmark = pytest.mark.rtl

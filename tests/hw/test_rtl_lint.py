@@ -1,10 +1,10 @@
 """`make lint`: every RTL module lint clean with -Wall; illegal parameters refused with a
-one-line message naming the allowed range (sim/lint.py, cases from sim/regressions.py)."""
+one-line message naming the allowed range (pymodel/hw/sim/lint.py, cases from pymodel/hw/sim/regressions.py)."""
 
 import pytest
 
 from pymodel.hw.sim import lint
-from pymodel.hw.sim.__main__ import main
+from pymodel.cli import main
 
 pytestmark = pytest.mark.rtl
 
@@ -40,5 +40,5 @@ def test_lint_detects_a_warning(tmp_path, monkeypatch):
 
 
 def test_make_lint_command_passes(capsys):
-    assert main(["lint"]) == 0
+    assert main(["sim", "lint"]) == 0
     assert "lint checks as expected" in capsys.readouterr().out

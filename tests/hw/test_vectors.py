@@ -1,7 +1,6 @@
 """Vector sets: packing, the three file formats, determinism and the manifest check."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +9,7 @@ from hypothesis import strategies as st
 
 from pymodel.core.arith import MulConfig, mul_signed, mul_unsigned
 from pymodel.core.errors import MBMError
+from pymodel.core.paths import REPO_ROOT
 from pymodel.hw.vecformat import Field, Layout, pack_hex, parse_hex, render, unpack_word
 from pymodel.hw.vectors import array_set, corner_values, load_set, mul_set, write_set
 
@@ -58,7 +58,7 @@ def test_exhaustive_unsigned_set_is_arith():
     for i in (0, 1, 257, 32768 + 77, 65535):
         ab = unpack_word(stim, s_words[i])
         assert unpack_word(expect, e_words[i])["p"] == int(mul_unsigned(ab["a"], ab["b"], MBM8))
-    assert unpack_word(expect, e_words[65535])["p"] == 66304  # DESIGN.md reference mbm(255, 255)
+    assert unpack_word(expect, e_words[65535])["p"] == 66304  # docs/arithmetic.md reference mbm(255, 255)
 
 
 def test_exhaustive_signed_covers_every_encoding():
@@ -118,12 +118,12 @@ def test_loader_refuses_sha_mismatch(corner_set):
 
 
 def test_loader_refuses_corrupt_hex_even_with_matching_sha(corner_set):
-    from pymodel.hw.vectors import _sha256
+    from pymodel.hw.vectors import file_sha256
 
     path = corner_set / "stim.hex"
     path.write_text(path.read_text().replace("01\n", "0g\n", 1))
     m = json.loads((corner_set / "manifest.json").read_text())
-    m["files"]["stim.hex"] = _sha256(path)
+    m["files"]["stim.hex"] = file_sha256(path)
     (corner_set / "manifest.json").write_text(json.dumps(m))
     with pytest.raises(MBMError, match=r"stim\.hex line 2 is '0g': allowed 2 hex digits"):
         load_set(corner_set)
@@ -160,7 +160,7 @@ def test_cli_writes_one_set(tmp_path):
     assert load_set(tmp_path / "mbm_mul" / "random-mbm-n12-t0").manifest["counts"] == {"vectors": 10}
 
 
-GOLDEN = Path(__file__).resolve().parents[1] / "vectors" / "golden"
+GOLDEN = REPO_ROOT / "vectors" / "golden"
 
 
 @pytest.mark.parametrize("dut", ["mbm_mul", "mbm_mul_signed"])

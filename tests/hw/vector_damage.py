@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from pymodel.hw.vectors import _sha256
+from pymodel.hw.vectors import file_sha256
 
 
 def corrupt_expected_word(folder, index):
@@ -16,5 +16,5 @@ def corrupt_expected_word(folder, index):
     words[index] = words[index][:-1] + format(int(words[index][-1], 16) ^ 1, "x")
     path.write_text("\n".join(words))
     manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["files"]["expect.hex"] = _sha256(path)
+    manifest["files"]["expect.hex"] = file_sha256(path)
     (folder / "manifest.json").write_text(json.dumps(manifest))

@@ -5,11 +5,11 @@ import json
 import pytest
 import torch
 
-from pymodel.nn import bench
 from pymodel import cli
 from pymodel.core.arith import MulConfig
-from pymodel.core.kernels import approx_conv2d
 from pymodel.core.errors import MBMError
+from pymodel.core.kernels import approx_conv2d
+from pymodel.nn import bench
 from pymodel.nn.nets.depth import DECODER_LAYERS
 
 

@@ -9,8 +9,9 @@ import h5py
 import numpy as np
 import pytest
 
-from pymodel.nn.data import NYU_ZIP_MEMBERS, images_to_tensor, load_dataset, load_nyu_labeled, load_nyu_test
 from pymodel.core.errors import MBMError
+from pymodel.nn.data import NYU_ZIP_MEMBERS, load_dataset, load_nyu_labeled, load_nyu_test
+from pymodel.nn.predict import images_to_tensor
 
 
 def _npy_bytes(arr: np.ndarray) -> bytes:

@@ -7,7 +7,12 @@ import torch
 
 from pymodel.core.errors import MBMError
 from pymodel.nn.nets import (
-    DECODER_LAYERS, DEFAULT_INPUT_HW, build_depth_net, default_model, layer_input, load_checkpoint,
+    DECODER_LAYERS,
+    DEFAULT_INPUT_HW,
+    build_depth_net,
+    default_model,
+    layer_input,
+    load_checkpoint,
     load_depth_net,
 )
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
+from pymodel.nn.clamping import clamp_warnings, row_counts
 from pymodel.nn.metrics import METRICS
 from pymodel.report.collect import SWEEP_SCHEMA
-from pymodel.report.figures import png, pyplot
+from pymodel.nn.figures import png, pyplot
 
 LAYERS = ("decoder.up0.convA", "decoder.up5.convB")
 GOOD_SHA = "ab" * 32
@@ -136,18 +138,31 @@ def write_sweep(
     mult: str = "mbm",
     schema: str = SWEEP_SCHEMA,
     all_deviation: float = -0.45,
+    clamped: int = 0,
+    zero_exact: tuple[str, ...] = (),
 ) -> None:
+    """The sweep's sweep.json and one chart. clamped: activations of LAYERS[1] clamped in each
+    row holding it (of 1000; its s_x then 1e9 by hand), warned about by the sweep's own
+    clamp_warnings; zero_exact: metrics whose exact value is 0 (deviation null, as the sweep
+    writes it)."""
     exact = {"a1": 0.80, "a2": 0.95, "a3": 0.98, "rel": 0.15, "rms": 0.60, "log10": 0.065}
+    exact.update({m: 0.0 for m in zero_exact})
+
+    def counts(layer: str) -> SimpleNamespace:
+        values = {"inputs": 1000, "clamped_inputs": clamped if layer == LAYERS[1] else 0, "weights": 100,
+                  "clamped_weights": 0, "accumulators": 1000, "saturated": 0}
+        return SimpleNamespace(counts=lambda: values)
 
     def row(label: str, dev: float) -> dict:
+        layers = [] if label == "exact" else list(LAYERS) if label == "all" else [label]
         return {
             "label": label,
-            "layers": [] if label == "exact" else [label],
+            "layers": layers,
             "metrics": {m: exact[m] * (1 + dev / 100) for m in METRICS},
-            "deviation_pct": {m: dev for m in METRICS},
+            "deviation_pct": {m: None if m in zero_exact else dev for m in METRICS},
             "seconds": 1.0,
-            "clamped_inputs": 0,
-            "saturated": 0,
+            **row_counts({n: counts(n) for n in layers}),
+            "scales": {n: {"s_x": 1e9 if clamped and n == LAYERS[1] else 64.0, "s_w": 512.0} for n in layers},
         }
 
     rows = [
@@ -156,13 +171,18 @@ def write_sweep(
         row(LAYERS[1], worst_deviation),
         row("all", all_deviation),
     ]
+    scales = {"file": {LAYERS[1]: {"s_x": 1e9}} if clamped else None, "s_x": None, "s_w": None,
+              "method": "max", "weight_method": "max", "calib_images": 2}
+    settings = {"scales": scales}
     _write(
         out / "accuracy" / "sweep.json",
         {
             "schema": schema,
             "synthetic": True,
             "note": "SYNTHETIC default: not the seed network",
+            "warnings": clamp_warnings({"rows": rows, "settings": settings}),
             "settings": {
+                **settings,
                 "multiplier": {
                     "mult": mult,
                     "bits": 8,

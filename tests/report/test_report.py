@@ -125,9 +125,9 @@ def test_missing_results_are_incomplete_and_name_the_command(dirs):
         ),
         (lambda out: (out / "rtl" / "extra.json").write_text('{"test": "x"}'), 0, "lacks key 'result'"),
         (
-            lambda out: fx.write_sweep(out, schema="mbm-accuracy-sweep/2"),
+            lambda out: fx.write_sweep(out, schema="mbm-accuracy-sweep/1"),  # NaN deviations, no counts
             3,
-            "the report reads 'mbm-accuracy-sweep/1'",
+            "the report reads 'mbm-accuracy-sweep/2'",
         ),
     ],
     ids=[
@@ -193,6 +193,57 @@ def test_an_unfinished_sweep_is_incomplete_not_pass(dirs):
     verdict = verdict_of(out, repo)
     assert verdict.status == INCOMPLETE
     assert "not complete" in verdict.checks[3].summary
+
+
+def test_a_deviation_of_an_exact_zero_is_not_applicable_not_a_failure(dirs):
+    out, repo = dirs
+    fx.write_all(out, repo)
+    fx.write_sweep(out, zero_exact=("a1",))
+    report = build_report(CFG, out, repo)
+    write_report(report, out)
+    accuracy = report["verdict"]["checks"][3]
+    assert report["verdict"]["status"] == PASS, accuracy
+    # 3 approximated rows x 6 metrics, the 3 a1 deviations not applicable
+    summary = "15 values over 3 row(s) within limits, 3 not applicable (exact value 0)"
+    assert accuracy["summary"].startswith(summary)
+    md, html = (out / "signoff.md").read_text(), (out / "signoff.html").read_text()
+    assert "| `decoder.up5.convB` | n/a | -0.400 % |" in md
+    assert html.count(">n/a</td>") == 3
+    # a deviation that is absent (not null) is still missing, and fails
+    path = out / "accuracy" / "sweep.json"
+    doc = json.loads(path.read_text())
+    del doc["rows"][2]["deviation_pct"]["rms"]
+    path.write_text(json.dumps(doc))
+    verdict = verdict_of(out, repo)
+    assert verdict.status == FAIL
+    assert verdict.checks[3].reasons == ["layer decoder.up5.convB, rms: deviation missing, limit ±2 %"]
+
+
+@pytest.mark.parametrize("clamped, warned", [(1, False), (2, True)], ids=["0.1%-not-over", "0.2%-over"])
+def test_clamping_warnings_show_and_mark_the_row_but_do_not_fail(dirs, clamped, warned):
+    """decoder.up5.convB clamps 1 or 2 of its 1000 activations: only 0.2 % is over the 0.1 % limit."""
+    out, repo = dirs
+    fx.write_all(out, repo)
+    fx.write_sweep(out, clamped=clamped)
+    report = build_report(CFG, out, repo)
+    write_report(report, out)
+    accuracy = report["verdict"]["checks"][3]
+    assert report["verdict"]["status"] == PASS  # warnings are shown, not judged
+    assert ("1 clamping/saturation WARNING(s), see (e)" in accuracy["summary"]) is warned
+    md, html = (out / "signoff.md").read_text(), (out / "signoff.html").read_text()
+    message = ("decoder.up5.convB: s_x=1e+09 clamps 0.2 % of its inputs (2 of 1,000), so its rows "
+               "measure the clamping more than the multiplier; s_x was set by hand")
+    assert (message in md and message in html) is warned
+    # its own row and the "all" row (2 of 2000 there: a layer of it is over, if not the row) are marked
+    share, whole = (f"{100 * clamped / n:.3f} %" for n in (1000, 2000))
+    values = md[md.index("## (e)") : md.index("Deviation from the exact network")]
+    rows = {line.split(" | ")[0]: line for line in values.splitlines() if line.startswith("| `")}
+    for label, pct in (("decoder.up5.convB", share), ("all", whole)):
+        cell = f"**{pct} ⚠**" if warned else pct
+        assert rows[f"| `{label}`"].endswith(f" | {cell} | 0.000 % | 0.000 % |"), rows
+        assert (f'<td class="n over">{pct} ⚠</td>' in html) is warned
+    assert rows["| `decoder.up0.convA`"].endswith(" | 0.000 % | 0.000 % | 0.000 % |")
+    assert md.count("⚠**") == (2 if warned else 0)
 
 
 def test_a_failure_outranks_missing_results(dirs):

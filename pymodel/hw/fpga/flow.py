@@ -16,7 +16,6 @@ board.lpf, pnr.log, report.json (nextpnr), top.config, <design>.bit and <design>
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -28,6 +27,7 @@ from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
 from pymodel.hw.fpga import bringup, equiv, sim, tools
 from pymodel.hw.fpga.boards import Board
+from pymodel.hw.vectors import file_sha256
 
 TOP = "mbm_bringup_top"
 #: nextpnr utilization entries reported, by the name the report uses
@@ -125,10 +125,6 @@ def utilization(report: dict[str, Any]) -> dict[str, dict[str, float]]:
     return out
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _rel(path: Path) -> str:
     """Relative to the repository when inside it (reports travel with a checkout)."""
     try:
@@ -170,7 +166,7 @@ def run(opts: Options, log=print) -> tuple[dict[str, Any], int]:
         "device": b.board.device.name, "package": b.board.package, "speed": b.board.speed, "board": b.board.name,
         "target_mhz": b.clock_mhz, **t, "utilization": utilization(pnr), "yosys_cells": cells,
         "ebr_estimate": sum(b.ebr_need().values()),
-        "bitstream": _rel(bit), "svf": _rel(svf), "bitstream_sha256": _sha256(bit),
+        "bitstream": _rel(bit), "svf": _rel(svf), "bitstream_sha256": file_sha256(bit),
         "netlist": _rel(folder / "netlist.v"),
     }
     if opts.simulate:

@@ -3,7 +3,7 @@
 
 Adding a DUT is one :class:`Dut` entry in :data:`DUTS` (sources, test module, legal and
 illegal lint parameter sets); adding a run is one :class:`Regression` line in
-:data:`REGRESSIONS`. ``python -m sim regress``, ``python -m sim lint`` and the
+:data:`REGRESSIONS`. ``pymodel sim regress``, ``pymodel sim lint`` and the
 tests/hw/test_rtl_*.py wrappers all read from here, so they cannot drift apart.
 """
 

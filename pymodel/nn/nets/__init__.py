@@ -22,9 +22,9 @@ import torch
 from torch import Tensor, nn
 
 from pymodel.core.errors import MBMError
-from pymodel.nn.scenes import DEFAULT_HW
 from pymodel.nn.nets.checkpoint import load_checkpoint, load_depth_net, read_checkpoint
 from pymodel.nn.nets.depth import DECODER_LAYERS, DepthNet, NetConfig, build_depth_net
+from pymodel.nn.scenes import DEFAULT_HW
 
 #: Committed weights of the bundled synthetic default (written by scripts/train_default.py).
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "synthetic_small.pt"

@@ -1,4 +1,4 @@
-"""The per-test result record a testbench leaves for ``python -m sim regress``.
+"""The per-test result record a testbench leaves for ``pymodel sim regress``.
 
 Each cocotb test writes ``<SIM_RESULTS_DIR>/<test>.json`` with at least: test, run,
 parameters, seed, transactions, mismatches, coverage_pct, result ("PASS"/"FAIL"),

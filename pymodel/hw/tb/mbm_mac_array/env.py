@@ -32,8 +32,16 @@ import torch
 from cocotb.clock import Clock
 from cocotb.queue import Queue
 from cocotb.triggers import ClockCycles, Event, FallingEdge, ReadOnly
-from pyuvm import ConfigDB, uvm_analysis_port, uvm_component, uvm_env, uvm_sequence, uvm_sequence_item
-from pyuvm import uvm_sequencer, uvm_subscriber
+from pyuvm import (
+    ConfigDB,
+    uvm_analysis_port,
+    uvm_component,
+    uvm_env,
+    uvm_sequence,
+    uvm_sequence_item,
+    uvm_sequencer,
+    uvm_subscriber,
+)
 
 from pymodel.core.arith import MulConfig, mul_signed
 from pymodel.core.conv import acc_range, dot_int

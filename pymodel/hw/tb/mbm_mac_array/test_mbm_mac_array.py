@@ -15,7 +15,15 @@ full-throughput check, and scoreboards every result against pymodel.core.conv.do
 
 import pyuvm
 
-from pymodel.hw.tb.mbm_mac_array.env import MAX_K, BurstSeq, LengthSweepSeq, MacArrayTestBase, RandomDotSeq, ResetSeq, SaturationSeq
+from pymodel.hw.tb.mbm_mac_array.env import (
+    MAX_K,
+    BurstSeq,
+    LengthSweepSeq,
+    MacArrayTestBase,
+    RandomDotSeq,
+    ResetSeq,
+    SaturationSeq,
+)
 
 
 @pyuvm.test()

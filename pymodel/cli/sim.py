@@ -1,4 +1,4 @@
-"""``python -m sim regress [--full]`` and ``python -m sim lint`` (``make sim``, ``make lint``).
+"""``pymodel sim regress [--full]``, ``pymodel sim lint`` and ``pymodel sim list`` (``make sim``, ``make lint``).
 
 regress: builds and runs the RTL regressions of :mod:`pymodel.hw.sim.regressions` (in parallel,
 ``--jobs``), prints a summary table read from the per-test result records and writes it
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -169,9 +168,8 @@ def list_regressions(_args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim", description="RTL regression and lint under Verilator")
-    sub = parser.add_subparsers(dest="command", required=True)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="sim_command", metavar="{regress,lint,list}", required=True)
     p = sub.add_parser("regress", help="build and run the RTL regression, print a summary table")
     p.add_argument("--full", action="store_true", help="also the slow soak runs")
     p.add_argument("--dut", choices=sorted(regressions.DUTS), help="only this DUT's runs")
@@ -181,9 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=regress)
     sub.add_parser("lint", help="verilator --lint-only -Wall on every RTL module").set_defaults(func=lint)
     sub.add_parser("list", help="list the registered regressions").set_defaults(func=list_regressions)
-    args = parser.parse_args(argv)
+
+
+def main(args: argparse.Namespace) -> int:
     return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
