@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", default=bringup.DEFAULT_SET,
                         help=f"vector set, its folder below --vectors (default {bringup.DEFAULT_SET})")
     parser.add_argument("--board", default=DEFAULT_BOARD, help=f"{', '.join(BOARDS)} (default {DEFAULT_BOARD})")
-    parser.add_argument("--clock", type=float, help="clock in MHz (default: the board oscillator)")
+    parser.add_argument("--clock", type=float, help="design clock in MHz: the board oscillator (default) or 10..400 through the ECP5 PLL")
     parser.add_argument("--stall", type=int, default=bringup.STALL_PCT,
                         help=f"stall probability on each side of the DUT, percent 0..99 (default {bringup.STALL_PCT})")
     parser.add_argument("--baud", type=int, default=bringup.BAUD, help=f"UART baud rate (default {bringup.BAUD})")

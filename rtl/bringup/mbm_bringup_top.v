@@ -17,7 +17,9 @@
 //   N, TRUNC, FRAC_OUT, MITCHELL, SIGNED, LATENCY   the DUT (mbm_mul_axis; checked there)
 //   COUNT          vectors in the set, >= 2
 //   STIM_FILE, EXPECT_FILE, TEXT_FILE, TEXT_LEN     $readmemh files (see bringup_report)
-//   CLK_HZ, BAUD   clock frequency and UART baud rate
+//   CLK_HZ, BAUD   the design clock's frequency and the UART baud rate
+//   USE_PLL, CLKI_DIV, CLKFB_DIV, CLKOP_DIV, CLKOP_CPHASE   1: the design clock is an
+//                  EHXPLLL output with these dividers (bringup_clock); 0: the oscillator
 //   STALL_PCT      stall probability on each side, percent 0..99
 //   RST_ACTIVE_LOW the reset button's polarity (1: reads 0 while pressed)
 //   REPEAT_MS      the line is re-sent every REPEAT_MS ms (0: once)
@@ -49,7 +51,12 @@ module mbm_bringup_top #(
     parameter STALL_PCT      = 25,
     parameter RST_ACTIVE_LOW = 1,
     parameter REPEAT_MS      = 1000,
-    parameter WATCHDOG       = 65536
+    parameter WATCHDOG       = 65536,
+    parameter USE_PLL        = 0,
+    parameter CLKI_DIV       = 1,
+    parameter CLKFB_DIV      = 1,
+    parameter CLKOP_DIV      = 1,
+    parameter CLKOP_CPHASE   = 0
 ) (
     input  wire       clk_i,
     input  wire       rst_btn_i,
@@ -88,18 +95,27 @@ module mbm_bringup_top #(
     localparam [W_W-1:0]  WATCH_C  = WATCHDOG[W_W-1:0];
     localparam [R_W-1:0]  REPEAT_C = REPEAT_CYCLES[R_W-1:0];
 
+    wire clk;
+    wire lock;
     wire rst;
 
+    bringup_clock #(
+        .USE_PLL(USE_PLL), .CLKI_DIV(CLKI_DIV), .CLKFB_DIV(CLKFB_DIV), .CLKOP_DIV(CLKOP_DIV),
+        .CLKOP_CPHASE(CLKOP_CPHASE)
+    ) u_clock (
+        .clk_i(clk_i), .clk_o(clk), .lock_o(lock)
+    );
+
     bringup_reset #(.ACTIVE_LOW(RST_ACTIVE_LOW), .HOLD(16)) u_reset (
-        .clk(clk_i), .btn_i(rst_btn_i), .lock_i(1'b1), .rst_o(rst)
+        .clk(clk), .btn_i(rst_btn_i), .lock_i(lock), .rst_o(rst)
     );
 
     // ---- pseudo-random stalls: input bubbles and output backpressure ----
     wire [15:0] rnd_in;
     wire [15:0] rnd_out;
 
-    bringup_lfsr #(.SEED(16'hACE1)) u_lfsr_in  (.clk(clk_i), .rst(rst), .en_i(1'b1), .state_o(rnd_in));
-    bringup_lfsr #(.SEED(16'h5EED)) u_lfsr_out (.clk(clk_i), .rst(rst), .en_i(1'b1), .state_o(rnd_out));
+    bringup_lfsr #(.SEED(16'hACE1)) u_lfsr_in  (.clk(clk), .rst(rst), .en_i(1'b1), .state_o(rnd_in));
+    bringup_lfsr #(.SEED(16'h5EED)) u_lfsr_out (.clk(clk), .rst(rst), .en_i(1'b1), .state_o(rnd_out));
 
     wire stall_in;
     wire stall_out;
@@ -124,10 +140,10 @@ module mbm_bringup_top #(
     wire              load   = (!s_valid || s_fire) && (issued != COUNT_C) && !stall_in;
 
     bringup_rom #(.WIDTH(STIM_W), .DEPTH(COUNT), .INIT_FILE(STIM_FILE)) u_stim (
-        .clk(clk_i), .rst(rst), .en_i(load), .addr_i(issued[A_W-1:0]), .data_o(s_data)
+        .clk(clk), .rst(rst), .en_i(load), .addr_i(issued[A_W-1:0]), .data_o(s_data)
     );
 
-    always @(posedge clk_i) begin
+    always @(posedge clk) begin
         if (rst) begin
             issued  <= {C_W{1'b0}};
             s_valid <= 1'b0;
@@ -148,7 +164,7 @@ module mbm_bringup_top #(
     bringup_dut_mul #(
         .N(N), .TRUNC(TRUNC), .FRAC_OUT(FRAC_OUT), .MITCHELL(MITCHELL), .SIGNED(SIGNED), .LATENCY(LATENCY)
     ) u_dut (
-        .clk(clk_i), .rst(rst),
+        .clk(clk), .rst(rst),
         .s_data(s_data), .s_valid(s_valid), .s_ready(s_ready),
         .m_data(m_data), .m_valid(m_valid), .m_ready(m_ready)
     );
@@ -162,7 +178,7 @@ module mbm_bringup_top #(
     wire           take = m_fire && (received != COUNT_C);
 
     bringup_rom #(.WIDTH(P_W), .DEPTH(COUNT), .INIT_FILE(EXPECT_FILE)) u_expect (
-        .clk(clk_i), .rst(rst), .en_i(take), .addr_i(received[A_W-1:0]), .data_o(c_expect)
+        .clk(clk), .rst(rst), .en_i(take), .addr_i(received[A_W-1:0]), .data_o(c_expect)
     );
 
     reg  [C_W-1:0] checked;
@@ -174,7 +190,7 @@ module mbm_bringup_top #(
     wire           pass = done && !timeout && (checked == COUNT_C) && (failed == {C_W{1'b0}});
     wire [31:0]    crc;
 
-    always @(posedge clk_i) begin
+    always @(posedge clk) begin
         if (rst) begin
             received <= {C_W{1'b0}};
             c_valid  <= 1'b0;
@@ -214,7 +230,7 @@ module mbm_bringup_top #(
     end
 
     bringup_crc32 #(.WIDTH(P_W)) u_crc (
-        .clk(clk_i), .rst(rst), .en_i(c_valid), .data_i(c_got), .crc_o(crc)
+        .clk(clk), .rst(rst), .en_i(c_valid), .data_i(c_got), .crc_o(crc)
     );
 
     // ---- report: the UART line when done, then every REPEAT_MS ms ----
@@ -227,7 +243,7 @@ module mbm_bringup_top #(
     wire           tx_ready;
     wire [7:0]     tx_data;
 
-    always @(posedge clk_i) begin
+    always @(posedge clk) begin
         if (rst) begin
             repeat_timer <= {R_W{1'b0}};
             sent_once    <= 1'b0;
@@ -240,20 +256,20 @@ module mbm_bringup_top #(
     end
 
     bringup_report #(.TEXT_LEN(TEXT_LEN), .TEXT_FILE(TEXT_FILE)) u_report (
-        .clk(clk_i), .rst(rst), .start_i(start), .pass_i(pass),
+        .clk(clk), .rst(rst), .start_i(start), .pass_i(pass),
         .n_i({{(32 - C_W){1'b0}}, checked}), .fail_i({{(32 - C_W){1'b0}}, failed}),
         .first_i({{(32 - C_W){1'b0}}, first}), .crc_i(crc),
         .valid_o(tx_valid), .ready_i(tx_ready), .data_o(tx_data), .busy_o(report_busy)
     );
 
     bringup_uart_tx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_uart (
-        .clk(clk_i), .rst(rst), .valid_i(tx_valid), .ready_o(tx_ready), .data_i(tx_data), .tx_o(uart_tx_o)
+        .clk(clk), .rst(rst), .valid_i(tx_valid), .ready_o(tx_ready), .data_i(tx_data), .tx_o(uart_tx_o)
     );
 
     // ---- LEDs ----
     reg [HB_W-1:0] heartbeat;
 
-    always @(posedge clk_i) begin
+    always @(posedge clk) begin
         if (rst)
             heartbeat <= {HB_W{1'b0}};
         else

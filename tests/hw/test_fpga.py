@@ -11,7 +11,7 @@ import pytest
 from pymodel.cli import main
 from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
-from pymodel.hw.fpga import bringup, flow, tools, uart
+from pymodel.hw.fpga import bringup, clock, flow, tools, uart
 from pymodel.hw.fpga.boards import BOARDS, board
 
 GOLDEN = REPO_ROOT / "vectors"
@@ -81,9 +81,20 @@ def test_bad_stall_or_baud_is_one_line(kwargs, named):
         bringup.plan(SMALL, GOLDEN, board("ulx3s-25f"), 25.0, **kwargs)
 
 
-def test_a_clock_other_than_the_oscillator_is_refused():
-    with pytest.raises(MBMError, match=r"--clock=100 MHz is out of range for ulx3s-85f: allowed 25 "):
-        flow.check_clock(board("ulx3s-85f"), 100.0)
+@pytest.mark.parametrize("mhz", [5.0, 500.0])
+def test_a_clock_out_of_the_pll_range_is_refused(mhz):
+    with pytest.raises(MBMError, match=rf"--clock={mhz:g} MHz is out of range for ulx3s-85f: allowed 25 \(the oscillator\) or 10..400 \(its PLL\)"):
+        clock.check_clock(board("ulx3s-85f"), mhz)
+
+
+def test_the_pll_configuration_comes_from_ecppll(tmp_path):
+    mhz, params = clock.pll(board("ulx3s-85f"), 50.0, tmp_path)
+    assert mhz == 50.0 and params == {"USE_PLL": 1, "CLKI_DIV": 1, "CLKFB_DIV": 2, "CLKOP_DIV": 12, "CLKOP_CPHASE": 5}
+
+
+def test_a_clock_the_pll_cannot_make_is_refused_naming_what_it_makes(tmp_path):
+    with pytest.raises(MBMError, match=r"--clock=33.1234 MHz: the PLL makes 33.3333 MHz from 25 MHz"):
+        clock.pll(board("ulx3s-85f"), 33.1234, tmp_path)
 
 
 def test_results_crc_is_zlib_crc32_of_little_endian_words():
@@ -155,7 +166,7 @@ def test_timing_not_met_is_exit_1_naming_slack_and_endpoints(monkeypatch, capsys
 @pytest.mark.parametrize("argv, named", [
     (["--board", "de10"], "error: unknown board 'de10': allowed ulx3s-25f, ulx3s-45f, ulx3s-85f"),
     (["--set", "mbm_mul/none"], "error: unknown vector set 'mbm_mul/none'"),
-    (["--clock", "500"], "error: --clock=500 MHz is out of range for ulx3s-85f: allowed 25"),
+    (["--clock", "500"], "error: --clock=500 MHz is out of range for ulx3s-85f: allowed 25 (the oscillator) or 10..400"),
     (["--set", "golden/mbm_mul/corners-mbm-n8-t0", "--stall", "-1"], "error: --stall=-1 is out of range"),
 ])
 def test_cli_bad_input_is_one_line_exit_2(argv, named, capsys):

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from pymodel.cli import main
 from pymodel.core.paths import REPO_ROOT
 from pymodel.hw.fpga import bringup, equiv, flow, sim
 from pymodel.hw.fpga.boards import DEVICES, board
@@ -85,6 +87,27 @@ def test_a_wrong_expected_word_fails_both_simulations_at_its_index(tmp_path, net
         assert r.status == "FAIL" and (r.check.fail, r.check.first) == (1, 123), (r.kind, r.check)
         assert r.check.line.startswith("MBM BRINGUP FAIL set=bad n=676 fail=1 first=123 crc=")
         assert r.leds[-3:] == "101"  # fail, not pass, done
+
+
+def test_a_pll_clock_builds_meets_timing_and_simulates(tmp_path):
+    """--clock 50: an EHXPLLL from the 25 MHz oscillator (ecppll's dividers); nextpnr times
+    the PLL's output, the UART divisor follows the new clock, both simulations PASS."""
+    report, status = flow.run(_options(tmp_path, clock_mhz=50.0), log=lambda _: None)
+    assert status == 0 and report["clock_source"] == "EHXPLLL" and report["target_mhz"] == 50.0
+    assert report["pll"] == {"USE_PLL": 1, "CLKI_DIV": 1, "CLKFB_DIV": 2, "CLKOP_DIV": 12, "CLKOP_CPHASE": 5}
+    assert report["parameters"]["CLK_HZ"] == 50_000_000 and report["timing_met"]
+    assert report["sim_rtl"] == report["sim_netlist"] == "PASS", (report["sim_rtl_why"], report["sim_netlist_why"])
+
+
+def test_timing_not_met_is_exit_1_naming_slack_and_endpoints(tmp_path, capsys):
+    """100 MHz is beyond this design's Fmax on the 25F: real nextpnr numbers, exit 1."""
+    argv = ["fpga", "--set", SMALL, "--board", "ulx3s-25f", "--clock", "100", "--no-sim", "--no-equiv",
+            "--build", str(tmp_path / "build"), "--reports", str(tmp_path / "reports")]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "TIMING NOT MET" in out
+    assert re.search(r"^error: timing not met: slack -\d+\.\d{3} ns at 100 MHz \(Fmax \d+\.\d MHz\), "
+                     r"critical path \S+\.\w+ -> \S+\.\w+$", out, re.M), out
 
 
 def test_equivalence_is_proven_for_the_8_bit_multiplier(tmp_path):

@@ -9,7 +9,7 @@ manifest's sha256 by :func:`pymodel.hw.vectors.load_set`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pymodel.core.errors import MBMError
@@ -49,6 +49,8 @@ class Bringup:
     clock_mhz: float
     stall_pct: int
     baud: int = BAUD
+    #: bringup_clock's PLL parameters (pymodel.hw.fpga.clock.pll); empty: the oscillator
+    pll: dict[str, int] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -85,7 +87,7 @@ class Bringup:
             "STIM_FILE": "stim.hex", "EXPECT_FILE": "expect.hex", "TEXT_FILE": "text.hex",
             "TEXT_LEN": len(self.text), "CLK_HZ": round(self.clock_mhz * 1e6), "BAUD": self.baud,
             "STALL_PCT": self.stall_pct, "RST_ACTIVE_LOW": int(self.board.reset_active_low),
-            "WATCHDOG": WATCHDOG,
+            "WATCHDOG": WATCHDOG, **self.pll,
         }
 
     def write_roms(self, folder: Path) -> None:

@@ -7,7 +7,8 @@ and proofs the report shows, so one run produces the bitstream, the netlist it c
 both bring-up simulations of that netlist's design, and the record tying them together
 (with the bitstream's sha256). Timing not met is exit status 1, naming the slack and the
 critical path's endpoints; a bad board, set, clock or a missing tool is a one-line
-MBMError (exit 2) before anything runs.
+MBMError (exit 2) before anything runs. Another --clock than the oscillator goes through
+an EHXPLLL (:mod:`pymodel.hw.fpga.clock`).
 
 Files under build/fpga/<design>/: src/ (the RTL as synthesized), {stim,expect,text}.hex,
 synth.ys and synth.log, top.json (Yosys), netlist.v (the post-synthesis netlist),
@@ -25,7 +26,7 @@ from typing import Any
 
 from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
-from pymodel.hw.fpga import bringup, equiv, sim, tools
+from pymodel.hw.fpga import bringup, clock, equiv, sim, tools
 from pymodel.hw.fpga.boards import Board
 from pymodel.hw.vectors import file_sha256
 
@@ -56,13 +57,6 @@ class Options:
 def design_name(b: bringup.Bringup) -> str:
     """e.g. ``ulx3s-85f-mbm_mul-exhaustive-mbm-n8-t0-25mhz``."""
     return f"{b.board.name}-{b.name.replace('/', '-')}-{b.clock_mhz:g}mhz"
-
-
-def check_clock(board: Board, clock_mhz: float) -> None:
-    """The top runs on the board oscillator (it has no PLL yet)."""
-    if clock_mhz != board.clock_mhz:
-        raise MBMError(f"--clock={clock_mhz:g} MHz is out of range for {board.name}: allowed {board.clock_mhz:g} "
-                       "(the board oscillator; the bring-up top has no PLL)")
 
 
 def synthesize(b: bringup.Bringup, folder: Path) -> dict[str, Any]:
@@ -136,7 +130,7 @@ def _rel(path: Path) -> str:
 def run(opts: Options, log=print) -> tuple[dict[str, Any], int]:
     """The whole flow; returns (the report written to reports/fpga/<design>.json, exit status)."""
     start = time.perf_counter()
-    check_clock(opts.board, opts.clock_mhz)
+    clock.check_clock(opts.board, opts.clock_mhz)
     b = bringup.plan(opts.set_name, opts.vectors, opts.board, opts.clock_mhz, opts.stall_pct, opts.baud)
     icarus = opts.simulate and opts.netlist_simulator == "icarus"
     for tool in ("yosys", "nextpnr-ecp5", "ecppack", *(("verilator",) if opts.simulate else ()),
@@ -147,6 +141,8 @@ def run(opts: Options, log=print) -> tuple[dict[str, Any], int]:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
+    if opts.clock_mhz != opts.board.clock_mhz:
+        b.clock_mhz, b.pll = clock.pll(opts.board, opts.clock_mhz, folder)
     steps: dict[str, float] = {}
 
     def step(label: str, fn, *args):
@@ -164,7 +160,8 @@ def run(opts: Options, log=print) -> tuple[dict[str, Any], int]:
         "design": name, "top": TOP, "set": b.name, "dut": b.vs.manifest["dut"], "parameters": b.parameters(),
         "vectors": b.count, "expected_crc": f"{b.expected_crc:08x}",
         "device": b.board.device.name, "package": b.board.package, "speed": b.board.speed, "board": b.board.name,
-        "target_mhz": b.clock_mhz, **t, "utilization": utilization(pnr), "yosys_cells": cells,
+        "target_mhz": b.clock_mhz, "clock_source": "EHXPLLL" if b.pll else "oscillator", "pll": b.pll, **t,
+        "utilization": utilization(pnr), "yosys_cells": cells,
         "ebr_estimate": sum(b.ebr_need().values()),
         "bitstream": _rel(bit), "svf": _rel(svf), "bitstream_sha256": file_sha256(bit),
         "netlist": _rel(folder / "netlist.v"),

