@@ -52,20 +52,17 @@ class Board:
     speed: int
     clock_mhz: float  #: the oscillator on the constraint file's clk_i pin
     reset_active_low: bool  #: the reset button reads 0 while pressed
-    lpf: Path
-    url: str  #: where its pinout is published
+    lpf: Path  #: its header names the public constraint file the sites come from
 
     @property
     def ebr_kbit(self) -> int:
         return self.device.ebr * EBR_BITS // 1024
 
 
-_ULX3S_URL = "https://github.com/emard/ulx3s (doc/constraints/ulx3s_v20.lpf)"
 BOARDS = {
     b.name: b
     for b in (
-        Board(f"ulx3s-{size}f", DEVICES[f"LFE5U-{size}F"], "CABGA381", 6, 25.0, True, BOARDS_DIR / "ulx3s.lpf",
-              _ULX3S_URL)
+        Board(f"ulx3s-{size}f", DEVICES[f"LFE5U-{size}F"], "CABGA381", 6, 25.0, True, BOARDS_DIR / "ulx3s.lpf")
         for size in (25, 45, 85)
     )
 }

@@ -48,10 +48,6 @@ class LineCheck:
     first: int | None
     why: str  #: empty for PASS
 
-    @property
-    def passed(self) -> bool:
-        return self.status == "PASS"
-
 
 def check_line(line: str | None, set_name: str, count: int, crc: int) -> LineCheck:
     """Judge the line: the top must say PASS for this set, with n = count, fail = 0 and
