@@ -130,11 +130,12 @@ def test_equivalence_is_proven_beyond_exhaustive_simulation(tmp_path, target):
 @pytest.mark.slow
 def test_the_default_make_fpga_design(tmp_path):
     """`make fpga`: the exhaustive 8-bit set on the ULX3S LFE5U-85F, everything checked."""
-    from pymodel.hw.vectors import default_sets, write_set
+    from pymodel.core.arith import MulConfig
+    from pymodel.hw.vectors import mul_set, write_set
 
     vectors = tmp_path / "vectors"
-    wanted = next(vs for vs in default_sets(1) if f"{vs.dut}/{vs.config}" == bringup.DEFAULT_SET)
-    write_set(wanted, vectors, commit="test")
+    folder = write_set(mul_set("mbm_mul", "exhaustive", MulConfig("mbm", 8), 1), vectors, commit="test")
+    assert folder == vectors / bringup.DEFAULT_SET
     report, status = flow.run(_options(tmp_path, set_name=bringup.DEFAULT_SET, board=board("ulx3s-85f"),
                                        vectors=vectors, baud=bringup.BAUD, simulate=True, prove=True),
                               log=lambda _: None)
