@@ -65,4 +65,4 @@ def test_replay_cli_passes_and_reports_rate(tmp_path, capsys):
     write_set(mul_set("mbm_mul", "corners", MBM8), tmp_path)
     assert main(["replay", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "PASS mbm_mul/corners-mbm-n8-t0: 676 pass, 0 fail" in out and "vectors/s" in out
+    assert "PASS mbm_mul/corners-mbm-n8-t0: 1024 pass, 0 fail" in out and "vectors/s" in out
