@@ -267,9 +267,15 @@ class LoadedSet:
     def layout(self, name: str) -> Layout:
         return Layout.from_json(self.manifest["memories"][name]["layout"])
 
+    @property
+    def cfg(self) -> MulConfig:
+        """The multiplier the set was made for (its manifest's mul_config)."""
+        return MulConfig.from_dict(self.manifest["mul_config"])
+
 
 def load_set(folder: str | Path) -> LoadedSet:
-    """Read a set, refusing (one-line MBMError) a missing or malformed manifest, a file whose
+    """Read a set, refusing (one-line MBMError) a missing or malformed manifest (one whose
+    parameters build another multiplier than its mul_config names included), a file whose
     sha256 differs from the manifest, or a .hex file whose words do not match its layout."""
     folder = Path(folder)
     mpath = folder / MANIFEST
@@ -280,6 +286,13 @@ def load_set(folder: str | Path) -> LoadedSet:
     missing = [k for k in MANIFEST_KEYS if k not in manifest]
     if missing or manifest["dut"] not in DUTS:
         raise MBMError(f"{mpath}: missing keys {missing} or unknown dut {manifest.get('dut')!r}")
+    try:
+        cfg, built = MulConfig.from_dict(manifest["mul_config"]), MulConfig.from_rtl_parameters(manifest["parameters"])
+    except MBMError as err:
+        raise MBMError(f"{mpath}: {err}") from None
+    if built != cfg:
+        raise MBMError(f"{mpath}: parameters {manifest['parameters']} build {built.label}, "
+                       f"but mul_config says {cfg.label}: allowed a manifest that agrees with itself")
     for name in manifest["memories"]:
         for fmt in FORMATS:
             if f"{name}.{fmt}" not in manifest["files"]:

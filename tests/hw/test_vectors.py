@@ -136,6 +136,18 @@ def test_loader_refuses_corrupt_hex_even_with_matching_sha(corner_set):
         load_set(corner_set)
 
 
+def test_loader_refuses_a_manifest_whose_parameters_and_config_disagree(corner_set):
+    assert load_set(corner_set).cfg == MulConfig("mbm", 4)
+    path = corner_set / "manifest.json"
+    m = json.loads(path.read_text())
+    path.write_text(json.dumps({**m, "mul_config": {**m["mul_config"], "mult": "mitchell"}}))
+    with pytest.raises(MBMError, match=r"build mbm N=4 t=0, but mul_config says mitchell N=4 t=0"):
+        load_set(corner_set)
+    path.write_text(json.dumps({**m, "parameters": {**m["parameters"], "FRAC_OUT": 2}}))
+    with pytest.raises(MBMError, match="FRAC_OUT=2 is not allowed"):
+        load_set(corner_set)
+
+
 def test_loader_refuses_missing_file_and_bad_manifest(corner_set):
     (corner_set / "stim.coe").unlink()
     with pytest.raises(MBMError, match="stim.coe is missing"):
