@@ -116,11 +116,12 @@ class MulConfig:
     def from_dict(cls, data: Mapping[str, Any]) -> MulConfig:
         """The configuration a :meth:`to_dict` mapping records; keys other than the four are
         ignored (a cosim record adds "lanes"), a missing key or a bad value is an MBMError."""
+        keys = ", ".join(CONFIG_KEYS)
         if not isinstance(data, Mapping):
-            raise MBMError(f"multiplier config {data!r} is not a mapping: allowed {{{', '.join(CONFIG_KEYS)}}}")
+            raise MBMError(f"multiplier config {data!r} is not a mapping: allowed {{{keys}}}")
         missing = [k for k in CONFIG_KEYS if k not in data]
         if missing:
-            raise MBMError(f"multiplier config {dict(data)} lacks {', '.join(missing)}: allowed keys {', '.join(CONFIG_KEYS)}")
+            raise MBMError(f"multiplier config {dict(data)} lacks {', '.join(missing)}: allowed keys {keys}")
         if data["frac_out"] not in (False, True):  # 0/1 and True/False only
             raise MBMError(f"frac_out={data['frac_out']!r} is not allowed: allowed true or false")
         return cls(data["mult"], data["bits"], data["trunc"], bool(data["frac_out"]))
@@ -130,7 +131,8 @@ class MulConfig:
         this configuration, in the RTL's order: N, TRUNC, FRAC_OUT, MITCHELL."""
         if self.mult == "exact":
             raise MBMError("mult='exact' has no RTL multiplier: allowed mbm, mitchell")
-        return {"N": self.bits, "TRUNC": self.trunc, "FRAC_OUT": int(self.frac_out), "MITCHELL": int(self.mult == "mitchell")}
+        return {"N": self.bits, "TRUNC": self.trunc, "FRAC_OUT": int(self.frac_out),
+                "MITCHELL": int(self.mult == "mitchell")}
 
     @classmethod
     def from_rtl_parameters(cls, params: Mapping[str, Any]) -> MulConfig:

@@ -8,8 +8,8 @@ are read strictly as :mod:`pymodel.hw.sim.record` records: any other shape is a 
 
 | source    | files (under the reports directory unless noted) | produced by      |
 | --------- | ------------------------------------------------ | ---------------- |
-| rtl       | rtl/*.json, one per test; else the runner's       | ``make sim``     |
-|           | <repo>/build/sim/results/summary.json             |                  |
+| rtl       | rtl/*.json, one TestRecord per test; else the     | ``make sim``     |
+|           | runner's <repo>/build/sim/results/summary.json    |                  |
 | cosim     | cosim/*.json, one per layer                       | ``make cosim``   |
 | accuracy  | accuracy/sweep.json (+ *.png charts)              | ``make accuracy``|
 | bench     | bench.json                                        | ``make bench``   |
@@ -25,9 +25,9 @@ from typing import Any
 
 from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
+from pymodel.hw.cosim import DEFAULT_OUT as COSIM_OUT
 from pymodel.hw.sim.record import FAIL, PASS, SUMMARY_FILE, Summary, TestRecord
 from pymodel.hw.sim.runner import RESULTS_ROOT
-from pymodel.hw.cosim import DEFAULT_OUT as COSIM_OUT
 from pymodel.hw.vectors import MANIFEST
 from pymodel.nn.bench import DEFAULT_OUT as BENCH_OUT
 from pymodel.nn.sweep import DEFAULT_OUT as SWEEP_OUT
