@@ -74,11 +74,11 @@ class SynthResult:
 
 def designs(cfg: MulConfig, bits: int, rtl_dir: Path) -> list[Design]:
     """MBM (configured TRUNC where legal at this width), Mitchell and exact at width ``bits``."""
-    trunc = cfg.trunc if cfg.trunc <= max(0, bits - 8) else 0
+    trunc = cfg.trunc if cfg.trunc <= MulConfig(bits=bits).max_trunc else 0
     mbm = rtl_dir / "mbm_mul.v"
     return [
-        Design("mbm", "mbm_mul", mbm, {"N": bits, "TRUNC": trunc}),
-        Design("mitchell", "mbm_mul", mbm, {"N": bits, "MITCHELL": 1}),
+        Design("mbm", "mbm_mul", mbm, MulConfig("mbm", bits, trunc).rtl_parameters()),
+        Design("mitchell", "mbm_mul", mbm, MulConfig("mitchell", bits).rtl_parameters()),
         Design("exact", "exact_mul", rtl_dir / "exact_mul.v", {"N": bits}),
     ]
 

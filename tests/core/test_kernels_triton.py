@@ -29,7 +29,7 @@ def test_triton_is_available_here():
     assert "triton" in available_backends()
 
 
-@pytest.mark.parametrize("case", range(len(CONFIGS)), ids=lambda i: CONFIGS[i].describe())
+@pytest.mark.parametrize("case", range(len(CONFIGS)), ids=lambda i: CONFIGS[i].label)
 def test_triton_matches_reference(case):
     cfg, layer = CONFIGS[case], LAYERS[case % len(LAYERS)]
     x, w, bias, geom = random_layer(layer, cfg, seed=case)
@@ -79,7 +79,7 @@ def test_auto_picks_triton_for_cuda_tensors():
 @pytest.mark.gpu
 @needs_gpu
 @pytest.mark.parametrize("cfg", [MulConfig("mbm", 8), MulConfig("mbm", 16, trunc=4, frac_out=True)],
-                         ids=MulConfig.describe)
+                         ids=lambda c: c.label)
 def test_gpu_larger_layer_matches_cpu_kernel(cfg):
     """A decoder-like layer on the GPU equals the CPU kernel (itself checked against the reference)."""
     g = torch.Generator().manual_seed(11)

@@ -24,11 +24,11 @@ def check_passes(reg: regressions.Regression) -> SimResult:
     ok, why = reg.verdict(result)
     assert ok, f"{why}\n{result.summary()}"
     for rec in result.records:
-        assert rec["mismatches"] == 0
-        assert rec["coverage_pct"] == 100.0, rec["coverage"]
-        print(f"{reg.name} {rec['test']}: {rec['transactions']:,} transactions, coverage {rec['coverage_pct']}%, "
-              f"{rec['tps']:,.0f} tx/s, seed {rec['seed']}")
-        for group, cov in rec["coverage"].items():
+        assert rec.mismatches == 0
+        assert rec.coverage_pct == 100.0, rec.coverage
+        print(f"{reg.name} {rec.test}: {rec.transactions:,} transactions, coverage {rec.coverage_pct}%, "
+              f"{rec.tps:,.0f} tx/s, seed {rec.seed}")
+        for group, cov in rec.coverage.items():
             print(f"  {group}: " + ", ".join(f"{k} {v['hit']}/{v['bins']}" for k, v in cov["items"].items()))
     return result
 
@@ -39,10 +39,10 @@ def check_fails(reg: regressions.Regression) -> SimResult:
     assert not result.passed, f"the bench passed a wrong model: {result.summary()}"
     assert result.failed == result.tests >= 1
     (record,) = result.records
-    assert record["result"] == "FAIL" and record["mismatches"] > 0
-    assert record["first_mismatches"] and "MISMATCH" in record["first_mismatches"][0]
+    assert record.result == "FAIL" and record.mismatches > 0
+    assert record.first_mismatches and "MISMATCH" in record.first_mismatches[0]
     assert "MISMATCH" in result.log_tail(200_000)
     ok, why = reg.verdict(result)
     assert ok, why
-    print(f"{reg.name}: caught, {record['mismatches']:,} mismatches; first: {record['first_mismatches'][0]}")
+    print(f"{reg.name}: caught, {record.mismatches:,} mismatches; first: {record.first_mismatches[0]}")
     return result

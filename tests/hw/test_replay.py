@@ -33,10 +33,10 @@ def test_depth_rounds_up_to_power_of_two():
 def test_multiplier_replay_passes_then_catches_one_wrong_word(tmp_path):
     folder = write_set(mul_set("mbm_mul", "corners", MBM8), tmp_path)
     ok = replay_set(folder)
-    assert ok.ok and (ok.passed, ok.failed) == (676, 0), ok.output
+    assert ok.ok and (ok.passed, ok.failed) == (1024, 0), ok.output
     _corrupt_expected_word(folder, 5)
     bad = replay_set(folder)
-    assert bad.returncode != 0 and (bad.passed, bad.failed) == (675, 1), bad.output
+    assert bad.returncode != 0 and (bad.passed, bad.failed) == (1023, 1), bad.output
     assert "MISMATCH vector 5" in bad.output and "REPLAY FAIL" in bad.output
 
 
@@ -65,4 +65,4 @@ def test_replay_cli_passes_and_reports_rate(tmp_path, capsys):
     write_set(mul_set("mbm_mul", "corners", MBM8), tmp_path)
     assert main(["replay", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "PASS mbm_mul/corners-mbm-n8-t0: 676 pass, 0 fail" in out and "vectors/s" in out
+    assert "PASS mbm_mul/corners-mbm-n8-t0: 1024 pass, 0 fail" in out and "vectors/s" in out

@@ -34,14 +34,14 @@ def test_mac_array(reg):
     (exact-product model vs approximate RTL) must be caught."""
     result = _run(reg.parameters, reg.name, testcase=[reg.testcase, "MacArrayWrongModelTest"], samples=reg.samples)
     assert result.passed and result.tests == 2, result.summary()
-    records = {r["test"]: r for r in result.records}
+    records = {r.test: r for r in result.records}
     good, wrong = records["MacArrayTest"], records["MacArrayWrongModelTest"]
-    assert good["result"] == "PASS" and good["mismatches"] == 0, good["failures"]
-    assert good["coverage_pct"] == 100.0, good["coverage"]
-    assert wrong["result"] == "FAIL" and wrong["mismatches"] > 0, "the bench passed a wrong model"
-    assert "MISMATCH" in wrong["first_mismatches"][0]
-    print(f"{reg.name}: {good['transactions']} dot products, {good['tps']:.0f}/s, seed {good['seed']}; "
-          f"wrong model caught: {wrong['first_mismatches'][0]}")
+    assert good.result == "PASS" and good.mismatches == 0, good.failures
+    assert good.coverage_pct == 100.0, good.coverage
+    assert wrong.result == "FAIL" and wrong.mismatches > 0, "the bench passed a wrong model"
+    assert "MISMATCH" in wrong.first_mismatches[0]
+    print(f"{reg.name}: {good.transactions} dot products, {good.tps:.0f}/s, seed {good.seed}; "
+          f"wrong model caught: {wrong.first_mismatches[0]}")
 
 
 @pytest.mark.slow
@@ -57,5 +57,5 @@ def test_mac_array_bench_catches_a_too_wide_accumulator_model():
                   env={"MODEL_OVERRIDE": json.dumps({"acc_bits": 33})})
     assert not result.passed, f"the bench passed a wrong model: {result.summary()}"
     (record,) = result.records
-    assert record["result"] == "FAIL" and record["mismatches"] > 0
-    assert "MISMATCH" in record["first_mismatches"][0]
+    assert record.result == "FAIL" and record.mismatches > 0
+    assert "MISMATCH" in record.first_mismatches[0]

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.rtl
 def test_mbm_mul_axis(reg):
     result = check_passes(reg)
     (record,) = result.records
-    handshake = {k: v for group, cov in record["coverage"].items() if "axis" in group for k, v in cov["items"].items()}
+    handshake = {k: v for group, cov in record.coverage.items() if "axis" in group for k, v in cov["items"].items()}
     assert handshake["backpressure"]["hit"] == 2 and handshake["in_wait"]["hit"] == 2
 
 

@@ -36,8 +36,8 @@ def test_smoke_run_passes_and_reuses_the_build():
     assert first.passed, first.summary()
     assert first.seed == 5
     (record,) = first.records
-    assert record["transactions"] == 256 and record["mismatches"] == 0 and record["seed"] == 5
-    assert record["parameters"] == {"N": 4}
+    assert record.transactions == 256 and record.mismatches == 0 and record.seed == 5
+    assert record.parameters == {"N": 4}
     again = runner.run(**SMOKE, name="smoke")
     assert again.passed and again.build_cached and again.build_seconds == 0.0
 
@@ -46,7 +46,7 @@ def test_smoke_run_passes_and_reuses_the_build():
 def test_smoke_run_reports_a_wrong_model_as_failed():
     result = runner.run(**SMOKE, name="smoke-broken", extra_env={"SMOKE_BREAK": "1"})
     assert not result.passed and result.failed == 1
-    assert result.records[0]["mismatches"] == 256
+    assert result.records[0].mismatches == 256
     assert "256 mismatches" in result.log_tail()
 
 

@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pymodel.core.arith import MulConfig
 from pymodel.hw.sim import runner
 
 
@@ -126,21 +127,21 @@ class Regression:
 
     def verdict(self, result: runner.SimResult) -> tuple[bool, str]:
         """(ok, why) for a run of this regression, with expect_fail runs inverted."""
-        mismatches = sum(r.get("mismatches", 0) for r in result.records)
+        mismatches = sum(r.mismatches for r in result.records)
         if self.expect_fail:
             if result.passed or not mismatches:
                 return False, "the bench did NOT catch the deliberately wrong model"
             return True, f"caught: {mismatches:,} mismatches"
         if not result.passed:
-            return False, "; ".join(f for r in result.records for f in r.get("failures", [])) or result.error or "failed"
-        checked = sum(r.get("transactions", 0) for r in result.records)
+            return False, "; ".join(f for r in result.records for f in r.failures) or result.error or "failed"
+        checked = sum(r.transactions for r in result.records)
         if checked < self.min_transactions and not os.environ.get("SAMPLES"):  # SAMPLES=... is a user's choice
             return False, f"only {checked:,} transactions checked, {self.min_transactions:,} required"
         return True, ""
 
 
 def _mul(n: int, trunc: int = 0, frac: int = 0, mitchell: int = 0) -> dict[str, int]:
-    return {"N": n, "TRUNC": trunc, "FRAC_OUT": frac, "MITCHELL": mitchell}
+    return MulConfig("mitchell" if mitchell else "mbm", n, trunc, bool(frac)).rtl_parameters()
 
 
 def _mac(n: int, lanes: int, acc_w: int, trunc: int = 0, frac: int = 0, mitchell: int = 0) -> dict[str, int]:

@@ -11,8 +11,8 @@ Layout (all under ``build/sim/``, ignored by git):
 * ``build/sim/results/<run name>/``: where the simulation runs: ``results.xml`` (cocotb's
   xUnit file), ``sim.log`` (the whole simulator output), ``dump.fst`` with WAVES=1 (``dump.vcd``
   where the C++ toolchain lacks liblz4, which Verilator's FST writer needs), and one
-  ``<test>.json`` record per cocotb test written by the testbench (transactions, coverage,
-  seed, result; see :mod:`pymodel.hw.tb.common.results`).
+  ``<test>.json`` record per cocotb test written by the testbench (a
+  :class:`~pymodel.hw.sim.record.TestRecord`: transactions, coverage, seed, result).
 
 Environment switches: ``SEED=<int>`` replays a run, ``WAVES=1`` builds with FST tracing and
 dumps ``dump.fst``, ``SAMPLES=<int>`` overrides the random-pair count of every test.
@@ -43,7 +43,9 @@ from pathlib import Path
 from cocotb_tools.check_results import get_results
 from cocotb_tools.runner import Verilator, get_runner
 
+from pymodel.core.errors import MBMError
 from pymodel.core.paths import BUILD_DIR, REPO_ROOT, RTL_DIR
+from pymodel.hw.sim.record import TestRecord, read_test_records
 
 BUILD_ROOT = BUILD_DIR / "sim"
 RESULTS_ROOT = BUILD_ROOT / "results"
@@ -275,7 +277,7 @@ class SimResult:
     seed: int
     tests: int
     failed: int
-    records: list[dict] = field(default_factory=list)
+    records: list[TestRecord] = field(default_factory=list)
     results_dir: Path = Path()
     build_seconds: float = 0.0
     build_cached: bool = False
@@ -378,7 +380,10 @@ def run(
         tests, failed = get_results(xml)
     except (RuntimeError, OSError) as err:
         tests, failed, error = 0, 0, error or f"no results: {err}"
-    records = [json.loads(p.read_text()) for p in sorted(results_dir.glob("*.json"))]
+    try:
+        records = read_test_records(results_dir)
+    except MBMError as err:  # a bench that wrote another shape fails its run, with the file named
+        records, error = [], error or str(err)
     return SimResult(
         name=name,
         toplevel=toplevel,
