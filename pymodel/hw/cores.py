@@ -10,16 +10,16 @@ Only the part of CAPI2 those files use is read: filesets (``files``, ``depend``)
 the parsing, so nothing here needs fusesoc at run time; tests/hw/test_cores.py checks with
 the pinned fusesoc that it reads the same files, in the same order.
 
-A target's files are its dependencies' files first (each core once, depth first in the
-order the ``depend`` lists name them), then its own. As in FuseSoC, the core asked for uses
-the named target and every dependency its ``default`` target.
+A target's files are its dependencies' files first, each core once, in the order FuseSoC
+gives them (:func:`resolve`), then its own. As in FuseSoC, the core asked for uses the named
+target and every dependency its ``default`` target.
 """
 
 from __future__ import annotations
 
-import functools
+import heapq
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,10 @@ from pymodel.core.paths import RTL_DIR, TB_DIR
 CORE_DIRS: tuple[Path, ...] = (RTL_DIR, TB_DIR / "replay")
 #: `>=vendor:library:name:version`, the operator and version optional
 _DEPEND = re.compile(r"(?P<op>>=|==)?(?P<vln>[\w.-]+:[\w.-]*:[\w.-]+)(?::(?P<version>[\d.]+))?")
+
+
+#: libyaml's loader where PyYAML has it (the wheels do), the pure-Python one otherwise
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -76,11 +80,22 @@ class Core:
 
     def files(self, target: str = "default") -> tuple[Path, ...]:
         """This core's own files of ``target``, absolute, in the order listed."""
-        return tuple(self.path.parent / f for fs in self._filesets(target) for f in fs.get("files", []))
+        return self._paths(self._filesets(target))
+
+    def all_files(self) -> tuple[Path, ...]:
+        """The files of every fileset, whichever target uses it."""
+        return self._paths(self.data.get("filesets", {}).values())
+
+    def _paths(self, filesets: Iterable[Mapping[str, Any]]) -> tuple[Path, ...]:
+        names = [f for fs in filesets for f in fs.get("files") or []]
+        odd = next((f for f in names if not isinstance(f, str)), None)
+        if odd is not None:
+            raise MBMError(f"{self.path}: file entry {odd!r} is not allowed here: allowed a plain file name")
+        return tuple(self.path.parent / f for f in names)
 
     def depends(self, target: str = "default") -> tuple[str, ...]:
         """The ``depend`` entries of ``target``'s filesets, as written."""
-        return tuple(d for fs in self._filesets(target) for d in fs.get("depend", []))
+        return tuple(d for fs in self._filesets(target) for d in fs.get("depend") or [])
 
     def parameters(self, target: str = "default") -> dict[str, int]:
         """HDL parameters (``vlogparam``) the target declares, with their defaults."""
@@ -95,15 +110,15 @@ class Core:
         return dict(self.target(target).get("tools", {}).get(tool, {}))
 
 
-@functools.lru_cache(maxsize=8)
 def library(dirs: tuple[Path, ...] = CORE_DIRS) -> dict[str, Core]:
-    """Every core in ``dirs`` (not recursive), by VLN."""
+    """Every core in ``dirs`` (not recursive), by VLN; read afresh on each call (a few ms),
+    so an edited core file counts at once."""
     cores: dict[str, Core] = {}
     for path in sorted(p for d in dirs for p in d.glob("*.core")):
         text = path.read_text()
         if not text.startswith("CAPI=2:"):
             raise MBMError(f"{path}: the first line must be 'CAPI=2:'")
-        core = Core(path, yaml.safe_load(text))
+        core = Core(path, yaml.load(text, Loader=_LOADER))
         if core.vln in cores:
             raise MBMError(f"{path}: {core.vln} is also defined in {cores[core.vln].path}")
         cores[core.vln] = core
@@ -112,7 +127,10 @@ def library(dirs: tuple[Path, ...] = CORE_DIRS) -> dict[str, Core]:
 
 def by_top(top: str, dirs: tuple[Path, ...] = CORE_DIRS) -> Core:
     """The core whose default target's toplevel is ``top``."""
-    cores = library(dirs)
+    return _by_top(top, library(dirs))
+
+
+def _by_top(top: str, cores: Mapping[str, Core]) -> Core:
     for core in cores.values():
         if core.toplevel == top:
             return core
@@ -134,24 +152,40 @@ def _dependency(entry: str, owner: Core, cores: Mapping[str, Core]) -> Core:
 
 
 def resolve(top: str, target: str = "default", dirs: tuple[Path, ...] = CORE_DIRS) -> list[Core]:
-    """The core of ``top`` and its dependencies, dependencies first, each once."""
+    """The core of ``top`` and every core it depends on, each once, in FuseSoC's order: a
+    core after all its dependencies, and of the cores ready at one point the one whose VLN
+    sorts first (so the order does not depend on how the ``depend`` lists are written)."""
     cores = library(dirs)
-    order: dict[str, Core] = {}
-    visiting: list[str] = []
+    needs: dict[str, set[str]] = {}
+    found: dict[str, Core] = {}
+    path: list[str] = []
 
     def visit(core: Core, tgt: str) -> None:
-        if core.vln in order:
+        if core.vln in path:
+            raise MBMError(f"{core.path}: dependency cycle {' -> '.join([*path, core.vln])}")
+        if core.vln in found:
             return
-        if core.vln in visiting:
-            raise MBMError(f"{core.path}: dependency cycle {' -> '.join([*visiting, core.vln])}")
-        visiting.append(core.vln)
-        for entry in core.depends(tgt):
-            visit(_dependency(entry, core, cores), "default")
-        visiting.pop()
-        order[core.vln] = core
+        path.append(core.vln)
+        deps = [_dependency(entry, core, cores) for entry in core.depends(tgt)]
+        for dep in deps:
+            visit(dep, "default")
+        path.pop()
+        found[core.vln] = core
+        needs[core.vln] = {dep.vln for dep in deps}
 
-    visit(by_top(top, dirs), target)
-    return list(order.values())
+    visit(_by_top(top, cores), target)
+    ready = [vln for vln, deps in needs.items() if not deps]
+    heapq.heapify(ready)
+    order: list[Core] = []
+    while ready:
+        vln = heapq.heappop(ready)
+        order.append(found[vln])
+        for other, deps in needs.items():
+            if vln in deps:
+                deps.discard(vln)
+                if not deps:
+                    heapq.heappush(ready, other)
+    return order
 
 
 def sources(top: str, target: str = "default", dirs: tuple[Path, ...] = CORE_DIRS) -> tuple[Path, ...]:
@@ -166,12 +200,10 @@ def problems(dirs: tuple[Path, ...] = CORE_DIRS, hdl: Sequence[str] = ("*.v", "*
     owner: dict[Path, list[str]] = {}
     out = []
     for core in library(dirs).values():
-        for name in core.data.get("filesets", {}):
-            for f in core.data["filesets"][name].get("files", []):
-                path = (core.path.parent / f).resolve()
-                owner.setdefault(path, []).append(core.vln)
-                if not path.is_file():
-                    out.append(f"{core.path.name} lists {f}, which does not exist")
+        for path in core.all_files():
+            owner.setdefault(path.resolve(), []).append(core.vln)
+            if not path.is_file():
+                out.append(f"{core.path.name} lists {path.name}, which does not exist")
     for path in sorted({p.resolve() for d in dirs for pattern in hdl for p in d.glob(pattern)}):
         listed = owner.get(path, [])
         if len(listed) != 1:
