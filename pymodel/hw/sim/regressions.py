@@ -1,10 +1,10 @@
 """The registry of RTL regressions: which DUTs exist, how to lint them, which runs make up
-``make sim`` (and ``make sim-full``), and the pytest wrappers' parameter sets.
+``make sim`` (and ``make sim-full``), and so the parameters of the pytest RTL tests.
 
 Adding a DUT is its core file rtl/<top>.core (its sources) and one :class:`Dut` entry in
 :data:`DUTS` (test module, legal and illegal lint parameter sets); adding a run is one
-:class:`Regression` line in :data:`REGRESSIONS`. ``pymodel sim regress``, ``pymodel sim lint`` and the
-tests/hw/test_rtl_*.py wrappers all read from here, so they cannot drift apart.
+:class:`Regression` line in :data:`REGRESSIONS`. ``pymodel sim regress``, ``pymodel sim lint``
+and tests/hw/test_rtl_regressions.py all read from here, so they cannot drift apart.
 """
 
 from __future__ import annotations
