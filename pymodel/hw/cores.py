@@ -66,17 +66,24 @@ class Core:
 
     @property
     def toplevel(self) -> str:
+        """The top module of the default target: how the tools name this core."""
         return str(self.target()["toplevel"])
 
     def target(self, name: str = "default") -> Mapping[str, Any]:
-        targets = self.data.get("targets", {})
+        targets = self.data.get("targets") or {}
         if name not in targets:
             raise MBMError(f"{self.path}: no target {name!r}: allowed {', '.join(targets)}")
         return targets[name]
 
     def _filesets(self, target: str) -> list[Mapping[str, Any]]:
-        filesets = self.data.get("filesets", {})
-        return [filesets[fs] for fs in self.target(target).get("filesets", [])]
+        filesets = self.data.get("filesets") or {}
+        named = self.target(target).get("filesets") or []
+        missing = next((fs for fs in named if fs not in filesets), None)
+        if missing is not None:
+            raise MBMError(
+                f"{self.path}: target {target!r} names fileset {missing!r}: allowed {', '.join(filesets)}"
+            )
+        return [filesets[fs] for fs in named]
 
     def files(self, target: str = "default") -> tuple[Path, ...]:
         """This core's own files of ``target``, absolute, in the order listed."""
@@ -84,7 +91,7 @@ class Core:
 
     def all_files(self) -> tuple[Path, ...]:
         """The files of every fileset, whichever target uses it."""
-        return self._paths(self.data.get("filesets", {}).values())
+        return self._paths((self.data.get("filesets") or {}).values())
 
     def _paths(self, filesets: Iterable[Mapping[str, Any]]) -> tuple[Path, ...]:
         names = [f for fs in filesets for f in fs.get("files") or []]
@@ -99,15 +106,18 @@ class Core:
 
     def parameters(self, target: str = "default") -> dict[str, int]:
         """HDL parameters (``vlogparam``) the target declares, with their defaults."""
-        declared = self.data.get("parameters", {})
-        return {
-            p: declared[p]["default"]
-            for p in self.target(target).get("parameters", [])
-            if declared[p].get("paramtype") == "vlogparam"
-        }
+        declared = self.data.get("parameters") or {}
+        named = self.target(target).get("parameters") or []
+        missing = next((p for p in named if p not in declared), None)
+        if missing is not None:
+            raise MBMError(
+                f"{self.path}: target {target!r} names parameter {missing!r}, which is not declared"
+            )
+        return {p: declared[p]["default"] for p in named if declared[p].get("paramtype") == "vlogparam"}
 
     def tool_options(self, target: str, tool: str = "verilator") -> dict[str, Any]:
-        return dict(self.target(target).get("tools", {}).get(tool, {}))
+        """The target's options for ``tool`` (for Verilator: ``mode``, ``verilator_options``)."""
+        return dict((self.target(target).get("tools") or {}).get(tool) or {})
 
 
 def library(dirs: tuple[Path, ...] = CORE_DIRS) -> dict[str, Core]:
@@ -134,13 +144,17 @@ def _by_top(top: str, cores: Mapping[str, Core]) -> Core:
     for core in cores.values():
         if core.toplevel == top:
             return core
-    raise MBMError(f"no core has toplevel {top!r}: allowed {', '.join(sorted(c.toplevel for c in cores.values()))}")
+    raise MBMError(
+        f"no core has toplevel {top!r}: allowed {', '.join(sorted(c.toplevel for c in cores.values()))}"
+    )
 
 
 def _dependency(entry: str, owner: Core, cores: Mapping[str, Core]) -> Core:
     m = _DEPEND.fullmatch(entry)
     if not m:
-        raise MBMError(f"{owner.path}: depend {entry!r} is not allowed: allowed [>=|==]vendor:library:name[:version]")
+        raise MBMError(
+            f"{owner.path}: depend {entry!r} is not allowed: allowed [>=|==]vendor:library:name[:version]"
+        )
     core = cores.get(m["vln"])
     if core is None:
         raise MBMError(f"{owner.path}: depend {entry!r} names no core: allowed {', '.join(sorted(cores))}")
@@ -207,5 +221,9 @@ def problems(dirs: tuple[Path, ...] = CORE_DIRS, hdl: Sequence[str] = ("*.v", "*
     for path in sorted({p.resolve() for d in dirs for pattern in hdl for p in d.glob(pattern)}):
         listed = owner.get(path, [])
         if len(listed) != 1:
-            out.append(f"{path.name} is in {len(listed)} cores{': ' + ', '.join(listed) if listed else ''}: allowed exactly one")
+            out.append(
+                f"{path.name} is in {len(listed)} cores"
+                + (f": {', '.join(listed)}" if listed else "")
+                + ": allowed exactly one"
+            )
     return out

@@ -29,7 +29,17 @@ def test_key_follows_file_bytes_paths_and_meta(tmp_path):
     b.write_text("module a; endmodule\n")
     base = buildcache.key([a], {"N": 8})
     assert base == buildcache.key([a], {"N": 8})
-    assert len({base, buildcache.key([b], {"N": 8}), buildcache.key([a], {"N": 9}), buildcache.key([a, a], {"N": 8})}) == 4
+    assert (
+        len(
+            {
+                base,
+                buildcache.key([b], {"N": 8}),
+                buildcache.key([a], {"N": 9}),
+                buildcache.key([a, a], {"N": 8}),
+            }
+        )
+        == 4
+    )
     a.write_text("module a; wire w; endmodule\n")
     assert buildcache.key([a], {"N": 8}) != base
 
@@ -59,15 +69,19 @@ def test_a_failed_build_is_never_reused(tmp_path):
 
 
 def _build_in_process(build_dir: str, log: str, out: multiprocessing.Queue) -> None:
-    result = buildcache.build(Path(build_dir), "k", "product", _counting_make(Path(build_dir), Path(log), 0.5))
+    result = buildcache.build(
+        Path(build_dir), "k", "product", _counting_make(Path(build_dir), Path(log), 0.5)
+    )
     out.put(result.cached)
 
 
 def test_parallel_builders_of_one_directory_build_it_once(tmp_path):
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
-    procs = [ctx.Process(target=_build_in_process, args=(str(tmp_path / "N8"), str(tmp_path / "log"), out))
-             for _ in range(3)]
+    procs = [
+        ctx.Process(target=_build_in_process, args=(str(tmp_path / "N8"), str(tmp_path / "log"), out))
+        for _ in range(3)
+    ]
     for p in procs:
         p.start()
     for p in procs:

@@ -43,7 +43,9 @@ def fusesoc_view(library_root: Path, vlnv: str, target: str, work: Path) -> dict
         "files": [(work / f["name"]).resolve() for f in edam["files"]],
         "file_types": {f["file_type"] for f in edam["files"]},
         "toplevel": edam["toplevel"],
-        "parameters": {k: p["default"] for k, p in edam["parameters"].items() if p["paramtype"] == "vlogparam"},
+        "parameters": {
+            k: p["default"] for k, p in edam["parameters"].items() if p["paramtype"] == "vlogparam"
+        },
         "tool_options": edam["tool_options"]["verilator"],
     }
 
@@ -133,11 +135,27 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 BREAKS = [
-    ("core-missing-its-file", "mbm_mul.core", "      - mbm_mul.v\n", "", "mbm_mul.v is in 0 cores: allowed exactly one"),
-    ("file-in-two-cores", "exact_mul.core", "      - exact_mul.v\n", "      - exact_mul.v\n      - mbm_mul.v\n",
-     "mbm_mul.v is in 2 cores: mbm:approx:exact_mul, mbm:approx:mbm_mul: allowed exactly one"),
-    ("listed-file-absent", "exact_mul.core", "      - exact_mul.v\n", "      - exact_mul.v\n      - ghost.v\n",
-     "exact_mul.core lists ghost.v, which does not exist"),
+    (
+        "core-missing-its-file",
+        "mbm_mul.core",
+        "      - mbm_mul.v\n",
+        "",
+        "mbm_mul.v is in 0 cores: allowed exactly one",
+    ),
+    (
+        "file-in-two-cores",
+        "exact_mul.core",
+        "      - exact_mul.v\n",
+        "      - exact_mul.v\n      - mbm_mul.v\n",
+        "mbm_mul.v is in 2 cores: mbm:approx:exact_mul, mbm:approx:mbm_mul: allowed exactly one",
+    ),
+    (
+        "listed-file-absent",
+        "exact_mul.core",
+        "      - exact_mul.v\n",
+        "      - exact_mul.v\n      - ghost.v\n",
+        "exact_mul.core lists ghost.v, which does not exist",
+    ),
     ("stray-verilog", None, "", "", "stray.v is in 0 cores: allowed exactly one"),
 ]
 
@@ -163,24 +181,66 @@ def test_a_core_that_forgets_a_dependency_fails_lint(rtl_copy):
 @pytest.mark.parametrize(
     "core,old,new,message",
     [
-        ("mbm_mul_signed.core", ">=mbm:approx:mbm_mul:0.1.0", "mbm:approx:mbm_mull",
-         "depend 'mbm:approx:mbm_mull' names no core: allowed mbm:approx:exact_mul, "),
-        ("mbm_mul_signed.core", ">=mbm:approx:mbm_mul:0.1.0", ">=mbm:approx:mbm_mul:0.2.0",
-         "depend '>=mbm:approx:mbm_mul:0.2.0' does not match mbm:approx:mbm_mul:0.1.0"),
-        ("mbm_mul_signed.core", ">=mbm:approx:mbm_mul:0.1.0", "tool_verilator? (mbm:approx:mbm_mul)",
-         "depend 'tool_verilator? (mbm:approx:mbm_mul)' is not allowed: allowed [>=|==]vendor:library:name[:version]"),
-        ("mbm_mul.core", "    files:\n", '    depend: [">=mbm:approx:mbm_mac_array:0.1.0"]\n    files:\n',
-         "dependency cycle mbm:approx:mbm_mac_array -> mbm:approx:mbm_mul_signed -> mbm:approx:mbm_mul -> mbm:approx:mbm_mac_array"),
-        ("mbm_mul.core", "      - mbm_mul.v\n", "      - mbm_mul.v: {file_type: verilogSource}\n",
-         "file entry {'mbm_mul.v': {'file_type': 'verilogSource'}} is not allowed here: allowed a plain file name"),
+        (
+            "mbm_mul_signed.core",
+            ">=mbm:approx:mbm_mul:0.1.0",
+            "mbm:approx:mbm_mull",
+            "depend 'mbm:approx:mbm_mull' names no core: allowed mbm:approx:exact_mul, ",
+        ),
+        (
+            "mbm_mul_signed.core",
+            ">=mbm:approx:mbm_mul:0.1.0",
+            ">=mbm:approx:mbm_mul:0.2.0",
+            "depend '>=mbm:approx:mbm_mul:0.2.0' does not match mbm:approx:mbm_mul:0.1.0",
+        ),
+        (
+            "mbm_mul_signed.core",
+            ">=mbm:approx:mbm_mul:0.1.0",
+            "tool_verilator? (mbm:approx:mbm_mul)",
+            "depend 'tool_verilator? (mbm:approx:mbm_mul)' is not allowed: allowed [>=|==]vendor:library:name[:version]",
+        ),
+        (
+            "mbm_mul.core",
+            "    files:\n",
+            '    depend: [">=mbm:approx:mbm_mac_array:0.1.0"]\n    files:\n',
+            "dependency cycle mbm:approx:mbm_mac_array -> mbm:approx:mbm_mul_signed -> mbm:approx:mbm_mul -> mbm:approx:mbm_mac_array",
+        ),
+        (
+            "mbm_mul.core",
+            "      - mbm_mul.v\n",
+            "      - mbm_mul.v: {file_type: verilogSource}\n",
+            "file entry {'mbm_mul.v': {'file_type': 'verilogSource'}} is not allowed here: allowed a plain file name",
+        ),
         ("mbm_mul.core", "CAPI=2:", "CAPI=2", "the first line must be 'CAPI=2:'"),
+        (
+            "mbm_mac_array.core",
+            "    filesets: [rtl]",
+            "    filesets: [rtl, tb]",
+            "target 'default' names fileset 'tb': allowed rtl",
+        ),
+        (
+            "mbm_mac_array.core",
+            "MITCHELL, LANES",
+            "MITCHEL, LANES",
+            "target 'default' names parameter 'MITCHEL', which is not declared",
+        ),
     ],
-    ids=["unknown-core", "version", "use-flag", "cycle", "file-attributes", "capi-line"],
+    ids=[
+        "unknown-core",
+        "version",
+        "use-flag",
+        "cycle",
+        "file-attributes",
+        "capi-line",
+        "fileset",
+        "parameter",
+    ],
 )
 def test_what_pymodel_does_not_read_is_refused_in_one_line(rtl_copy, core, old, new, message):
     _edit(rtl_copy / core, old, new)
     with pytest.raises(MBMError) as err:
         cores.sources("mbm_mac_array", dirs=(rtl_copy,))
+        cores.by_top("mbm_mac_array", dirs=(rtl_copy,)).parameters()
     assert message in str(err.value) and "\n" not in str(err.value)
 
 
@@ -224,8 +284,17 @@ def test_the_replay_bench_is_built_from_its_core(mul_corner_set):
 def fusesoc_run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     runner.verilator_env(env)
-    cmd = [sys.executable, "-c", "from fusesoc.main import main; main()", "--config", str(cwd / "fusesoc.conf"),
-           "--cores-root", str(REPO_ROOT), "run", *args]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from fusesoc.main import main; main()",
+        "--config",
+        str(cwd / "fusesoc.conf"),
+        "--cores-root",
+        str(REPO_ROOT),
+        "run",
+        *args,
+    ]
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -240,9 +309,15 @@ def test_fusesoc_lints_every_rtl_core_and_refuses_illegal_parameters(tmp_path):
 
 @pytest.mark.rtl
 def test_fusesoc_replays_a_vector_set_and_fails_a_wrong_word(mul_corner_set, corrupt_expected_word, tmp_path):
-    files = [f"--stim={mul_corner_set / 'stim.hex'}", f"--expect={mul_corner_set / 'expect.hex'}", "--count=676"]
+    files = [
+        f"--stim={mul_corner_set / 'stim.hex'}",
+        f"--expect={mul_corner_set / 'expect.hex'}",
+        "--count=676",
+    ]
     ok = fusesoc_run(tmp_path, "--target", "sim", "mbm:replay:mbm_mul_replay", *files)
-    assert ok.returncode == 0 and "REPLAY PASS: 676 vectors, 676 pass, 0 fail" in ok.stdout, ok.stdout + ok.stderr
+    assert ok.returncode == 0 and "REPLAY PASS: 676 vectors, 676 pass, 0 fail" in ok.stdout, (
+        ok.stdout + ok.stderr
+    )
     corrupt_expected_word(mul_corner_set, 5)
     bad = fusesoc_run(tmp_path, "--target", "sim", "mbm:replay:mbm_mul_replay", *files)
     assert bad.returncode != 0 and "675 pass, 1 fail" in bad.stdout + bad.stderr

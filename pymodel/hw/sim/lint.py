@@ -43,7 +43,9 @@ class LintCase:
         return f"{self.top} {param_tag(self.parameters)}"
 
 
-def lint_command(top: str, parameters: Mapping[str, int], dirs: tuple[Path, ...] = cores.CORE_DIRS) -> list[str]:
+def lint_command(
+    top: str, parameters: Mapping[str, int], dirs: tuple[Path, ...] = cores.CORE_DIRS
+) -> list[str]:
     """The Verilator command of the ``lint`` target of ``top``'s core, with ``parameters``."""
     options = cores.by_top(top, dirs).tool_options(TARGET)
     return [
