@@ -75,14 +75,20 @@ class Core:
             raise MBMError(f"{self.path}: no target {name!r}: allowed {', '.join(targets)}")
         return targets[name]
 
-    def _filesets(self, target: str) -> list[Mapping[str, Any]]:
-        filesets = self.data.get("filesets") or {}
-        named = self.target(target).get("filesets") or []
-        missing = next((fs for fs in named if fs not in filesets), None)
+    def _named(self, target: str, section: str) -> tuple[list[str], Mapping[str, Any]]:
+        """(the entries of ``section`` the target names, the core's ``section``), refusing a
+        name the core does not define."""
+        defined = self.data.get(section) or {}
+        named = self.target(target).get(section) or []
+        missing = next((n for n in named if n not in defined), None)
         if missing is not None:
             raise MBMError(
-                f"{self.path}: target {target!r} names fileset {missing!r}: allowed {', '.join(filesets)}"
+                f"{self.path}: target {target!r} names {section} entry {missing!r}: allowed {', '.join(defined)}"
             )
+        return named, defined
+
+    def _filesets(self, target: str) -> list[Mapping[str, Any]]:
+        named, filesets = self._named(target, "filesets")
         return [filesets[fs] for fs in named]
 
     def files(self, target: str = "default") -> tuple[Path, ...]:
@@ -106,13 +112,7 @@ class Core:
 
     def parameters(self, target: str = "default") -> dict[str, int]:
         """HDL parameters (``vlogparam``) the target declares, with their defaults."""
-        declared = self.data.get("parameters") or {}
-        named = self.target(target).get("parameters") or []
-        missing = next((p for p in named if p not in declared), None)
-        if missing is not None:
-            raise MBMError(
-                f"{self.path}: target {target!r} names parameter {missing!r}, which is not declared"
-            )
+        named, declared = self._named(target, "parameters")
         return {p: declared[p]["default"] for p in named if declared[p].get("paramtype") == "vlogparam"}
 
     def tool_options(self, target: str, tool: str = "verilator") -> dict[str, Any]:

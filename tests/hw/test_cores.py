@@ -216,13 +216,13 @@ def test_a_core_that_forgets_a_dependency_fails_lint(rtl_copy):
             "mbm_mac_array.core",
             "    filesets: [rtl]",
             "    filesets: [rtl, tb]",
-            "target 'default' names fileset 'tb': allowed rtl",
+            "target 'default' names filesets entry 'tb': allowed rtl",
         ),
         (
             "mbm_mac_array.core",
             "MITCHELL, LANES",
             "MITCHEL, LANES",
-            "target 'default' names parameter 'MITCHEL', which is not declared",
+            "target 'default' names parameters entry 'MITCHEL': allowed N, TRUNC",
         ),
     ],
     ids=[
