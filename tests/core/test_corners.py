@@ -3,7 +3,6 @@ of the three sets the benches, the vectors and characterize used to define on th
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from pymodel.core.arith import MAX_BITS, MIN_BITS, sm_decode

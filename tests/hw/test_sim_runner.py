@@ -2,9 +2,11 @@
 
 import pytest
 
+from pymodel.hw import cores
 from pymodel.hw.sim import runner
 
-SMOKE = dict(toplevel="mbm_mul", sources=["mbm_mul.v"], parameters={"N": 4}, test_module="pymodel.hw.tb.smoke.test_smoke")
+SMOKE = dict(toplevel="mbm_mul", sources=cores.sources("mbm_mul"), parameters={"N": 4},
+             test_module="pymodel.hw.tb.smoke.test_smoke")
 
 
 def test_param_tag_is_ordered_and_file_safe():

@@ -103,8 +103,8 @@ def test_same_seed_same_bytes(tmp_path):
     assert _tree_bytes(tmp_path / "c") != a
 
 
-def test_manifest_records_provenance(tmp_path):
-    folder = write_set(mul_set("mbm_mul", "corners", MBM8), tmp_path)
+def test_manifest_records_provenance(mul_corner_set):
+    folder = mul_corner_set
     m = json.loads((folder / "manifest.json").read_text())
     assert m["parameters"] == {"N": 8, "TRUNC": 0, "FRAC_OUT": 0, "MITCHELL": 0}
     assert m["counts"] == {"vectors": 32 * 32} and m["seed"] == 1 and m["pymodel_version"]

@@ -1,10 +1,10 @@
 """The registry of RTL regressions: which DUTs exist, how to lint them, which runs make up
-``make sim`` (and ``make sim-full``), and the pytest wrappers' parameter sets.
+``make sim`` (and ``make sim-full``), and so the parameters of the pytest RTL tests.
 
-Adding a DUT is one :class:`Dut` entry in :data:`DUTS` (sources, test module, legal and
-illegal lint parameter sets); adding a run is one :class:`Regression` line in
-:data:`REGRESSIONS`. ``pymodel sim regress``, ``pymodel sim lint`` and the
-tests/hw/test_rtl_*.py wrappers all read from here, so they cannot drift apart.
+Adding a DUT is its core file rtl/<top>.core (its sources) and one :class:`Dut` entry in
+:data:`DUTS` (test module, legal and illegal lint parameter sets); adding a run is one
+:class:`Regression` line in :data:`REGRESSIONS`. ``pymodel sim regress``, ``pymodel sim lint``
+and tests/hw/test_rtl_regressions.py all read from here, so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -13,22 +13,28 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pymodel.core.arith import MulConfig
+from pymodel.hw import cores
 from pymodel.hw.sim import runner
 
 
 @dataclass(frozen=True)
 class Dut:
-    """A simulatable RTL top: its files (relative to rtl/, dependencies first), its cocotb
-    test module, parameter sets that must lint clean with -Wall, and illegal ones with
-    the text their elaboration error must contain."""
+    """A simulatable RTL top: its cocotb test module, parameter sets that must lint clean
+    with -Wall, and illegal ones with the text their elaboration error must contain. Its
+    files are those of its core file, rtl/<toplevel>.core."""
 
     toplevel: str
-    sources: tuple[str, ...]
     test_module: str
     lint_ok: tuple[Mapping[str, int], ...] = ({},)
     lint_illegal: tuple[tuple[Mapping[str, int], str], ...] = ()
+
+    @property
+    def sources(self) -> tuple[Path, ...]:
+        """Its HDL files, dependencies first (:func:`pymodel.hw.cores.sources`)."""
+        return cores.sources(self.toplevel)
 
 
 _MUL_ILLEGAL = (
@@ -49,17 +55,15 @@ _MUL_OK = (
 )
 
 DUTS: dict[str, Dut] = {
-    "mbm_mul": Dut("mbm_mul", ("mbm_mul.v",), "pymodel.hw.tb.mbm_mul.test_mbm_mul", _MUL_OK, _MUL_ILLEGAL),
+    "mbm_mul": Dut("mbm_mul", "pymodel.hw.tb.mbm_mul.test_mbm_mul", _MUL_OK, _MUL_ILLEGAL),
     "mbm_mul_signed": Dut(
         "mbm_mul_signed",
-        ("mbm_mul.v", "mbm_mul_signed.v"),
         "pymodel.hw.tb.mbm_mul_signed.test_mbm_mul_signed",
         _MUL_OK,
         _MUL_ILLEGAL[:2],
     ),
     "mbm_mul_axis": Dut(
         "mbm_mul_axis",
-        ("mbm_mul.v", "mbm_mul_signed.v", "mbm_mul_axis.v"),
         "pymodel.hw.tb.mbm_mul_axis.test_mbm_mul_axis",
         ({}, {"LATENCY": 1}, {"SIGNED": 1, "LATENCY": 4}, {"N": 16, "TRUNC": 8, "FRAC_OUT": 1, "SIGNED": 1}),
         (
@@ -70,7 +74,6 @@ DUTS: dict[str, Dut] = {
     ),
     "mbm_mac_array": Dut(
         "mbm_mac_array",
-        ("mbm_mul.v", "mbm_mul_signed.v", "mbm_mac_array.v"),
         "pymodel.hw.tb.mbm_mac_array.test_mbm_mac_array",
         (
             {},
