@@ -4,10 +4,17 @@ Each DUT of :data:`sim.regressions.DUTS` is linted for each of its legal paramet
 (must be warning-free) and elaborated with each illegal set (must fail, printing the
 expected message). Any other ``rtl/*.v`` file is linted as its own top with default
 parameters, so nothing in rtl/ escapes. Modules are found with ``-y rtl``.
+
+Each ``rtl/*.v`` file is also held to the conventions Verilator does not check
+(:func:`style_problems`): `` `timescale`` and `` `default_nettype none`` before the module,
+registers named ``*_q`` (a register's next-state value, where named, ``*_d``), and every
+parameter check naming the instance (``%m``) and followed by the instance of a missing
+module that stops elaboration in every tool.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from collections.abc import Mapping
@@ -15,6 +22,13 @@ from dataclasses import dataclass
 
 from pymodel.hw.sim.regressions import DUTS
 from pymodel.hw.sim.runner import RTL_DIR, param_tag, verilator_env
+
+#: ``expect`` of the conventions check of one file
+STYLE = "rtl/ conventions"
+_REG = re.compile(r"^\s*reg\b(?:\s*\[[^\]]*\])?\s*(\w+)", re.M)
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+_FUNCTION = re.compile(r"\bfunction\b.*?\bendfunction\b", re.S)
+_ERROR = re.compile(r"\$error\s*\(\s*\"([^\"]*)\"[^;]*;\s*(\w+)\s+stop\s*\(\s*\)\s*;|\$error\b", re.S)
 
 
 @dataclass
@@ -71,5 +85,31 @@ def cases() -> list[tuple[str, dict[str, int], str]]:
     return out
 
 
+def style_problems(text: str) -> list[str]:
+    """What in one RTL file's text breaks the conventions of the module docstring."""
+    problems = []
+    text = _COMMENT.sub("", text)
+    head = text[: text.find("module ")] if "module " in text else text
+    for directive in ("`timescale", "`default_nettype none"):
+        if directive not in head:
+            problems.append(f"no {directive} before the module")
+    body = _FUNCTION.sub("", text)  # a function's reg is a variable, not a register
+    problems += [f"reg {name}: registers end in _q" for name in _REG.findall(body) if not name.endswith("_q")]
+    for m in _ERROR.finditer(text):
+        if m.group(1) is None:
+            problems.append(f"{text[m.start():m.start() + 60]!r}: a parameter check must be followed by its stop instance")
+        elif not m.group(1).startswith("%m: "):
+            problems.append(f"$error(\"{m.group(1)}\"): the message must start with the instance, \"%m: \"")
+    return problems
+
+
+def style(path) -> LintCase:
+    start = time.perf_counter()
+    problems = style_problems(path.read_text())
+    return LintCase(path.stem, {}, STYLE, not problems, "\n".join(problems), time.perf_counter() - start)
+
+
 def lint_all() -> list[LintCase]:
-    return [lint(top, params, expect) for top, params, expect in cases()]
+    return [lint(top, params, expect) for top, params, expect in cases()] + [
+        style(f) for f in sorted(RTL_DIR.glob("*.v"))
+    ]
