@@ -14,9 +14,9 @@ beat and once more at the end (:attr:`AxisBfm.final`).
 Output beats per input: one per input beat, or with ``packets`` one per input packet (a
 tlast beat ends it: a reduction such as a dot product); an output's latency is counted from
 that beat. An item with ``reset_after = n > 0`` sends its first n beats and then resets
-the DUT for :data:`RESET_CYCLES` rising edges: what was in flight is dropped, the observations of the next
-stretch carry ``epoch`` + 1, and one row (epoch, in_flight, beats_into_packet) goes to
-``reset_obs``.
+the DUT for :data:`RESET_CYCLES` rising edges: what was in flight is dropped, the
+observations of the next stretch carry ``epoch`` + 1, and one row (epoch, in_flight,
+beats_into_packet) goes to ``reset_obs``.
 
 Stall probabilities rotate through :data:`STALL_PROFILES` every ``profile_cycles``
 cycles, so every run has stretches of full throughput, heavy backpressure, sparse input

@@ -5,7 +5,8 @@
   from the pins (one of the BFM's cocotb queues).
 * :class:`CoverageSubscriber` turns each observed batch into features and samples a
   :class:`~tb.common.coverage.BatchCoverage`.
-* :class:`StreamAgent` is the sequencer, driver and monitors of a stream BFM.
+* :class:`StreamAgent` is the sequencer, driver and monitors of a stream BFM, and
+  :class:`StreamEnv` the env around it and a scoreboard.
 
 (The scoreboard base is :mod:`tb.common.scoreboard`.) A BFM is any object with ``async
 drive(item)`` and cocotb ``Queue`` attributes of observed
@@ -16,7 +17,7 @@ configuration (:mod:`tb.common.cfg`).
 from __future__ import annotations
 
 import numpy as np
-from pyuvm import uvm_agent, uvm_analysis_port, uvm_driver, uvm_monitor, uvm_sequencer, uvm_subscriber
+from pyuvm import uvm_agent, uvm_analysis_port, uvm_driver, uvm_env, uvm_monitor, uvm_sequencer, uvm_subscriber
 
 from pymodel.hw.tb.common.cfg import get_cfg
 from pymodel.hw.tb.common.coverage import BatchCoverage
@@ -108,3 +109,24 @@ class StreamAgent(uvm_agent):
     @property
     def reset_ap(self) -> uvm_analysis_port:
         return self.monitors["reset"].ap
+
+
+class StreamEnv(uvm_env):
+    """The env of a stream DUT: a :class:`StreamAgent` and the scoreboard on its input,
+    output and reset streams. The scoreboard (:attr:`scoreboard_type`) is made by the pyuvm
+    factory, so a test can override it; subclasses add their coverage."""
+
+    scoreboard_type: type
+
+    def build_phase(self) -> None:
+        self.agent = StreamAgent("agent", self)
+        self.scoreboard = self.scoreboard_type.create("scoreboard", self)
+
+    def connect_phase(self) -> None:
+        self.agent.in_ap.connect(self.scoreboard.in_export)
+        self.agent.out_ap.connect(self.scoreboard.out_export)
+        self.agent.reset_ap.connect(self.scoreboard.reset_export)
+
+    @property
+    def seqr(self) -> uvm_sequencer:
+        return self.agent.seqr

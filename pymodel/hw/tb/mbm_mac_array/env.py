@@ -10,30 +10,23 @@ made by the pyuvm factory, so a test can swap in a deliberately wrong one.
 
 from __future__ import annotations
 
-from pyuvm import uvm_env, uvm_sequencer
-
-from pymodel.hw.tb.common.components import StreamAgent
+from pymodel.hw.tb.common.components import StreamEnv
 from pymodel.hw.tb.common.coverage import BatchCoverage
 from pymodel.hw.tb.mbm_mac_array.coverage import MacArrayCoverage
 from pymodel.hw.tb.mbm_mac_array.scoreboard import MacArrayScoreboard
 
 
-class MacArrayEnv(uvm_env):
+class MacArrayEnv(StreamEnv):
+    scoreboard_type = MacArrayScoreboard
+
     def build_phase(self) -> None:
-        self.agent = StreamAgent("agent", self)
-        self.scoreboard = MacArrayScoreboard.create("scoreboard", self)
+        super().build_phase()
         self.cover = MacArrayCoverage("coverage", self)
 
     def connect_phase(self) -> None:
-        self.agent.in_ap.connect(self.scoreboard.in_export)
-        self.agent.out_ap.connect(self.scoreboard.out_export)
-        self.agent.reset_ap.connect(self.scoreboard.reset_export)
+        super().connect_phase()
         self.agent.reset_ap.connect(self.cover.reset_export)
         self.scoreboard.ap.connect(self.cover.checked_export)
-
-    @property
-    def seqr(self) -> uvm_sequencer:
-        return self.agent.seqr
 
     @property
     def coverages(self) -> list[BatchCoverage]:

@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from pyuvm import uvm_env
-
 from pymodel.hw.tb.common.axis import AxisBfm, handshake_coverage, in_features, out_features
 from pymodel.hw.tb.common.cfg import get_cfg
-from pymodel.hw.tb.common.components import FeatureCoverage, StreamAgent
+from pymodel.hw.tb.common.components import FeatureCoverage, StreamEnv
 from pymodel.hw.tb.common.coverage import BatchCoverage
 from pymodel.hw.tb.common.scoreboard import ModelOverride
 from pymodel.hw.tb.common.sequences import ArrayItem
@@ -67,25 +65,21 @@ class MulAxisOverrideScoreboard(ModelOverride, MulAxisScoreboard):
     """MulAxisScoreboard with the model fields of MODEL_OVERRIDE (a run that must fail)."""
 
 
-class MulAxisEnv(uvm_env):
+class MulAxisEnv(StreamEnv):
+    scoreboard_type = MulAxisScoreboard
+
     def build_phase(self) -> None:
-        self.agent = StreamAgent("agent", self)
-        self.scoreboard = MulAxisScoreboard.create("scoreboard", self)
+        super().build_phase()
         self.cover = MulCoverageSubscriber("coverage", self)
         hs_in, hs_out = handshake_coverage(get_cfg(self).cover_name)
         self.cover_in = FeatureCoverage("handshake_in", self, hs_in, in_features)
         self.cover_out = FeatureCoverage("handshake_out", self, hs_out, out_features)
 
     def connect_phase(self) -> None:
-        self.agent.in_ap.connect(self.scoreboard.in_export)
+        super().connect_phase()
         self.agent.in_ap.connect(self.cover.analysis_export)
         self.agent.in_ap.connect(self.cover_in.analysis_export)
-        self.agent.out_ap.connect(self.scoreboard.out_export)
         self.agent.out_ap.connect(self.cover_out.analysis_export)
-
-    @property
-    def seqr(self):
-        return self.agent.seqr
 
     @property
     def coverages(self) -> list[BatchCoverage]:
