@@ -43,6 +43,7 @@ def test_rtl_files_keep_the_conventions():
     "old,new,problem",
     [
         ("reg                   r_valid_q;", "reg                   r_valid;", "reg r_valid: registers end in _q"),
+        ("reg                   r_valid_q;", "reg                   r_valid_q, r_spare;", "reg r_spare: registers end"),
         ("`timescale 1ns / 1ps", "", "no `timescale before the module"),
         ("`default_nettype none", "", "no `default_nettype none before the module"),
         ('"%m: LANES=', '"mbm_mac_array: LANES=', 'the message must start with the instance'),

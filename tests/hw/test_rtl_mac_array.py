@@ -1,8 +1,9 @@
 """RTL regressions of rtl/mbm_mac_array.v under Verilator + pyuvm (tb/mbm_mac_array/):
 the runs of sim/regressions.py over (N, LANES, ACC_W, TRUNC, FRAC_OUT, MITCHELL), each also
 proving that the bench fails a wrong model (lint of legal and illegal parameter sets is in
-test_rtl_lint.py, from the same registry); slow: more sets, a soak of long dot products, and
-an accumulator-width model error."""
+test_rtl_lint.py, from the same registry); deliberately broken RTL copies the bench must
+fail (bias sampled on the wrong beat, half throughput); slow: more sets, a soak of long dot
+products, and an accumulator-width model error."""
 
 import json
 
@@ -59,3 +60,27 @@ def test_mac_array_bench_catches_a_too_wide_accumulator_model():
     (record,) = result.records
     assert record["result"] == "FAIL" and record["mismatches"] > 0
     assert "MISMATCH" in record["first_mismatches"][0]
+
+
+#: (label, text in rtl/mbm_mac_array.v, its broken replacement, what the bench must report)
+MUTANTS = [
+    ("bias-on-last-beat", "if (!in_dot_q) p_bias_q <= s_axis_tuser;", "if (s_axis_tlast) p_bias_q <= s_axis_tuser;",
+     "MISMATCH dot #"),
+    ("half-throughput", "assign s_axis_tready = !rst && (!p_valid_q || acc_fire);",
+     "assign s_axis_tready = !rst && !p_valid_q;", "not full throughput"),
+]
+
+
+@pytest.mark.parametrize("label,good,bad,message", MUTANTS, ids=[m[0] for m in MUTANTS])
+def test_mac_array_bench_catches_broken_rtl(tmp_path, label, good, bad, message):
+    """Broken RTL (not a wrong model): the stream BFM's bias-on-first-beat stimulus (other
+    beats carry random s_axis_tuser) and full-throughput check must fail it."""
+    from pymodel.hw.sim import runner
+
+    source = (runner.RTL_DIR / "mbm_mac_array.v").read_text()
+    assert source.count(good) == 1
+    (tmp_path / "mbm_mac_array.v").write_text(source.replace(good, bad))
+    result = run("mbm_mac_array", [*SOURCES[:-1], tmp_path / "mbm_mac_array.v"], DEFAULT, TEST_MODULE,
+                 name=f"mac-mutant-{label}", testcase="MacArraySaturationTest", variant=f"mutant-{label}")
+    assert not result.passed
+    assert message in result.log_tail(100_000), result.summary()

@@ -25,7 +25,8 @@ from pymodel.hw.sim.runner import RTL_DIR, param_tag, verilator_env
 
 #: ``expect`` of the conventions check of one file
 STYLE = "rtl/ conventions"
-_REG = re.compile(r"^\s*reg\b(?:\s*\[[^\]]*\])?\s*(\w+)", re.M)
+_REG = re.compile(r"^\s*reg\b(?:\s*signed)?(?:\s*\[[^\]]*\])?([^;]*);", re.M)
+_NAME = re.compile(r"^\s*(\w+)")
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 _FUNCTION = re.compile(r"\bfunction\b.*?\bendfunction\b", re.S)
 _ERROR = re.compile(r"\$error\s*\(\s*\"([^\"]*)\"[^;]*;\s*(\w+)\s+stop\s*\(\s*\)\s*;|\$error\b", re.S)
@@ -94,7 +95,8 @@ def style_problems(text: str) -> list[str]:
         if directive not in head:
             problems.append(f"no {directive} before the module")
     body = _FUNCTION.sub("", text)  # a function's reg is a variable, not a register
-    problems += [f"reg {name}: registers end in _q" for name in _REG.findall(body) if not name.endswith("_q")]
+    names = [_NAME.match(d).group(1) for decl in _REG.findall(body) for d in decl.split(",") if _NAME.match(d)]
+    problems += [f"reg {name}: registers end in _q" for name in names if not name.endswith("_q")]
     for m in _ERROR.finditer(text):
         if m.group(1) is None:
             problems.append(f"{text[m.start():m.start() + 60]!r}: a parameter check must be followed by its stop instance")

@@ -7,8 +7,9 @@ output backpressure, full-throughput check, one result per dot product, resets, 
 ``overflow_o`` sampled with every result); this module only packs and unpacks the port words,
 through the one Python copy of the packing, :func:`pymodel.hw.vectors.array_ports`:
 s_axis_tdata {act, w[LANES-1..0]} (sign-magnitude; a zero goes out with a random sign bit, so
-negative zero is exercised), s_axis_tuser {b[LANES-1..0]} (driven on every beat of a dot
-product; the DUT samples the first), m_axis_tdata {acc[LANES-1..0]}, m_axis_tuser {ovf}.
+negative zero is exercised), s_axis_tuser {b[LANES-1..0]} (the bias on a dot product's first
+beat, random bits on the others, which the DUT must ignore), m_axis_tdata {acc[LANES-1..0]},
+m_axis_tuser {ovf[LANES-1..0]}.
 """
 
 from __future__ import annotations
@@ -55,8 +56,11 @@ def make_bfm(dut, cfg: MacArrayCfg, rng: np.random.Generator) -> AxisBfm:
         k = len(item.act)
         sm = {"act": encode_operands(item.act, bits, True, rng),
               **spread("w", encode_operands(item.wgt, bits, True, rng))}
-        bias = _words(s_user, spread("b", item.bias[None, :]))
-        return {"tdata": _words(s_data.patterns(), sm), "tuser": bias * k, "tlast": [0] * (k - 1) + [1]}
+        # the port carries ACC_W bits: a directed bias beyond them (the saturation corners of a
+        # narrow accumulator) goes out wrapped, and the scoreboard reads back what was driven
+        bias = _words(s_user.patterns(), spread("b", item.bias[None, :] & ((1 << cfg.acc_w) - 1)))
+        ignored = _words(s_user.patterns(), spread("b", rng.integers(0, 1 << cfg.acc_w, (k - 1, lanes))))
+        return {"tdata": _words(s_data.patterns(), sm), "tuser": bias + ignored, "tlast": [0] * (k - 1) + [1]}
 
     def unpack_in(words: dict[str, list[int]]) -> dict[str, np.ndarray]:
         data, user = _fields(s_data, words["tdata"]), _fields(s_user, words["tuser"])

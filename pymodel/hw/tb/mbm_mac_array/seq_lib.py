@@ -8,7 +8,8 @@
 * :class:`LengthSweepSeq`: lengths 1 .. :data:`MAX_K`;
 * :class:`RandomDotSeq`: log-uniform lengths until a number of beats was sent.
 
-Operands stay within the multiplier's range, biases within ACC_W bits.
+Operands stay within the multiplier's range; random biases within ACC_W bits (a directed
+corner beyond a narrow accumulator's range goes out wrapped to ACC_W bits, see agent.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ MAX_K = 11520
 
 
 class DotSeq(uvm_sequence):
-    """Base: sends the DotItems of :meth:`items` (operands within range, bias within ACC_W)."""
+    """Base: sends the DotItems of :meth:`items` (see the module docstring for the ranges)."""
 
     def __init__(self, name: str, cfg: MacArrayCfg, rng: np.random.Generator) -> None:
         super().__init__(name)
