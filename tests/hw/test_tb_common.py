@@ -220,12 +220,24 @@ def test_array_scoreboard_checks_dot_products_across_batches_and_resets():
     sb.in_export.write(_epoch(tail, 1))
     wrong = acc.numpy().copy()
     wrong[0, 2] += 1
-    result = ArrayItem("r", acc=wrong, ovf=ovf.numpy().astype(np.int64), stall=[0], overflow_o=[0])
+    result = ArrayItem("r", acc=wrong, ovf=ovf.numpy().astype(np.int64), stall=[0], latency=[2], overflow_o=[0])
     sb.out_export.write(_epoch(result, 1))
     sb.cfg.bfm = type("Bfm", (), {"final": {"overflow_o": 0}, "epoch": 1})()
     sb.check_phase()
     assert (sb.checked, sb.mismatches, sb.dropped) == (1, 1, 1)
     assert sb.reports[0].startswith(f"MISMATCH dot #0 K=7 lane 2: bias 7, act[:4] {act[:4].tolist()}")
+
+
+def test_stream_latency_is_checked_both_ways():
+    """LATENCY=2: a beat out after 1 cycle fails, and so does a shortest latency of 3."""
+    for latencies, error in (([1, 2], "a beat came out after 1 cycles, LATENCY=2"),
+                             ([3, 4], "shortest in-to-out latency 3 cycles, LATENCY=2")):
+        sb = _array_scoreboard(f"sb_latency{latencies[0]}")
+        sb.out_export.write(ArrayItem("r", acc=np.zeros((2, 3)), ovf=np.zeros((2, 3)), stall=[0, 0],
+                                      latency=latencies, overflow_o=[0, 0]))
+        sb.cfg.bfm = type("Bfm", (), {"final": {}, "epoch": 0})()
+        sb.check_phase()
+        assert error in sb.errors, sb.errors
 
 
 def test_array_wrong_models_are_factory_overrides(monkeypatch):

@@ -10,7 +10,10 @@ produced output beats on ``out_export`` and one row per reset on ``reset_export`
   MAC array turns beats into whole dot products);
 * :meth:`~InOrderScoreboard.results`: output beats -> the compared ``output_columns``;
 * :meth:`~InOrderScoreboard.make_model`: the model's configuration (the RTL's, from
-  :meth:`~InOrderScoreboard.rtl_model`, unless a subclass makes it deliberately wrong).
+  :meth:`~InOrderScoreboard.rtl_model`, unless a subclass makes it deliberately wrong);
+* :meth:`~InOrderScoreboard.expected_latency`: for a stream DUT, the cycles from an input's
+  transfer to its output's: no beat that was not held may come out sooner, and the
+  shortest latency seen must be exactly that.
 
 The n-th transaction of an epoch (the stretch between two resets, ``batch.epoch``) is compared
 with the n-th output of the same epoch. Keying by epoch makes the check independent of the
@@ -70,6 +73,8 @@ class InOrderScoreboard(uvm_component):
         self._observed: dict[int, list[ArrayItem]] = defaultdict(list)
         self._resets: dict[int, int] = {}  # epoch -> beats the BFM had in flight when it ended
         self.checked = self.mismatches = self.dropped = 0
+        self.latency = self.expected_latency()
+        self.min_latency: int | None = None
         self.reports: list[str] = []
         self.errors: list[str] = []
 
@@ -81,6 +86,10 @@ class InOrderScoreboard(uvm_component):
     def make_model(self) -> Any:
         """The model configuration the scoreboard uses: the RTL's unless overridden."""
         return self.rtl_model()
+
+    def expected_latency(self) -> int | None:
+        """In-to-out cycles of a stream DUT (None: not checked; override)."""
+        return None
 
     def with_fields(self, model: Any, fields: dict[str, Any]) -> Any:
         """``model`` with some fields replaced (for :class:`ModelOverride`; override)."""
@@ -121,6 +130,12 @@ class InOrderScoreboard(uvm_component):
             self._compare(batch.epoch)
 
     def _write_outputs(self, batch: ArrayItem) -> None:
+        if self.latency is not None:
+            lat = int(batch["latency"].min())
+            self.min_latency = lat if self.min_latency is None else min(self.min_latency, lat)
+            unstalled = batch["latency"][batch["stall"] == 0]
+            if unstalled.size and int(unstalled.min()) < self.latency:
+                self.errors.append(f"a beat came out after {int(unstalled.min())} cycles, LATENCY={self.latency}")
         self._observed[batch.epoch].append(self.results(batch))
         self._compare(batch.epoch)
 
@@ -164,6 +179,8 @@ class InOrderScoreboard(uvm_component):
                 self.errors.append(f"{left_in} accepted inputs never produced an output")
         if self.checked == 0:
             self.errors.append("no transaction was checked")
+        if self.min_latency is not None and self.min_latency != self.latency:
+            self.errors.append(f"shortest in-to-out latency {self.min_latency} cycles, LATENCY={self.latency}")
         if self.mismatches:
             self.errors.append(f"{self.mismatches:,} of {self.checked:,} transactions MISMATCH the model ({self.describe()})")
         for err in self.errors:

@@ -3,7 +3,8 @@
 On the shared :class:`~tb.common.scoreboard.InOrderScoreboard`: input beats become dot
 products when their tlast beat arrives (the bias is the first beat's s_axis_tuser, as the DUT
 samples it; a reset drops the open one), each is predicted with :func:`dot_int` and compared
-in order with the results (LANES accumulators and overflow flags). Per epoch the sticky
+in order with the results (LANES accumulators and overflow flags), whose latency is checked
+(:data:`LATENCY`). Per epoch the sticky
 overflow_o must be high with every result from the first saturated dot product on, and at
 the end it must equal the model's.
 
@@ -27,6 +28,9 @@ from pymodel.hw.tb.common.sequences import ArrayItem
 
 #: operands of a dot product quoted in a mismatch report
 QUOTED = 4
+#: cycles from a tlast beat's transfer to its result's (rtl/mbm_mac_array.v: product
+#: register, accumulator); no result that was not held comes sooner, some come exactly then
+LATENCY = 2
 #: the columns of an input beat the scoreboard keeps
 BEAT_COLUMNS = ("act", "wgt", "bias", "last", "wait")
 
@@ -56,6 +60,9 @@ class MacArrayScoreboard(InOrderScoreboard):
 
     def rtl_model(self) -> ArrayModel:
         return ArrayModel(self.cfg.rtl, self.cfg.acc_w)
+
+    def expected_latency(self) -> int:
+        return LATENCY
 
     def with_fields(self, model: ArrayModel, fields: dict) -> ArrayModel:
         fields = dict(fields)
