@@ -101,7 +101,7 @@ def test_features_mask_zero_operands():
 
 
 def _mul_scoreboard(name, cls=MulScoreboard, rtl=MulConfig(bits=8), signed=True):
-    publish(MulEnvCfg(None, name, {}, rtl, signed))
+    publish(MulEnvCfg(None, name, rtl, signed))
     sb = cls(name, None)
     sb.build_phase()
     return sb
@@ -164,11 +164,11 @@ def test_scoreboard_catches_a_wrong_in_flight_count_at_reset():
 
 
 # ---- the MAC array ----
-ARRAY = MacArrayCfg(None, "unit", {}, MulConfig(bits=8), lanes=3, acc_w=20)
+ARRAY = MacArrayCfg(None, "unit", MulConfig(bits=8), lanes=3, acc_w=20)
 
 
 def _array_scoreboard(name, cls=MacArrayScoreboard):
-    publish(MacArrayCfg(None, name, {}, ARRAY.rtl, ARRAY.lanes, ARRAY.acc_w))
+    publish(MacArrayCfg(None, name, ARRAY.rtl, ARRAY.lanes, ARRAY.acc_w))
     sb = cls(name, None)
     sb.build_phase()
     return sb

@@ -29,7 +29,7 @@ _REG = re.compile(r"^\s*reg\b(?:\s*signed)?(?:\s*\[[^\]]*\])?([^;]*);", re.M)
 _NAME = re.compile(r"^\s*(\w+)")
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 _FUNCTION = re.compile(r"\bfunction\b.*?\bendfunction\b", re.S)
-_ERROR = re.compile(r"\$error\s*\(\s*\"([^\"]*)\"[^;]*;\s*(\w+)\s+stop\s*\(\s*\)\s*;|\$error\b", re.S)
+_ERROR = re.compile(r"\$error\s*\(\s*\"([^\"]*)\"[^;]*;\s*\w+\s+stop\s*\(\s*\)\s*;|\$error\b", re.S)
 
 
 @dataclass

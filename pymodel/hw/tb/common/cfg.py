@@ -20,12 +20,11 @@ CFG_KEY = "cfg"
 
 @dataclass
 class EnvCfg:
-    """What every env has: the BFM that owns the pins, the name prefix of its cover groups
-    (unique per test: cocotb-coverage's database is global), and the HDL parameters."""
+    """What every env has: the BFM that owns the pins and the name prefix of its cover
+    groups (unique per test: cocotb-coverage's database is global)."""
 
     bfm: Any
     cover_name: str
-    params: dict[str, int]
 
 
 def publish(cfg: EnvCfg) -> None:

@@ -19,8 +19,7 @@ class MacArrayTestBase(BaseTest):
     model_override = (MacArrayScoreboard, MacArrayOverrideScoreboard)
 
     def make_cfg(self, dut) -> MacArrayCfg:
-        cfg = MacArrayCfg(None, self.test_name, self.params, rtl_config(self.params), self.params["LANES"],
-                          self.params["ACC_W"])
+        cfg = MacArrayCfg(None, self.test_name, rtl_config(self.params), self.params["LANES"], self.params["ACC_W"])
         cfg.bfm = make_bfm(dut, cfg, self.rng)
         return cfg
 

@@ -214,7 +214,7 @@ class MulTestBase(BaseTest):
     def make_cfg(self, dut) -> MulEnvCfg:
         rtl = rtl_config(self.params)
         self.space = operand_space(rtl, self.signed)
-        cfg = MulEnvCfg(None, self.test_name, self.params, rtl, self.signed)
+        cfg = MulEnvCfg(None, self.test_name, rtl, self.signed)
         cfg.bfm = self.make_bfm(dut, cfg)
         return cfg
 
