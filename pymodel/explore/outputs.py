@@ -38,7 +38,7 @@ def format_tables(doc: dict[str, Any]) -> str:
             e = row[s]
             q, total = _worst(e["quantization_pct"], metrics), _worst(e["deviation_pct"], metrics)
             mark = " " if e["within_budget"] else "*"
-            cells.append(f"{total:>8.2f} ({q:.2f}+{total - q:.2f}){mark}" if math.isfinite(total) else f"{'n/a':>25}{mark}")
+            cells.append(f"{total:>8.2f} ({q:.2f}{total - q:+.2f}){mark}" if math.isfinite(total) else f"{'n/a':>25}{mark}")
         lines.append(f"{layer:<22}" + "".join(f"{c:>26}" for c in cells))
     lines.append("")
     lines.append(f"chosen ({doc['search']['method']}, {doc['search']['evaluated']} assignments evaluated):")
@@ -55,6 +55,8 @@ def pareto_png(doc: dict[str, Any]) -> bytes:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     front = doc["pareto"]
+    ax.scatter([p["worst_deviation_pct"] for p in doc["evaluated"]], [p["cost"] for p in doc["evaluated"]],
+               color="lightgray", s=14, label="evaluated")
     ax.step([p["worst_deviation_pct"] for p in front], [p["cost"] for p in front], where="post", marker="o",
             label="Pareto front")
     ax.scatter([_worst(doc["deviation_pct"], list(doc["budget"]))], [doc["cost"]], color="tab:red", zorder=3,
