@@ -62,7 +62,7 @@ from pymodel.core.spec import spec_string
 from pymodel.explore import cost as costmodel
 from pymodel.explore import search
 from pymodel.explore.budget import Budget, excess, worst_deviation
-from pymodel.explore.execute import Journal, Row, run_rows
+from pymodel.explore.execute import Journal, Row, check_ray_address, run_rows
 from pymodel.nn import approx
 from pymodel.nn.data import load_dataset
 from pymodel.nn.evaluate import Evaluation, RowResult
@@ -116,6 +116,8 @@ def _key(assignment: Mapping[str, str]) -> str:
 def explore(s: ExploreSettings, progress: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the exploration described by ``s``; writes the files of the module docstring."""
     start = time.perf_counter()
+    if s.ray_address:  # before any work: an unreachable cluster is one line, at once
+        check_ray_address(s.ray_address)
     model = default_model() if s.checkpoint is None else load_depth_net(s.checkpoint)
     data = load_dataset(s.data, s.images)
     synthetic = s.checkpoint is None or data.synthetic
