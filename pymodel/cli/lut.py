@@ -20,5 +20,5 @@ def main(args: argparse.Namespace) -> int:
     table = build_lut(cfg, args.signed)
     width = cfg.product_bits + (1 if args.signed else 0)
     write_lut(table, args.out, args.format, width)
-    print(f"wrote {args.out}: {cfg.describe()}{' signed' if args.signed else ''}, {table.shape[0]}x{table.shape[1]}, {args.format}")
+    print(f"wrote {args.out}: {cfg.label}{' signed' if args.signed else ''}, {table.shape[0]}x{table.shape[1]}, {args.format}")
     return 0

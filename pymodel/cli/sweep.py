@@ -19,6 +19,7 @@ from pymodel.nn.sweep import (
     DEFAULT_OUT,
     SCHEMA,
     SMALL_INPUT_PIXELS,
+    SWEEP_FILE,
     Predictor,
     check_multiplier,
     check_scale_layers,
@@ -101,8 +102,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
         "checkpoint": None if args.checkpoint is None else str(args.checkpoint),
         "model_config": model.config.to_dict(),
         "data": data.source, "images": len(data), "input_hw": list(data.rgb.shape[1:3]),
-        "multiplier": {"mult": cfg.mult, "bits": cfg.bits, "trunc": cfg.trunc, "frac_out": cfg.frac_out,
-                       "label": cfg.describe()} if args.assignment is None else
+        "multiplier": {**cfg.to_dict(), "label": cfg.label} if args.assignment is None else
                       {"assignment": {n: spec_string(c) for n, c in per_cfg.items()},
                        "label": "per-layer assignment: " + ", ".join(sorted({spec_string(c) for c in per_cfg.values()}))},
         "scales": {"file": per_layer or None, "s_x": args.s_x, "s_w": args.s_w, "method": options.method,
@@ -119,7 +119,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
         "complete": False, "seconds": 0.0,
         "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__},
     }
-    previous = args.out / "sweep.json"
+    previous = args.out / SWEEP_FILE
     if args.resume and previous.is_file():
         old = json.loads(previous.read_text())
         if old.get("schema") != SCHEMA or json.loads(json.dumps(settings)) != old.get("settings"):
@@ -179,7 +179,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     plot_deviations(doc, args.out)
     print(f"\n{settings['multiplier']['label']}, {len(data)} images from {data.source}" + (" (SYNTHETIC)" if synthetic else ""))
     print(format_tables(doc))
-    print(f"\nwrote {args.out}/sweep.json, sweep.csv, deviation_*.png; {doc['seconds']:.1f} s of rows")
+    print(f"\nwrote {args.out / SWEEP_FILE}, sweep.csv, deviation_*.png; {doc['seconds']:.1f} s of rows")
     if synthetic:
         print(f"NOTE: {SYNTHETIC_NOTE}")
     return 0

@@ -1,8 +1,8 @@
 """Error characterization of a multiplier over operand pairs.
 
 Exhaustive over all 2^(2N) unsigned pairs for N <= 10; above that, ``samples`` seeded
-uniform random pairs plus the corner operands (0, 1, powers of two and their neighbours,
-the maximum) crossed with each other. Relative-error statistics are over pairs with a
+uniform random pairs plus every pair of the corner magnitudes of :mod:`pymodel.core.corners`
+(the set the RTL benches and the FPGA vectors cross too). Relative-error statistics are over pairs with a
 non-zero exact product; NMED, error rate and worst-case error are over all pairs.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pymodel.core.arith import MulConfig, mul_unsigned
+from pymodel.core.corners import corner_magnitudes
 
 EXHAUSTIVE_MAX_BITS = 10
 DEFAULT_SAMPLES = 1_000_000
@@ -37,22 +38,13 @@ class ErrorStats:
     seed: int | None
 
 
-def corner_operands(bits: int) -> np.ndarray:
-    """0, 1, max and every 2^k - 1, 2^k, 2^k + 1 inside [0, 2^N - 1]."""
-    top = (1 << bits) - 1
-    values = {0, 1, top}
-    for k in range(bits):
-        values.update({(1 << k) - 1, 1 << k, (1 << k) + 1})
-    return np.array(sorted(v for v in values if 0 <= v <= top), dtype=np.int64)
-
-
 def operand_pairs(bits: int, samples: int = DEFAULT_SAMPLES, seed: int = 1) -> tuple[np.ndarray, np.ndarray, bool]:
     """(a, b, exhaustive): all pairs for small N, else seeded random pairs plus corners."""
     if bits <= EXHAUSTIVE_MAX_BITS:
         a, b = np.divmod(np.arange(1 << (2 * bits), dtype=np.int64), 1 << bits)
         return a, b, True
     rng = np.random.default_rng(seed)
-    ca, cb = np.meshgrid(corner_operands(bits), corner_operands(bits))
+    ca, cb = np.meshgrid(corner_magnitudes(bits), corner_magnitudes(bits))
     a = np.concatenate([ca.ravel(), rng.integers(0, 1 << bits, samples, dtype=np.int64)])
     b = np.concatenate([cb.ravel(), rng.integers(0, 1 << bits, samples, dtype=np.int64)])
     return a, b, False

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pymodel.core.arith import MulConfig, mul
+from pymodel.core.arith import MulConfig, mul, tc_encode
 from pymodel.core.errors import MBMError
 
 LUT_MAX_BITS = 10
@@ -36,8 +36,7 @@ def build_lut(cfg: MulConfig, signed: bool = False) -> np.ndarray:
 def hex_words(values: np.ndarray, width: int) -> list[str]:
     """Two's-complement hex words of ``width`` bits, zero-padded, one per value."""
     digits = (width + 3) // 4
-    mask = (1 << width) - 1
-    return [format(int(v) & mask, f"0{digits}x") for v in values.ravel()]
+    return [format(tc_encode(int(v), width), f"0{digits}x") for v in values.ravel()]
 
 
 def write_lut(table: np.ndarray, path: Path, fmt: str, width: int) -> None:

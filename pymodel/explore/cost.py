@@ -54,9 +54,7 @@ def design(cfg: MulConfig) -> synthesis.Design:
     """The RTL that implements ``cfg`` (mbm_mul for MBM/Mitchell, exact_mul for exact)."""
     if cfg.mult == "exact":
         return synthesis.Design("exact", "exact_mul", RTL_DIR / "exact_mul.v", {"N": cfg.bits})
-    return synthesis.Design(cfg.mult, "mbm_mul", RTL_DIR / "mbm_mul.v",
-                            {"N": cfg.bits, "TRUNC": cfg.trunc, "FRAC_OUT": int(cfg.frac_out),
-                             "MITCHELL": int(cfg.mult == "mitchell")})
+    return synthesis.Design(cfg.mult, "mbm_mul", RTL_DIR / "mbm_mul.v", cfg.rtl_parameters())
 
 
 def per_mac(cfgs: Sequence[MulConfig], model: str, cache_dir: Path) -> dict[str, dict]:

@@ -32,6 +32,7 @@ explore.json (schema "mbm-explore/1")::
       "metrics": {metric: value}, "deviation_pct": {metric: pct | null},   # of the chosen assignment
       "cost": float, "baseline_cost": float, "saved_pct": float,
       "pareto": [{"cost", "worst_deviation_pct", "assignment"}],
+      "evaluated": [{"cost", "worst_deviation_pct"}],   # every combined assignment evaluated
       "settings": {...},                    # everything that decides the numbers; --resume needs equality
       "versions": {...}, "seconds": float
     }
@@ -53,13 +54,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
 from pymodel.core.spec import spec_string
 from pymodel.explore import cost as costmodel
 from pymodel.explore import search
-from pymodel.explore.budget import Budget, excess
-from pymodel.explore.execute import Journal, Row, run_rows
+from pymodel.explore.budget import Budget, excess, worst_deviation
+from pymodel.explore.execute import Journal, Row, check_ray_address, run_rows
 from pymodel.nn import approx
 from pymodel.nn.data import load_dataset
 from pymodel.nn.evaluate import Evaluation, RowResult
@@ -92,6 +95,7 @@ class ExploreSettings:
     exhaustive_limit: int = EXHAUSTIVE_LIMIT
     out: Path = Path("reports/explore")
     synth_cache: Path = Path("reports/synth")
+    progress_bar: bool = True
     options: approx.ScaleOptions = field(default_factory=approx.ScaleOptions)
 
 
@@ -112,6 +116,8 @@ def _key(assignment: Mapping[str, str]) -> str:
 def explore(s: ExploreSettings, progress: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the exploration described by ``s``; writes the files of the module docstring."""
     start = time.perf_counter()
+    if s.ray_address:  # before any work: an unreachable cluster is one line, at once
+        check_ray_address(s.ray_address)
     model = default_model() if s.checkpoint is None else load_depth_net(s.checkpoint)
     data = load_dataset(s.data, s.images)
     synthetic = s.checkpoint is None or data.synthetic
@@ -141,14 +147,20 @@ def explore(s: ExploreSettings, progress: Callable[[str], None] = print) -> dict
                                        calib_images=s.calib_images, options=s.options, flip=s.flip,
                                        backend=s.backend)
 
-    def run(rows: list[Row]) -> dict[str, RowResult]:
-        return run_rows(rows, evaluation, journal, workers=s.workers, ray=s.ray, ray_address=s.ray_address,
-                        progress=lambda row, r: progress(f"  row {row.key}: {r.seconds:.1f} s"))
+    def run(rows: list[Row], stage: str) -> dict[str, RowResult]:
+        todo = sum(r.key not in journal.done for r in rows)
+        with tqdm(total=todo, desc=f"explore {stage}", unit="row", disable=not s.progress_bar or not todo) as bar:
+            def advance(row: Row, result: RowResult) -> None:
+                bar.set_postfix_str(f"{row.key[:40]} {result.seconds:.1f} s")
+                bar.update()
+
+            return run_rows(rows, evaluation, journal, workers=s.workers, ray=s.ray, ray_address=s.ray_address,
+                            progress=advance)
 
     singles = [Row("exact", {})] + [Row(f"{layer}|{spec}", {layer: spec}) for layer in layers for spec in every]
     progress(f"explore: {len(layers)} layers x {len(every)} multipliers = {len(singles)} single-layer rows "
              f"on {len(data)} images ({'Ray' if s.ray else f'{s.workers} local worker(s)'})")
-    results = run(singles)
+    results = run(singles, "single layers")
     exact = results["exact"].metrics
     single = {layer: {spec: _deviation(results[f"{layer}|{spec}"], exact) for spec in every} for layer in layers}
 
@@ -172,7 +184,7 @@ def explore(s: ExploreSettings, progress: Callable[[str], None] = print) -> dict
 
     def evaluate(assignments: list[dict[str, str]]) -> list[dict[str, float | None]]:
         rows = [Row(_key(a), a) for a in assignments]
-        done = run(rows)
+        done = run(rows, "assignments")
         return [_deviation(done[r.key], exact) for r in rows]
 
     log = search.Evaluated()
@@ -208,6 +220,7 @@ def explore(s: ExploreSettings, progress: Callable[[str], None] = print) -> dict
         "cost": chosen_cost, "baseline_cost": baseline_cost,
         "saved_pct": 100.0 * (1 - chosen_cost / baseline_cost) if baseline_cost else 0.0,
         "pareto": search.pareto(log, s.budget),
+        "evaluated": [{"cost": c, "worst_deviation_pct": worst_deviation(d, s.budget)} for _, c, d in log.points],
         "settings": settings, "versions": _versions(), "seconds": round(time.perf_counter() - start, 3),
     }
     (s.out / "explore.json").write_text(json.dumps(doc, indent=1) + "\n")

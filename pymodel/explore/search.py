@@ -65,7 +65,9 @@ def greedy(layers: Sequence[str], candidates: Sequence[str], baseline: str, cost
            single: Mapping[str, Mapping[str, Deviation]], budget: Budget, evaluate: Evaluate,
            log: Evaluated) -> tuple[Assignment, Deviation, list[str]]:
     """The greedy assignment (see the module docstring), its measured deviation and a log of
-    the steps taken (moves, verifications, repairs) in words."""
+    the steps taken (moves, verifications, repairs) in words. Before verifying, the baseline
+    and the assignment after each taken move are evaluated too (in one batch), so that the
+    Pareto front spans the whole path from all-exact to the chosen assignment."""
     base = {layer: baseline for layer in layers}
     moves = []
     for layer in layers:
@@ -90,6 +92,12 @@ def greedy(layers: Sequence[str], candidates: Sequence[str], baseline: str, cost
             estimate, current[layer] = trial, spec
             taken.append((layer, before, spec))
             steps.append(f"take {layer} <- {spec} (saves {saved:g}, ratio {ratio:.3g})")
+    path, state = [dict(base)], dict(base)
+    for layer, _, spec in taken[:-1]:
+        state[layer] = spec
+        path.append(dict(state))
+    for assignment, deviation in zip(path, evaluate(path)):
+        log.add(assignment, total_cost(assignment, cost), deviation)
     while True:
         (deviation,) = evaluate([dict(current)])
         log.add(current, total_cost(current, cost), deviation)

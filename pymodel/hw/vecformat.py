@@ -9,19 +9,22 @@ field of a layout in the most significant bits, each field a bit pattern:
   of the field is the sign; the field is N+1 bits for an N-bit magnitude).
 
 Packing is vectorized with numpy (a bit matrix turned into hex digits), so a real layer's
-hundreds of thousands of beats pack in well under a second; :func:`unpack_word` uses
-bitstring and is the independent reference the tests hold the fast path to.
+hundreds of thousands of beats pack in well under a second, and :func:`unpack_hex` reads
+them back the same way; :func:`unpack_word` uses bitstring and is the independent reference
+the tests hold the fast paths to. A DUT's port packing is one
+:class:`Layout` per port (e.g. :func:`pymodel.hw.vectors.array_ports`), written once.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from pymodel.core.arith import sm_decode, sm_encode, tc_decode
 from pymodel.core.errors import MBMError
 
 ENCODINGS = ("u", "tc", "sm")
@@ -54,15 +57,15 @@ class Field:
             bad = int(v.min()) if int(v.min()) < lo else int(v.max())
             raise MBMError(f"field {self.name}={bad} does not fit {self.bits} bits {self.enc}: allowed {lo}..{hi}")
         if self.enc == "sm":
-            return (np.abs(v).astype(np.uint64)) | ((v < 0).astype(np.uint64) << np.uint64(self.bits - 1))
+            return sm_encode(v, self.bits - 1).astype(np.uint64)
         return v.astype(np.uint64) & np.uint64((1 << self.bits) - 1)
 
     def decode(self, pattern: int) -> int:
         """The value a bit pattern of this field stands for."""
-        if self.enc == "tc" and pattern >> (self.bits - 1):
-            return pattern - (1 << self.bits)
-        if self.enc == "sm" and pattern >> (self.bits - 1):
-            return -(pattern & ((1 << (self.bits - 1)) - 1))
+        if self.enc == "tc":
+            return tc_decode(pattern, self.bits)
+        if self.enc == "sm":
+            return sm_decode(pattern, self.bits - 1)
         return pattern
 
 
@@ -80,6 +83,11 @@ class Layout:
     def digits(self) -> int:
         """Hex digits per word."""
         return -(-self.width // 4)
+
+    def patterns(self) -> Layout:
+        """The same layout with every field unsigned: for packing bit patterns made elsewhere
+        (e.g. a sign-magnitude zero with its sign bit set)."""
+        return Layout(tuple(Field(f.name, f.bits) for f in self.fields))
 
     def to_json(self) -> list[list]:
         return [[f.name, f.bits, f.enc] for f in self.fields]
@@ -112,6 +120,43 @@ def pack_hex(layout: Layout, columns: Sequence[np.ndarray]) -> list[str]:
     nibbles = bits @ np.array([8, 4, 2, 1], dtype=np.uint8)
     chars = _HEX_DIGITS[nibbles]
     return [row.tobytes().decode() for row in chars]
+
+
+def pack_named(layout: Layout, columns: Mapping[str, np.ndarray]) -> list[str]:
+    """:func:`pack_hex` with the value array of each field given by its name."""
+    return pack_hex(layout, [columns[f.name] for f in layout.fields])
+
+
+def spread(prefix: str, values: np.ndarray) -> dict[str, np.ndarray]:
+    """(rows, k) values as the columns of fields ``<prefix>0`` .. ``<prefix>k-1``."""
+    return {f"{prefix}{i}": values[:, i] for i in range(values.shape[1])}
+
+
+def gather(prefix: str, columns: Mapping[str, np.ndarray], count: int) -> np.ndarray:
+    """The inverse of :func:`spread`: (rows, count), field ``<prefix>0`` first."""
+    return np.stack([columns[f"{prefix}{i}"] for i in range(count)], axis=1)
+
+
+def unpack_hex(layout: Layout, words: Sequence[str]) -> dict[str, np.ndarray]:
+    """Field values (int64) of hex words, vectorized: the inverse of :func:`pack_hex`."""
+    n = len(words)
+    text = np.frombuffer("".join(words).encode(), dtype=np.uint8).reshape(n, layout.digits)
+    nibbles = np.where(text >= ord("a"), text - ord("a") + 10, text - ord("0")).astype(np.uint8)
+    bits = np.unpackbits(nibbles[:, :, None], axis=2)[:, :, 4:].reshape(n, -1)[:, layout.digits * 4 - layout.width :]
+    out, pos = {}, 0
+    for f in layout.fields:
+        weights = np.left_shift(np.uint64(1), np.arange(f.bits - 1, -1, -1, dtype=np.uint64))
+        pattern = (bits[:, pos : pos + f.bits].astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+        pos += f.bits
+        if f.enc == "tc":  # sign-extend by an arithmetic shift of the field at the top of 64 bits
+            top = np.uint64(64 - f.bits)
+            out[f.name] = (pattern << top).view(np.int64) >> np.int64(64 - f.bits)
+        elif f.enc == "sm":
+            mag = (pattern & np.uint64((1 << (f.bits - 1)) - 1)).astype(np.int64)
+            out[f.name] = np.where(pattern >> np.uint64(f.bits - 1), -mag, mag)
+        else:
+            out[f.name] = pattern.astype(np.int64)
+    return out
 
 
 def unpack_word(layout: Layout, word: str) -> dict[str, int]:

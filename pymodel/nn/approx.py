@@ -110,7 +110,7 @@ class ApproxLayer(nn.Module):
         }
 
     def extra_repr(self) -> str:
-        return f"{self.kind} {self.name}, {self.cfg.describe()}, s_x={float(self.s_x):.4g}"
+        return f"{self.kind} {self.name}, {self.cfg.label}, s_x={float(self.s_x):.4g}"
 
     def forward(self, x: Tensor) -> Tensor:
         x_q, clamped = quant.quantize(x, self.s_x, self.cfg.bits, f"{self.name} input", on_overflow=self.on_overflow)

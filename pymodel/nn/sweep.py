@@ -102,6 +102,8 @@ from pymodel.nn.metrics import METRICS
 
 SCHEMA = "mbm-accuracy-sweep/2"
 DEFAULT_OUT = Path("reports/accuracy")
+#: The results file in the output folder (next to sweep.csv and the charts).
+SWEEP_FILE = "sweep.json"
 
 
 #: Images up to this many pixels run single-threaded by default: their small convs gain nothing
@@ -275,9 +277,9 @@ def _deviation_text(value: float | None, spec: str, unit: str = "") -> str:
 def write_results(out: Path, doc: dict) -> None:
     """sweep.json and sweep.csv, each replaced atomically (Ctrl-C never leaves half a file)."""
     out.mkdir(parents=True, exist_ok=True)
-    tmp = out / "sweep.json.tmp"
+    tmp = out / f"{SWEEP_FILE}.tmp"
     tmp.write_text(json.dumps(doc, indent=2))
-    os.replace(tmp, out / "sweep.json")
+    os.replace(tmp, out / SWEEP_FILE)
     tmp = out / "sweep.csv.tmp"
     with tmp.open("w", newline="") as f:
         w = csv.writer(f)

@@ -28,7 +28,7 @@ module bringup_crc32 #(
 
     generate
         if (WIDTH < 1 || WIDTH > 64) begin : g_bad_width
-            $error("bringup_crc32: WIDTH=%0d is out of range: allowed 1..64", WIDTH);
+            $error("%m: WIDTH=%0d is out of range: allowed 1..64", WIDTH);
             ERROR_bringup_crc32_WIDTH_out_of_range stop ();
         end
     endgenerate
@@ -47,17 +47,17 @@ module bringup_crc32 #(
         end
     endfunction
 
-    reg [31:0] state;
+    reg [31:0] state_q;
     wire [BITS-1:0] word = {{(BITS - WIDTH){1'b0}}, data_i};
 
     always @(posedge clk) begin
         if (rst)
-            state <= 32'hFFFFFFFF;
+            state_q <= 32'hFFFFFFFF;
         else if (en_i)
-            state <= fold(state, word);
+            state_q <= fold(state_q, word);
     end
 
-    assign crc_o = ~state;
+    assign crc_o = ~state_q;
 
 endmodule
 

@@ -22,7 +22,7 @@ module bringup_lfsr #(
 
     generate
         if (SEED < 1 || SEED > 65535) begin : g_bad_seed
-            $error("bringup_lfsr: SEED=%0d is out of range: allowed 1..65535", SEED);
+            $error("%m: SEED=%0d is out of range: allowed 1..65535", SEED);
             ERROR_bringup_lfsr_SEED_out_of_range stop ();
         end
     endgenerate
@@ -30,16 +30,16 @@ module bringup_lfsr #(
     localparam [15:0] TAPS  = 16'hB400;
     localparam [15:0] START = SEED[15:0];
 
-    reg [15:0] state;
+    reg [15:0] state_q;
 
     always @(posedge clk) begin
         if (rst)
-            state <= START;
+            state_q <= START;
         else if (en_i)
-            state <= (state >> 1) ^ (TAPS & {16{state[0]}});
+            state_q <= (state_q >> 1) ^ (TAPS & {16{state_q[0]}});
     end
 
-    assign state_o = state;
+    assign state_o = state_q;
 
 endmodule
 

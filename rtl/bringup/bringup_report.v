@@ -44,25 +44,25 @@ module bringup_report #(
     localparam A_W = $clog2(TEXT_LEN);
 
     localparam [3:0] S_IDLE   = 4'd0,  // waiting for start_i
-                     S_FETCH  = 4'd1,  // template byte at ptr being read
+                     S_FETCH  = 4'd1,  // template byte at ptr_q being read
                      S_DECODE = 4'd2,  // template byte on text: text, field code or end
                      S_TEXT   = 4'd3,  // sending the template byte
-                     S_WORD   = 4'd4,  // sending letter pos of PASS / FAIL
+                     S_WORD   = 4'd4,  // sending letter pos_q of PASS / FAIL
                      S_DASH   = 4'd5,  // sending '-'
-                     S_DIV    = 4'd6,  // counting decimal digit pos of num
+                     S_DIV    = 4'd6,  // counting decimal digit pos_q of num_q
                      S_DIGIT  = 4'd7,  // sending it
-                     S_HEX    = 4'd8;  // sending hex digit pos of num
+                     S_HEX    = 4'd8;  // sending hex digit pos_q of num_q
 
-    reg  [3:0]     state;
-    reg  [A_W-1:0] ptr;
-    reg  [31:0]    num;
-    reg  [3:0]     digit;
-    reg  [3:0]     pos;
-    reg            started;  // a digit of this number has been sent
+    reg  [3:0]     state_q;
+    reg  [A_W-1:0] ptr_q;
+    reg  [31:0]    num_q;
+    reg  [3:0]     digit_q;
+    reg  [3:0]     pos_q;
+    reg            started_q;  // a digit of this number has been sent
     wire [7:0]     text;
 
     bringup_rom #(.WIDTH(8), .DEPTH(TEXT_LEN), .INIT_FILE(TEXT_FILE)) u_text (
-        .clk(clk), .rst(rst), .en_i(state == S_FETCH), .addr_i(ptr), .data_o(text)
+        .clk(clk), .rst(rst), .en_i(state_q == S_FETCH), .addr_i(ptr_q), .data_o(text)
     );
 
     function [31:0] pow10;
@@ -106,99 +106,99 @@ module bringup_report #(
         end
     endfunction
 
-    wire [31:0] pow  = pow10(pos);
+    wire [31:0] pow  = pow10(pos_q);
     wire        sent = valid_o && ready_i;
 
     always @(posedge clk) begin
         if (rst) begin
-            state   <= S_IDLE;
-            ptr     <= {A_W{1'b0}};
-            num     <= 32'd0;
-            digit   <= 4'd0;
-            pos     <= 4'd0;
-            started <= 1'b0;
+            state_q   <= S_IDLE;
+            ptr_q     <= {A_W{1'b0}};
+            num_q     <= 32'd0;
+            digit_q   <= 4'd0;
+            pos_q     <= 4'd0;
+            started_q <= 1'b0;
         end else begin
-            case (state)
+            case (state_q)
                 S_IDLE:
                     if (start_i) begin
-                        ptr   <= {A_W{1'b0}};
-                        state <= S_FETCH;
+                        ptr_q   <= {A_W{1'b0}};
+                        state_q <= S_FETCH;
                     end
                 S_FETCH:
-                    state <= S_DECODE;
+                    state_q <= S_DECODE;
                 S_DECODE: begin
-                    pos     <= 4'd0;
-                    digit   <= 4'd0;
-                    started <= 1'b0;
+                    pos_q     <= 4'd0;
+                    digit_q   <= 4'd0;
+                    started_q <= 1'b0;
                     case (text)
-                        8'd0: state <= S_IDLE;
-                        8'd1: state <= S_WORD;
-                        8'd2: begin num <= n_i;    pos <= 4'd9; state <= S_DIV; end
-                        8'd3: begin num <= fail_i; pos <= 4'd9; state <= S_DIV; end
-                        8'd4: if (fail_i == 32'd0) state <= S_DASH;
-                              else begin num <= first_i; pos <= 4'd9; state <= S_DIV; end
-                        8'd5: begin num <= crc_i;  pos <= 4'd7; state <= S_HEX; end
-                        default: state <= S_TEXT;
+                        8'd0: state_q <= S_IDLE;
+                        8'd1: state_q <= S_WORD;
+                        8'd2: begin num_q <= n_i;    pos_q <= 4'd9; state_q <= S_DIV; end
+                        8'd3: begin num_q <= fail_i; pos_q <= 4'd9; state_q <= S_DIV; end
+                        8'd4: if (fail_i == 32'd0) state_q <= S_DASH;
+                              else begin num_q <= first_i; pos_q <= 4'd9; state_q <= S_DIV; end
+                        8'd5: begin num_q <= crc_i;  pos_q <= 4'd7; state_q <= S_HEX; end
+                        default: state_q <= S_TEXT;
                     endcase
                 end
                 S_TEXT, S_DASH:
                     if (sent) begin
-                        ptr   <= ptr + 1'b1;
-                        state <= S_FETCH;
+                        ptr_q   <= ptr_q + 1'b1;
+                        state_q <= S_FETCH;
                     end
                 S_WORD:
                     if (sent) begin
-                        pos <= pos + 1'b1;
-                        if (pos == 4'd3) begin
-                            ptr   <= ptr + 1'b1;
-                            state <= S_FETCH;
+                        pos_q <= pos_q + 1'b1;
+                        if (pos_q == 4'd3) begin
+                            ptr_q   <= ptr_q + 1'b1;
+                            state_q <= S_FETCH;
                         end
                     end
                 S_DIV:
-                    if (num >= pow) begin
-                        num   <= num - pow;
-                        digit <= digit + 1'b1;
-                    end else if (digit != 4'd0 || started || pos == 4'd0) begin
-                        state <= S_DIGIT;
+                    if (num_q >= pow) begin
+                        num_q   <= num_q - pow;
+                        digit_q <= digit_q + 1'b1;
+                    end else if (digit_q != 4'd0 || started_q || pos_q == 4'd0) begin
+                        state_q <= S_DIGIT;
                     end else begin
-                        pos <= pos - 1'b1;
+                        pos_q <= pos_q - 1'b1;
                     end
                 S_DIGIT:
                     if (sent) begin
-                        started <= 1'b1;
-                        digit   <= 4'd0;
-                        if (pos == 4'd0) begin
-                            ptr   <= ptr + 1'b1;
-                            state <= S_FETCH;
+                        started_q <= 1'b1;
+                        digit_q   <= 4'd0;
+                        if (pos_q == 4'd0) begin
+                            ptr_q   <= ptr_q + 1'b1;
+                            state_q <= S_FETCH;
                         end else begin
-                            pos   <= pos - 1'b1;
-                            state <= S_DIV;
+                            pos_q   <= pos_q - 1'b1;
+                            state_q <= S_DIV;
                         end
                     end
                 S_HEX:
                     if (sent) begin
-                        num <= {num[27:0], 4'd0};
-                        if (pos == 4'd0) begin
-                            ptr   <= ptr + 1'b1;
-                            state <= S_FETCH;
+                        num_q <= {num_q[27:0], 4'd0};
+                        if (pos_q == 4'd0) begin
+                            ptr_q   <= ptr_q + 1'b1;
+                            state_q <= S_FETCH;
                         end else begin
-                            pos <= pos - 1'b1;
+                            pos_q <= pos_q - 1'b1;
                         end
                     end
                 default:
-                    state <= S_IDLE;
+                    state_q <= S_IDLE;
             endcase
         end
     end
 
-    assign valid_o = (state == S_TEXT) || (state == S_WORD) || (state == S_DASH)
-                   || (state == S_DIGIT) || (state == S_HEX);
-    assign data_o  = (state == S_TEXT)  ? text
-                   : (state == S_WORD)  ? word_char(pass_i, pos[1:0])
-                   : (state == S_DASH)  ? "-"
-                   : (state == S_DIGIT) ? 8'h30 + {4'd0, digit}
-                   : hex_char(num[31:28]);
-    assign busy_o  = (state != S_IDLE);
+    assign valid_o = (state_q == S_TEXT) || (state_q == S_WORD) || (state_q == S_DASH)
+                   || (state_q == S_DIGIT) || (state_q == S_HEX);
+    assign data_o  = (state_q == S_TEXT)  ? text
+                   : (state_q == S_WORD)  ? word_char(pass_i, pos_q[1:0])
+                   : (state_q == S_DASH)  ? "-"
+                   : (state_q == S_DIGIT) ? 8'h30 + {4'd0, digit_q}
+                   : hex_char(num_q[31:28]);
+    assign busy_o  = (state_q != S_IDLE);
 
 endmodule
 

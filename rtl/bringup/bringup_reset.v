@@ -31,7 +31,7 @@ module bringup_reset #(
 
     generate
         if (HOLD < 1) begin : g_bad_hold
-            $error("bringup_reset: HOLD=%0d is out of range: allowed 1 or more", HOLD);
+            $error("%m: HOLD=%0d is out of range: allowed 1 or more", HOLD);
             ERROR_bringup_reset_HOLD_must_be_at_least_1 stop ();
         end
     endgenerate
@@ -39,24 +39,24 @@ module bringup_reset #(
     localparam C_W = $clog2(HOLD + 1);
     localparam [1:0] PRESSED = (ACTIVE_LOW != 0) ? 2'b00 : 2'b11;  // start as if pressed
 
-    reg  [1:0]     sync;
-    reg  [C_W-1:0] count;
+    reg  [1:0]     sync_q;
+    reg  [C_W-1:0] count_q;
     reg            rst_q;
-    wire           pressed = (ACTIVE_LOW != 0) ? ~sync[1] : sync[1];
+    wire           pressed = (ACTIVE_LOW != 0) ? ~sync_q[1] : sync_q[1];
 
     initial begin
-        sync  = PRESSED;
-        count = {C_W{1'b0}};
+        sync_q  = PRESSED;
+        count_q = {C_W{1'b0}};
         rst_q = 1'b1;
     end
 
     always @(posedge clk) begin
-        sync <= {sync[0], btn_i};
+        sync_q <= {sync_q[0], btn_i};
         if (pressed || !lock_i) begin
-            count <= {C_W{1'b0}};
+            count_q <= {C_W{1'b0}};
             rst_q <= 1'b1;
-        end else if (count != HOLD[C_W-1:0]) begin
-            count <= count + 1'b1;
+        end else if (count_q != HOLD[C_W-1:0]) begin
+            count_q <= count_q + 1'b1;
             rst_q <= 1'b1;
         end else begin
             rst_q <= 1'b0;

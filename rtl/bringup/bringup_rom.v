@@ -32,23 +32,23 @@ module bringup_rom #(
 
     generate
         if (WIDTH < 1 || DEPTH < 2) begin : g_bad_size
-            $error("bringup_rom: WIDTH=%0d DEPTH=%0d are out of range: allowed WIDTH >= 1, DEPTH >= 2",
+            $error("%m: WIDTH=%0d DEPTH=%0d are out of range: allowed WIDTH >= 1, DEPTH >= 2",
                    WIDTH, DEPTH);
             ERROR_bringup_rom_size_out_of_range stop ();
         end
     endgenerate
 
-    reg [WIDTH-1:0] mem [0:DEPTH-1];
+    reg [WIDTH-1:0] mem_q [0:DEPTH-1];
 
     initial begin
-        $readmemh(INIT_FILE, mem);
+        $readmemh(INIT_FILE, mem_q);
     end
 
     always @(posedge clk) begin
         if (rst)
             data_o <= {WIDTH{1'b0}};
         else if (en_i)
-            data_o <= mem[addr_i];
+            data_o <= mem_q[addr_i];
     end
 
 endmodule

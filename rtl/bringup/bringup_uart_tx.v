@@ -27,39 +27,39 @@ module bringup_uart_tx #(
 
     generate
         if (CLKS_PER_BIT < 2) begin : g_bad_clks
-            $error("bringup_uart_tx: CLKS_PER_BIT=%0d is out of range: allowed 2 or more", CLKS_PER_BIT);
+            $error("%m: CLKS_PER_BIT=%0d is out of range: allowed 2 or more", CLKS_PER_BIT);
             ERROR_bringup_uart_tx_CLKS_PER_BIT_must_be_at_least_2 stop ();
         end
     endgenerate
 
     localparam T_W = $clog2(CLKS_PER_BIT);
 
-    reg [9:0]     shift;   // {stop, data[7:0], start}, sent LSB first
-    reg [3:0]     bits;    // bits left to send, 0 = idle
-    reg [T_W-1:0] timer;   // cycles left in the current bit
+    reg [9:0]     shift_q;   // {stop, data[7:0], start}, sent LSB first
+    reg [3:0]     bits_q;    // bits left to send, 0 = idle
+    reg [T_W-1:0] timer_q;   // cycles left in the current bit
 
     always @(posedge clk) begin
         if (rst) begin
-            shift <= 10'h3FF;
-            bits  <= 4'd0;
-            timer <= {T_W{1'b0}};
-        end else if (bits == 4'd0) begin
+            shift_q <= 10'h3FF;
+            bits_q  <= 4'd0;
+            timer_q <= {T_W{1'b0}};
+        end else if (bits_q == 4'd0) begin
             if (valid_i) begin
-                shift <= {1'b1, data_i, 1'b0};
-                bits  <= 4'd10;
-                timer <= CLKS_PER_BIT[T_W-1:0] - 1'b1;
+                shift_q <= {1'b1, data_i, 1'b0};
+                bits_q  <= 4'd10;
+                timer_q <= CLKS_PER_BIT[T_W-1:0] - 1'b1;
             end
-        end else if (timer != {T_W{1'b0}}) begin
-            timer <= timer - 1'b1;
+        end else if (timer_q != {T_W{1'b0}}) begin
+            timer_q <= timer_q - 1'b1;
         end else begin
-            shift <= {1'b1, shift[9:1]};
-            bits  <= bits - 1'b1;
-            timer <= CLKS_PER_BIT[T_W-1:0] - 1'b1;
+            shift_q <= {1'b1, shift_q[9:1]};
+            bits_q  <= bits_q - 1'b1;
+            timer_q <= CLKS_PER_BIT[T_W-1:0] - 1'b1;
         end
     end
 
-    assign ready_o = (bits == 4'd0);
-    assign tx_o    = shift[0];
+    assign ready_o = (bits_q == 4'd0);
+    assign tx_o    = shift_q[0];
 
 endmodule
 

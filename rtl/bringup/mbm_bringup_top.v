@@ -66,15 +66,15 @@ module mbm_bringup_top #(
 
     generate
         if (COUNT < 2) begin : g_bad_count
-            $error("mbm_bringup_top: COUNT=%0d is out of range: allowed 2 or more", COUNT);
+            $error("%m: COUNT=%0d is out of range: allowed 2 or more", COUNT);
             ERROR_mbm_bringup_top_COUNT_must_be_at_least_2 stop ();
         end
         if (STALL_PCT < 0 || STALL_PCT > 99) begin : g_bad_stall
-            $error("mbm_bringup_top: STALL_PCT=%0d is out of range: allowed 0..99", STALL_PCT);
+            $error("%m: STALL_PCT=%0d is out of range: allowed 0..99", STALL_PCT);
             ERROR_mbm_bringup_top_STALL_PCT_out_of_range stop ();
         end
         if (WATCHDOG < 16) begin : g_bad_watchdog
-            $error("mbm_bringup_top: WATCHDOG=%0d is out of range: allowed 16 or more", WATCHDOG);
+            $error("%m: WATCHDOG=%0d is out of range: allowed 16 or more", WATCHDOG);
             ERROR_mbm_bringup_top_WATCHDOG_must_be_at_least_16 stop ();
         end
     endgenerate
@@ -132,26 +132,26 @@ module mbm_bringup_top #(
     endgenerate
 
     // ---- source: stimulus ROM -> DUT; a beat is loaded when the slot is free ----
-    reg  [C_W-1:0]    issued;
-    reg               s_valid;
+    reg  [C_W-1:0]    issued_q;
+    reg               s_valid_q;
     wire              s_ready;
     wire [STIM_W-1:0] s_data;
-    wire              s_fire = s_valid && s_ready;
-    wire              load   = (!s_valid || s_fire) && (issued != COUNT_C) && !stall_in;
+    wire              s_fire = s_valid_q && s_ready;
+    wire              load   = (!s_valid_q || s_fire) && (issued_q != COUNT_C) && !stall_in;
 
     bringup_rom #(.WIDTH(STIM_W), .DEPTH(COUNT), .INIT_FILE(STIM_FILE)) u_stim (
-        .clk(clk), .rst(rst), .en_i(load), .addr_i(issued[A_W-1:0]), .data_o(s_data)
+        .clk(clk), .rst(rst), .en_i(load), .addr_i(issued_q[A_W-1:0]), .data_o(s_data)
     );
 
     always @(posedge clk) begin
         if (rst) begin
-            issued  <= {C_W{1'b0}};
-            s_valid <= 1'b0;
+            issued_q  <= {C_W{1'b0}};
+            s_valid_q <= 1'b0;
         end else if (load) begin
-            issued  <= issued + 1'b1;
-            s_valid <= 1'b1;
+            issued_q  <= issued_q + 1'b1;
+            s_valid_q <= 1'b1;
         end else if (s_fire) begin
-            s_valid <= 1'b0;
+            s_valid_q <= 1'b0;
         end
     end
 
@@ -165,100 +165,100 @@ module mbm_bringup_top #(
         .N(N), .TRUNC(TRUNC), .FRAC_OUT(FRAC_OUT), .MITCHELL(MITCHELL), .SIGNED(SIGNED), .LATENCY(LATENCY)
     ) u_dut (
         .clk(clk), .rst(rst),
-        .s_data(s_data), .s_valid(s_valid), .s_ready(s_ready),
+        .s_data(s_data), .s_valid(s_valid_q), .s_ready(s_ready),
         .m_data(m_data), .m_valid(m_valid), .m_ready(m_ready)
     );
 
     // ---- sink: each product is registered while its expected word is read, then compared ----
-    reg  [C_W-1:0] received;
-    reg            c_valid;
-    reg  [P_W-1:0] c_got;
-    reg  [C_W-1:0] c_index;
+    reg  [C_W-1:0] received_q;
+    reg            c_valid_q;
+    reg  [P_W-1:0] c_got_q;
+    reg  [C_W-1:0] c_index_q;
     wire [P_W-1:0] c_expect;
-    wire           take = m_fire && (received != COUNT_C);
+    wire           take = m_fire && (received_q != COUNT_C);
 
     bringup_rom #(.WIDTH(P_W), .DEPTH(COUNT), .INIT_FILE(EXPECT_FILE)) u_expect (
-        .clk(clk), .rst(rst), .en_i(take), .addr_i(received[A_W-1:0]), .data_o(c_expect)
+        .clk(clk), .rst(rst), .en_i(take), .addr_i(received_q[A_W-1:0]), .data_o(c_expect)
     );
 
-    reg  [C_W-1:0] checked;
-    reg  [C_W-1:0] failed;
-    reg  [C_W-1:0] first;
-    reg  [W_W-1:0] idle;      // cycles since the last result
-    reg            done;
-    reg            timeout;
-    wire           pass = done && !timeout && (checked == COUNT_C) && (failed == {C_W{1'b0}});
+    reg  [C_W-1:0] checked_q;
+    reg  [C_W-1:0] failed_q;
+    reg  [C_W-1:0] first_q;
+    reg  [W_W-1:0] idle_q;      // cycles since the last result
+    reg            done_q;
+    reg            timeout_q;
+    wire           pass = done_q && !timeout_q && (checked_q == COUNT_C) && (failed_q == {C_W{1'b0}});
     wire [31:0]    crc;
 
     always @(posedge clk) begin
         if (rst) begin
-            received <= {C_W{1'b0}};
-            c_valid  <= 1'b0;
-            c_got    <= {P_W{1'b0}};
-            c_index  <= {C_W{1'b0}};
-            checked  <= {C_W{1'b0}};
-            failed   <= {C_W{1'b0}};
-            first    <= {C_W{1'b0}};
-            idle     <= {W_W{1'b0}};
-            done     <= 1'b0;
-            timeout  <= 1'b0;
+            received_q <= {C_W{1'b0}};
+            c_valid_q  <= 1'b0;
+            c_got_q    <= {P_W{1'b0}};
+            c_index_q  <= {C_W{1'b0}};
+            checked_q  <= {C_W{1'b0}};
+            failed_q   <= {C_W{1'b0}};
+            first_q    <= {C_W{1'b0}};
+            idle_q     <= {W_W{1'b0}};
+            done_q     <= 1'b0;
+            timeout_q  <= 1'b0;
         end else begin
-            c_valid <= take;
+            c_valid_q <= take;
             if (take) begin
-                received <= received + 1'b1;
-                c_got    <= m_data;
-                c_index  <= received;
+                received_q <= received_q + 1'b1;
+                c_got_q    <= m_data;
+                c_index_q  <= received_q;
             end
-            if (c_valid) begin
-                checked <= checked + 1'b1;
-                if (c_got != c_expect) begin
-                    if (failed == {C_W{1'b0}})
-                        first <= c_index;
-                    failed <= failed + 1'b1;
+            if (c_valid_q) begin
+                checked_q <= checked_q + 1'b1;
+                if (c_got_q != c_expect) begin
+                    if (failed_q == {C_W{1'b0}})
+                        first_q <= c_index_q;
+                    failed_q <= failed_q + 1'b1;
                 end
             end
-            if (!done) begin
-                idle <= take ? {W_W{1'b0}} : idle + 1'b1;
-                if (received == COUNT_C && !c_valid) begin
-                    done <= 1'b1;
-                end else if (idle == WATCH_C) begin
-                    done    <= 1'b1;
-                    timeout <= 1'b1;
+            if (!done_q) begin
+                idle_q <= take ? {W_W{1'b0}} : idle_q + 1'b1;
+                if (received_q == COUNT_C && !c_valid_q) begin
+                    done_q <= 1'b1;
+                end else if (idle_q == WATCH_C) begin
+                    done_q    <= 1'b1;
+                    timeout_q <= 1'b1;
                 end
             end
         end
     end
 
     bringup_crc32 #(.WIDTH(P_W)) u_crc (
-        .clk(clk), .rst(rst), .en_i(c_valid), .data_i(c_got), .crc_o(crc)
+        .clk(clk), .rst(rst), .en_i(c_valid_q), .data_i(c_got_q), .crc_o(crc)
     );
 
     // ---- report: the UART line when done, then every REPEAT_MS ms ----
-    reg  [R_W-1:0] repeat_timer;
-    reg            sent_once;
+    reg  [R_W-1:0] repeat_timer_q;
+    reg            sent_once_q;
     wire           report_busy;
-    wire           start = done && !report_busy
-                        && (!sent_once || (REPEAT_MS != 0 && repeat_timer == REPEAT_C));
+    wire           start = done_q && !report_busy
+                        && (!sent_once_q || (REPEAT_MS != 0 && repeat_timer_q == REPEAT_C));
     wire           tx_valid;
     wire           tx_ready;
     wire [7:0]     tx_data;
 
     always @(posedge clk) begin
         if (rst) begin
-            repeat_timer <= {R_W{1'b0}};
-            sent_once    <= 1'b0;
+            repeat_timer_q <= {R_W{1'b0}};
+            sent_once_q    <= 1'b0;
         end else if (start) begin
-            repeat_timer <= {R_W{1'b0}};
-            sent_once    <= 1'b1;
-        end else if (sent_once && repeat_timer != REPEAT_C) begin
-            repeat_timer <= repeat_timer + 1'b1;
+            repeat_timer_q <= {R_W{1'b0}};
+            sent_once_q    <= 1'b1;
+        end else if (sent_once_q && repeat_timer_q != REPEAT_C) begin
+            repeat_timer_q <= repeat_timer_q + 1'b1;
         end
     end
 
     bringup_report #(.TEXT_LEN(TEXT_LEN), .TEXT_FILE(TEXT_FILE)) u_report (
         .clk(clk), .rst(rst), .start_i(start), .pass_i(pass),
-        .n_i({{(32 - C_W){1'b0}}, checked}), .fail_i({{(32 - C_W){1'b0}}, failed}),
-        .first_i({{(32 - C_W){1'b0}}, first}), .crc_i(crc),
+        .n_i({{(32 - C_W){1'b0}}, checked_q}), .fail_i({{(32 - C_W){1'b0}}, failed_q}),
+        .first_i({{(32 - C_W){1'b0}}, first_q}), .crc_i(crc),
         .valid_o(tx_valid), .ready_i(tx_ready), .data_o(tx_data), .busy_o(report_busy)
     );
 
@@ -267,16 +267,16 @@ module mbm_bringup_top #(
     );
 
     // ---- LEDs ----
-    reg [HB_W-1:0] heartbeat;
+    reg [HB_W-1:0] heartbeat_q;
 
     always @(posedge clk) begin
         if (rst)
-            heartbeat <= {HB_W{1'b0}};
+            heartbeat_q <= {HB_W{1'b0}};
         else
-            heartbeat <= heartbeat + 1'b1;
+            heartbeat_q <= heartbeat_q + 1'b1;
     end
 
-    assign led_o = {3'b000, timeout, heartbeat[HB_W-1], done && !pass, pass, done};
+    assign led_o = {3'b000, timeout_q, heartbeat_q[HB_W-1], done_q && !pass, pass, done_q};
 
 endmodule
 

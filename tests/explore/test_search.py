@@ -33,21 +33,24 @@ def test_greedy_takes_moves_by_saving_per_deviation_and_verifies():
     assert dev == {"rel": pytest.approx(1.5)}
     assert [s.split(" (")[0] for s in steps] == ["take L1 <- a", "take L2 <- a", "take L2 <- b",
                                                  "verified 3 moves: within budget"]
-    assert len(log.points) == 1  # one verification, within budget
+    # the path (baseline, after each move but the last) in one batch, then one verification
+    assert [a for a, _, _ in log.points] == [{"L1": "exact", "L2": "exact"}, {"L1": "a", "L2": "exact"},
+                                              {"L1": "a", "L2": "a"}, {"L1": "a", "L2": "b"}]
 
 
 def test_greedy_repairs_when_the_real_network_is_worse_than_the_estimate():
     calls = []
 
     def interacting(assignments):
-        calls.append(assignments[0])
-        a = assignments[0]
-        return [{"rel": 3.0 if a["L2"] != "exact" else additive([a])[0]["rel"]}]
+        calls.append(assignments)
+        return [{"rel": 3.0 if a["L2"] != "exact" else additive([a])[0]["rel"]} for a in assignments]
 
     log = search.Evaluated()
     chosen, dev, steps = search.greedy(LAYERS, CANDS, "exact", COST, SINGLE, BUDGET, interacting, log)
-    # undo the last move (L2 back to a), verify, undo the one before (L2 back to exact), verify
-    assert calls == [{"L1": "a", "L2": "b"}, {"L1": "a", "L2": "a"}, {"L1": "a", "L2": "exact"}]
+    # the path first; then verify, undo the last move (L2 back to a), verify, undo the one
+    # before (L2 back to exact), verify
+    assert calls[0] == [{"L1": "exact", "L2": "exact"}, {"L1": "a", "L2": "exact"}, {"L1": "a", "L2": "a"}]
+    assert calls[1:] == [[{"L1": "a", "L2": "b"}], [{"L1": "a", "L2": "a"}], [{"L1": "a", "L2": "exact"}]]
     assert chosen == {"L1": "a", "L2": "exact"} and dev == {"rel": pytest.approx(0.7)}
     assert [s for s in steps if "undo" in s][-1].endswith("undo L2 <- a")
 

@@ -18,7 +18,6 @@ from pymodel.cli import main
 from pymodel.core.paths import REPO_ROOT
 from pymodel.hw.fpga import bringup, equiv, flow, sim
 from pymodel.hw.fpga.boards import DEVICES, board
-from tests.hw.vector_damage import corrupt_expected_word
 
 pytestmark = pytest.mark.rtl
 SMALL = "golden/mbm_mul/corners-mbm-n8-t0"
@@ -69,11 +68,11 @@ def test_small_design_passes_both_bring_up_simulations(small_flow):
     _, report, _ = small_flow
     for kind in ("rtl", "netlist"):
         assert report[f"sim_{kind}"] == "PASS", report[f"sim_{kind}_why"]
-        assert report[f"sim_{kind}_line"] == f"MBM BRINGUP PASS set={SMALL} n=676 fail=0 first=- crc={report['expected_crc']}"
+        assert report[f"sim_{kind}_line"] == f"MBM BRINGUP PASS set={SMALL} n={report['vectors']} fail=0 first=- crc={report['expected_crc']}"
 
 
 @pytest.mark.parametrize("netlist_sim", sim.SIMULATORS)
-def test_a_wrong_expected_word_fails_both_simulations_at_its_index(tmp_path, netlist_sim):
+def test_a_wrong_expected_word_fails_both_simulations_at_its_index(tmp_path, netlist_sim, corrupt_expected_word):
     if netlist_sim == "icarus":
         _needs_iverilog()
     vectors = tmp_path / "vectors"
@@ -85,7 +84,7 @@ def test_a_wrong_expected_word_fails_both_simulations_at_its_index(tmp_path, net
     results = [sim.simulate_rtl(b, folder), sim.simulate_netlist(b, folder, folder / "netlist.v", set(cells), netlist_sim)]
     for r in results:
         assert r.status == "FAIL" and (r.check.fail, r.check.first) == (1, 123), (r.kind, r.check)
-        assert r.check.line.startswith("MBM BRINGUP FAIL set=bad n=676 fail=1 first=123 crc=")
+        assert r.check.line.startswith(f"MBM BRINGUP FAIL set=bad n={b.count} fail=1 first=123 crc=")
         assert r.leds[-3:] == "101"  # fail, not pass, done
 
 

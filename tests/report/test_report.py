@@ -18,7 +18,7 @@ from pymodel import cli
 from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
 from pymodel.report.accuracy import sweep_tables
-from pymodel.report.collect import SWEEP_SCHEMA, collect
+from pymodel.report.collect import SIM_SUMMARY, SWEEP_SCHEMA, collect
 from pymodel.report.config import SignoffConfig, load_config
 from pymodel.report.render import build_report, write_report
 from pymodel.report.verdict import FAIL, INCOMPLETE, PASS, judge
@@ -45,7 +45,7 @@ def dirs(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_repo_config_names_the_signed_off_multiplier_and_limits():
-    assert CFG.multiplier.describe() == "mbm N=8 t=0"
+    assert CFG.multiplier.label == "mbm N=8 t=0"
     assert CFG.min_coverage_pct == 100.0 and CFG.max_mismatches == 0
     assert CFG.deviation_limit("a1") == 1.0
     assert CFG.deviation_limit("not-listed") == CFG.default_max_abs_deviation_pct
@@ -95,7 +95,7 @@ def test_missing_results_are_incomplete_and_name_the_command(dirs):
         (
             lambda out: fx.write_rtl(out, result="FAIL"),
             0,
-            "test_random_stalls (mbm_mul-N8-TRUNC0 N=8 TRUNC=0): FAIL: a=200",
+            "test_random_stalls (mbm_mul N=8 TRUNC=0): FAIL: a=200",
         ),
         (
             lambda out: [
@@ -111,19 +111,19 @@ def test_missing_results_are_incomplete_and_name_the_command(dirs):
             2,
             "layer decoder.up5.convA: 3 mismatching outputs, 774144 MACs",
         ),
-        (lambda out: fx.write_cosim(out, mult="mitchell"), 2, "measured mult=mitchell bits=8 trunc=0"),
+        (lambda out: fx.write_cosim(out, mult="mitchell"), 2, "measured mitchell N=8 t=0, but the sign-off configuration is mbm N=8 t=0"),
         (
             lambda out: fx.write_sweep(out, worst_deviation=-2.5),
             3,
             "layer decoder.up5.convB, a1: deviation -2.500 %, limit ±1 %",
         ),
-        (lambda out: fx.write_sweep(out, mult="mitchell"), 3, "the sweep measured mult=mitchell"),
+        (lambda out: fx.write_sweep(out, mult="mitchell"), 3, "the sweep measured mitchell N=8 t=0"),
         (
             lambda out: (out / "cosim" / "decoder.up5.convA.json").write_text("{ truncated"),
             2,
             "not readable JSON",
         ),
-        (lambda out: (out / "rtl" / "extra.json").write_text('{"test": "x"}'), 0, "lacks key 'result'"),
+        (lambda out: (out / "rtl" / "extra.json").write_text('{"test": "x"}'), 0, "extra.json: not a TestRecord (lacks run, dut,"),
         (
             lambda out: fx.write_sweep(out, schema="mbm-accuracy-sweep/1"),  # NaN deviations, no counts
             3,
@@ -152,6 +152,34 @@ def test_verdict_fails_with_the_reason(dirs, spoil, check, reason):
     assert verdict.status == FAIL
     assert verdict.checks[check].status == FAIL
     assert any(reason in r for r in verdict.checks[check].reasons), verdict.checks[check].reasons
+
+
+def test_a_record_of_the_old_flat_shape_is_refused_naming_the_file(dirs):
+    """The report used to accept a second, "flat" record shape ({cover point: percent},
+    params, message); the one TestRecord shape is all it reads now."""
+    out, repo = dirs
+    fx.write_all(out, repo)
+    flat = out / "rtl" / "flat.json"
+    flat.write_text(json.dumps({"test": "t", "params": {"N": 8}, "result": "PASS", "message": "",
+                                "coverage": {"carry": 100.0}, "coverage_pct": 100.0}))
+    verdict = verdict_of(out, repo)
+    assert verdict.checks[0].status == FAIL
+    assert any(r.startswith(f"{flat}: not a TestRecord") for r in verdict.checks[0].reasons)
+
+
+def test_an_unversioned_runner_summary_is_refused(dirs):
+    out, repo = dirs
+    fx.write_all(out, repo)
+    for path in (out / "rtl").glob("*.json"):
+        path.unlink()
+    fx.write_sim_summary(repo)
+    summary = repo / SIM_SUMMARY
+    data = json.loads(summary.read_text())
+    del data["schema"]
+    summary.write_text(json.dumps(data))
+    verdict = verdict_of(out, repo)
+    assert verdict.checks[0].status == FAIL
+    assert any(str(summary) in r and "schema None" in r for r in verdict.checks[0].reasons)
 
 
 def test_the_runner_summary_stands_in_for_missing_rtl_records(dirs):
@@ -276,8 +304,8 @@ def test_odd_files_give_reasons_not_a_crash(dirs):
     ):
         assert expected in problems
     assert any(
-        "1: None" in r for r in report["verdict"]["checks"][0]["reasons"]
-    )  # read, and failed on its result
+        "odd.json: not a TestRecord" in r for r in report["verdict"]["checks"][0]["reasons"]
+    )  # refused, naming the file
 
 
 # ---- rendering ----

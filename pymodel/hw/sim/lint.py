@@ -2,21 +2,47 @@
 
 Each DUT of :data:`sim.regressions.DUTS` is linted for each of its legal parameter sets
 (must be warning-free) and elaborated with each illegal set (must fail, printing the
-expected message). Any other ``rtl/**/*.v`` file (the FPGA bring-up under rtl/bringup/
-included) is linted as its own top with default parameters, so nothing in rtl/ escapes.
-Modules are found with ``-y`` on every folder of rtl/.
+expected message). Every other core in ``rtl/`` is linted with default parameters, and an
+``rtl/*.v`` file that is in no core (or in two) fails, so nothing in rtl/ escapes.
+
+Verilator gets exactly the files and options of the top's core file (its ``lint`` target,
+what ``fusesoc run --target lint`` runs), and no ``-y`` search path: a core that forgets a
+dependency fails here instead of passing by finding the file on its own.
+
+Each ``rtl/*.v`` file is also held to the conventions Verilator does not check
+(:func:`style_problems`): `` `timescale`` and `` `default_nettype none`` before the module,
+registers named ``*_q`` (a register's next-state value, where named, ``*_d``), and every
+parameter check naming the instance (``%m``) and followed by the instance of a missing
+module that stops elaboration in every tool.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pymodel.core.paths import RTL_DIR
+from pymodel.hw import cores
 from pymodel.hw.sim.regressions import DUTS
-from pymodel.hw.sim.runner import RTL_DIR, param_tag, verilator_env
+from pymodel.hw.sim.runner import param_tag, verilator_env
+
+#: the core target lint runs
+TARGET = "lint"
+#: the RTL files (below rtl/) held to the conventions and to exactly one core: the FPGA
+#: bring-up's modules live in rtl/bringup/ (their core is rtl/mbm_bringup_top.core)
+RTL_GLOBS = ("*.v", "bringup/*.v")
+
+#: ``expect`` of the conventions check of one file
+STYLE = "rtl/ conventions"
+_REG = re.compile(r"^\s*reg\b(?:\s*signed)?(?:\s*\[[^\]]*\])?([^;]*);", re.M)
+_NAME = re.compile(r"^\s*(\w+)")
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+_FUNCTION = re.compile(r"\bfunction\b.*?\bendfunction\b", re.S)
+_ERROR = re.compile(r"\$error\s*\(\s*\"([^\"]*)\"[^;]*;\s*\w+\s+stop\s*\(\s*\)\s*;|\$error\b", re.S)
 
 
 @dataclass
@@ -35,30 +61,29 @@ class LintCase:
         return f"{self.top} {param_tag(self.parameters)}"
 
 
-def _rtl_files() -> list[Path]:
-    return sorted(RTL_DIR.rglob("*.v"))
-
-
-def lint_command(top: str, parameters: Mapping[str, int]) -> list[str]:
-    files = {f.stem: f for f in _rtl_files()}
-    folders = sorted({str(f.parent) for f in files.values()})
+def lint_command(
+    top: str, parameters: Mapping[str, int], dirs: tuple[Path, ...] = cores.CORE_DIRS
+) -> list[str]:
+    """The Verilator command of the ``lint`` target of ``top``'s core, with ``parameters``."""
+    options = cores.by_top(top, dirs).tool_options(TARGET)
     return [
         "verilator",
-        "--lint-only",
-        "-Wall",
-        *(arg for d in folders for arg in ("-y", d)),
+        f"--{options['mode']}",
+        *options.get("verilator_options", []),
         "--top-module",
         top,
-        str(files[top]),
+        *map(str, cores.sources(top, TARGET, dirs)),
         *(f"-G{k}={v}" for k, v in parameters.items()),
     ]
 
 
-def lint(top: str, parameters: Mapping[str, int] = {}, expect: str = "clean") -> LintCase:
-    """Lint ``top``; with ``expect`` other than "clean", elaboration must fail printing it."""
+def lint(top: str, parameters: Mapping[str, int] = {}, expect: str = "clean",
+         dirs: tuple[Path, ...] = cores.CORE_DIRS) -> LintCase:
+    """Lint ``top``; with ``expect`` other than "clean", elaboration must fail printing it.
+    dirs: where the cores are (a test's broken copies)."""
     verilator_env()
     start = time.perf_counter()
-    proc = subprocess.run(lint_command(top, parameters), capture_output=True, text=True, cwd=RTL_DIR.parent)
+    proc = subprocess.run(lint_command(top, parameters, dirs), capture_output=True, text=True, cwd=RTL_DIR.parent)
     output = proc.stdout + proc.stderr
     if expect == "clean":
         ok = proc.returncode == 0 and "%Warning" not in output and "%Error" not in output
@@ -68,15 +93,50 @@ def lint(top: str, parameters: Mapping[str, int] = {}, expect: str = "clean") ->
 
 
 def cases() -> list[tuple[str, dict[str, int], str]]:
-    """(top, parameters, expect) of every lint run: registered DUTs, then other rtl/*.v."""
+    """(top, parameters, expect) of every lint run: registered DUTs, then the other cores in rtl/."""
     out = []
     for dut in DUTS.values():
         out += [(dut.toplevel, dict(p), "clean") for p in dut.lint_ok]
         out += [(dut.toplevel, dict(p), msg) for p, msg in dut.lint_illegal]
     registered = {d.toplevel for d in DUTS.values()}
-    out += [(f.stem, {}, "clean") for f in _rtl_files() if f.stem not in registered]
+    others = sorted(c.toplevel for c in cores.library((RTL_DIR,)).values())
+    out += [(top, {}, "clean") for top in others if top not in registered]
     return out
 
 
+def style_problems(text: str) -> list[str]:
+    """What in one RTL file's text breaks the conventions of the module docstring."""
+    problems = []
+    text = _COMMENT.sub("", text)
+    head = text[: text.find("module ")] if "module " in text else text
+    for directive in ("`timescale", "`default_nettype none"):
+        if directive not in head:
+            problems.append(f"no {directive} before the module")
+    body = _FUNCTION.sub("", text)  # a function's reg is a variable, not a register
+    names = [_NAME.match(d).group(1) for decl in _REG.findall(body) for d in decl.split(",") if _NAME.match(d)]
+    problems += [f"reg {name}: registers end in _q" for name in names if not name.endswith("_q")]
+    for m in _ERROR.finditer(text):
+        if m.group(1) is None:
+            problems.append(f"{text[m.start():m.start() + 60]!r}: a parameter check must be followed by its stop instance")
+        elif not m.group(1).startswith("%m: "):
+            problems.append(f"$error(\"{m.group(1)}\"): the message must start with the instance, \"%m: \"")
+    return problems
+
+
+def rtl_files() -> list[Path]:
+    """Every file of :data:`RTL_GLOBS`, sorted."""
+    return sorted(p for pattern in RTL_GLOBS for p in RTL_DIR.glob(pattern))
+
+
+def style(path) -> LintCase:
+    start = time.perf_counter()
+    problems = style_problems(path.read_text())
+    return LintCase(path.stem, {}, STYLE, not problems, "\n".join(problems), time.perf_counter() - start)
+
+
 def lint_all() -> list[LintCase]:
-    return [lint(top, params, expect) for top, params, expect in cases()]
+    """Every case of :func:`cases`, after one failed case per problem of rtl/'s core files."""
+    bad_cores = [LintCase("rtl/*.core", {}, "clean", False, p, 0.0) for p in cores.problems((RTL_DIR,), RTL_GLOBS)]
+    return bad_cores + [lint(top, params, expect) for top, params, expect in cases()] + [
+        style(f) for f in rtl_files()
+    ]

@@ -27,7 +27,11 @@ DEFAULT_BATCH = 4096
 
 
 class ArrayItem(uvm_sequence_item):
-    """A batch of transactions: named integer columns of equal length (int64 arrays)."""
+    """A batch of transactions: named integer columns of equal length (int64 arrays; a
+    column may have more axes, e.g. (rows, lanes)). ``epoch``: the number of resets before
+    these rows were observed (set by the BFM; see tb/common/scoreboard.py)."""
+
+    epoch = 0
 
     def __init__(self, name: str = "item", **columns: Sequence[int] | np.ndarray) -> None:
         super().__init__(name)
@@ -45,9 +49,9 @@ class ArrayItem(uvm_sequence_item):
     def __contains__(self, column: str) -> bool:
         return column in self.cols
 
-    def row(self, i: int) -> dict[str, int]:
-        """Row ``i`` as plain ints, for messages."""
-        return {k: int(v[i]) for k, v in self.cols.items()}
+    def row(self, i: int) -> dict[str, int | list]:
+        """Row ``i`` as plain ints (lists for a column with more axes), for messages."""
+        return {k: v[i].tolist() for k, v in self.cols.items()}
 
     def __str__(self) -> str:
         first = self.row(0) if len(self) else {}
@@ -164,15 +168,6 @@ def _product_batches(
         yield {c: v[i] for c, v, i in zip(columns, values, idx)}
 
 
-def corner_values(bits: int, signed: bool = False) -> list[int]:
-    """0, 1, the maximum and every 2^k - 1, 2^k, 2^k + 1 of a ``bits``-wide magnitude;
-    with ``signed`` also their negatives (sign-magnitude range)."""
-    from pymodel.core.characterize import corner_operands
-
-    mags = [int(v) for v in corner_operands(bits)]
-    return sorted(set(mags) | ({-m for m in mags} if signed else set()))
-
-
 __all__ = [
     "ArrayItem",
     "BatchSequence",
@@ -182,5 +177,4 @@ __all__ = [
     "OperandSpace",
     "RandomSeq",
     "concat",
-    "corner_values",
 ]
