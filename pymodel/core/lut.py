@@ -40,7 +40,7 @@ import numpy as np
 
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
-from pymodel.core.table import ProductTable
+from pymodel.core.table import ProductTable, pattern_order
 
 FORMATS = ("npy", "hex", "tfapprox", "adapt", "approxtorch")
 #: The peers' tables are all 8-bit (256 x 256).
@@ -80,13 +80,6 @@ def _require_peer(table: ProductTable, fmt: str, encodings: tuple[str, ...], dty
                        f"allowed {info.min}..{info.max}")
 
 
-def _to_adapt(values: np.ndarray) -> np.ndarray:
-    """Two's-complement-offset order [a + 128] to AdaPT's bit-pattern order [a & 0xFF]
-    (a roll by half the side; the inverse is the same roll)."""
-    half = values.shape[0] // 2
-    return np.roll(values, (half, half), axis=(0, 1))
-
-
 def save_table(table: ProductTable, path: Path, fmt: str) -> None:
     """Write ``table`` in format ``fmt`` (see the module docstring); MBMError if it cannot hold it."""
     _check_format(fmt)
@@ -106,7 +99,7 @@ def save_table(table: ProductTable, path: Path, fmt: str) -> None:
     elif fmt == "tfapprox":
         path.write_bytes(table.values.astype("<u2").tobytes())
     elif fmt == "adapt":
-        rows = ["{" + ", ".join(str(int(v)) for v in row) + "}" for row in _to_adapt(table.values)]
+        rows = ["{" + ", ".join(str(int(v)) for v in row) + "}" for row in pattern_order(table.values)]
         side = table.values.shape[0]
         path.write_text(f"#include <stdint.h>\n\nconst int16_t lut [{side}][{side}] = {{" + ",\n".join(rows) + "};\n")
     else:
@@ -139,7 +132,7 @@ def load_table(path: Path, fmt: str | None = None, *, signed: bool = False, prod
         values = np.frombuffer(data, dtype="<u2").reshape(256, 256)
         return ProductTable(values, "unsigned", product_bits=product_bits or 16, name=label)
     if fmt == "adapt":
-        return ProductTable(_to_adapt(_read_adapt(path)), "twos", product_bits=product_bits or 16, name=label)
+        return ProductTable(pattern_order(_read_adapt(path)), "twos", product_bits=product_bits or 16, name=label)
     if fmt == "approxtorch":
         values = _read_text_table(path)
         return ProductTable(values, "twos" if signed else "unsigned", product_bits=product_bits, name=label)

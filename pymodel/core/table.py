@@ -231,6 +231,26 @@ class ProductTable:
         return cache[key]
 
 
+def pattern_order(values: np.ndarray) -> np.ndarray:
+    """Swap a two's-complement table between offset order [a + 2^(N-1)] and the operands'
+    bit-pattern order [a mod 2^N] (a roll by half the side; its own inverse). Hardware and
+    C tools index by bit pattern (AdaPT's lut[(uint8_t)a], a Verilog module's input bits)."""
+    half = values.shape[0] // 2
+    return np.roll(values, (half, half), axis=(0, 1))
+
+
+def from_bit_patterns(raw: np.ndarray, bits: int, product_bits: int, signed: bool, name: str) -> ProductTable:
+    """The table of a circuit simulated over all input bit patterns: raw[a, b] holds the
+    ``product_bits``-wide output for inputs a, b in 0..2^N - 1. Signed: two's-complement
+    operands and product (sign-extended from the output width), else all unsigned."""
+    raw = np.asarray(raw, dtype=np.uint64) & np.uint64((1 << product_bits) - 1)
+    values = raw.astype(np.int64)
+    if not signed:
+        return ProductTable(values, "unsigned", product_bits=product_bits, name=name)
+    values = np.where(values >> (product_bits - 1) & 1, values - (1 << product_bits), values)
+    return ProductTable(pattern_order(values), "twos", product_bits=product_bits, name=name)
+
+
 def _width_for(lo: int, hi: int, encoding: str) -> int:
     """Smallest product width holding [lo, hi] (unsigned, else two's complement)."""
     if encoding == "unsigned" and lo >= 0:

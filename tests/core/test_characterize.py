@@ -67,7 +67,8 @@ def test_cli_json_has_the_documented_keys():
     out = run_cli("characterize", "--mult", "mbm", "--bits", "8", "--frac-out", "--json")
     assert out.returncode == 0, out.stderr
     stats = json.loads(out.stdout)
-    for key in ("bias_pct", "mred_pct", "peak_pct", "nmed", "error_rate_pct", "wce", "pairs", "exhaustive"):
+    for key in ("bias_pct", "mred_pct", "peak_pct", "nmed", "error_rate_pct", "wce", "pairs", "exhaustive",
+                "mae_pct", "wce_pct", "mre_pct", "ep_pct", "wcre_pct", "mse"):
         assert key in stats
     assert stats["pairs"] == 65536 and stats["exhaustive"] is True
 
