@@ -224,7 +224,7 @@ def _runtime_cache() -> Path:
 
 def _build(path: Path, module: str, ports: Ports, parameters: Mapping[str, int], build_dir: Path) -> Path:
     """Verilate the harness and the module, copy the cached runtime objects in, make."""
-    from pymodel.hw.sim.runner import _runtime_objects, _save_runtime
+    from pymodel.hw.sim.runner import save_runtime
 
     obj = build_dir / "obj"
     obj.mkdir(parents=True, exist_ok=True)
@@ -244,7 +244,7 @@ def _build(path: Path, module: str, ports: Ports, parameters: Mapping[str, int],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         raise MBMError(f"C++ build of the {module} harness failed: {_first_error(proc.stderr + proc.stdout)}")
-    _save_runtime(runtime, obj)
+    save_runtime(runtime, obj)
     return obj / "sim"
 
 

@@ -12,14 +12,20 @@ int64 output) and, on stride-1 tiles, its pass structure: one pass over the lane
 taps x two output channels, so each index load feeds two gathers and each partial sum is
 stored once per two taps. Measured on one thread of this 2-core machine (256-entry int32
 columns, 1024 lanes, 8 channels): 1.6 GMAC/s one tap x one channel per pass, 3.2 with channel
-pairs, 4.5 with tap and channel pairs; int16 columns or int16 indices were no faster. The
-limit is the gather itself (one element per load-port cycle on this core).
+pairs, 4.5 with tap and channel pairs; int16 columns were no faster.
+
+What limits it: LLVM emits no vector gathers here (on this Ice Lake-class core it prefers
+scalar loads: gathers are slow under the GDS microcode mitigation), so every product is a
+scalar load from L1 and the loop runs at about one MAC per cycle per core. Indices are
+uint16 because numba then drops the negative-index wraparound select per lookup (measured
++20-40% over int16 indices). On decoder.up5.convA at 480x640 (3.7 GMAC): 4.6 GMAC per
+CPU-second on a machine at load 18 (the logcode kernel: 7.8 in the same run).
 
 Semantics are the reference's (:func:`pymodel.core.conv.conv2d_int` with a table): zero
 padding is the operand 0, whose products ``P(0, w)`` an approximate table may make non-zero,
 so padded lanes are gathered like any other (no zero skipping).
 
-Peak extra memory besides the int64 output: one int16 index plane per zero-padded input
+Peak extra memory besides the int64 output: one uint16 index plane per zero-padded input
 element (2 bytes each), the transposed table in the lane type, and per thread one tile of
 partial sums (32 KiB for int32).
 """
@@ -29,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from pymodel.core.kernels.cpu import CO_BLOCK, _flush, _tap_base, rows_per_tile
+from pymodel.core.kernels.cpu import CO_BLOCK, flush_tile, rows_per_tile, tap_base
 from pymodel.core.table import ProductTable
 
 #: Largest |product| sum of two products that int32 partial sums hold.
@@ -45,7 +51,7 @@ def lane_dtype(table: ProductTable) -> type[np.integer]:
 def _conv_tiles(xi, w, cols, out, geom, rows_per_tile, chunk, lane):  # pragma: no cover - compiled
     """Accumulate the gathered products into ``out`` (int64, bias-filled).
 
-    xi (N, C, Hp * Wp) int16 operand indices (operand - lo; padding is operand 0);
+    xi (N, C, Hp * Wp) uint16 operand indices (operand - lo; padding is operand 0);
     w (Cout, taps) int64 weight indices; cols[w][x] the product of operands x and w.
     geom = (groups, kh, kw, stride_h, stride_w, dil_h, dil_w, padded_width).
     """
@@ -82,10 +88,10 @@ def _tile_contiguous(xi, w, cols, out, acc, n, c0, co0, nco, oh0, rows, lanes, g
     since_flush = 0
     t = 0
     while t < ntap:
-        ci, base = _tap_base(t, oh0, geom)
+        ci, base = tap_base(t, oh0, geom)
         xa = xi[n, c0 + ci][base : base + lanes]
         if chunk >= 2 and t + 1 < ntap and nco % 2 == 0:
-            ci2, base2 = _tap_base(t + 1, oh0, geom)
+            ci2, base2 = tap_base(t + 1, oh0, geom)
             xb = xi[n, c0 + ci2][base2 : base2 + lanes]
             for k in range(0, nco, 2):
                 u, v = cols[w[co0 + k, t]], cols[w[co0 + k + 1, t]]
@@ -107,9 +113,9 @@ def _tile_contiguous(xi, w, cols, out, acc, n, c0, co0, nco, oh0, rows, lanes, g
         t += step
         since_flush += step
         if since_flush + 2 > chunk:
-            _flush(acc, out, n, co0, nco, oh0, rows, geom[7])
+            flush_tile(acc, out, n, co0, nco, oh0, rows, geom[7])
             since_flush = 0
-    _flush(acc, out, n, co0, nco, oh0, rows, geom[7])
+    flush_tile(acc, out, n, co0, nco, oh0, rows, geom[7])
 
 
 @njit(inline="always")
@@ -119,7 +125,7 @@ def _tile_strided(xi, w, cols, out, acc, n, c0, co0, nco, oh0, rows, lanes, geom
     sw = geom[4]
     since_flush = 0
     for t in range(w.shape[1]):
-        ci, base = _tap_base(t, oh0, geom)
+        ci, base = tap_base(t, oh0, geom)
         xs = xi[n, c0 + ci][base : base + lanes * sw : sw]
         for k in range(nco):
             u = cols[w[co0 + k, t]]
@@ -128,9 +134,9 @@ def _tile_strided(xi, w, cols, out, acc, n, c0, co0, nco, oh0, rows, lanes, geom
                 ak[j] += u[xs[j]]
         since_flush += 1
         if since_flush == chunk:
-            _flush(acc, out, n, co0, nco, oh0, rows, 0)
+            flush_tile(acc, out, n, co0, nco, oh0, rows, 0)
             since_flush = 0
-    _flush(acc, out, n, co0, nco, oh0, rows, 0)
+    flush_tile(acc, out, n, co0, nco, oh0, rows, 0)
 
 
 def _columns(table: ProductTable) -> np.ndarray:
@@ -142,11 +148,11 @@ def _columns(table: ProductTable) -> np.ndarray:
 
 
 def index_planes(x: np.ndarray, lo: int, padding: tuple[int, int]) -> np.ndarray:
-    """int16 operand indices x - lo of NCHW x in zero-padded flattened planes (N, C, Hp * Wp);
+    """uint16 operand indices x - lo of NCHW x in zero-padded flattened planes (N, C, Hp * Wp);
     the padding holds the index of operand 0."""
     n, c, h, wd = x.shape
     ph, pw = padding
-    planes = np.full((n, c, h + 2 * ph, wd + 2 * pw), -lo, dtype=np.int16)
+    planes = np.full((n, c, h + 2 * ph, wd + 2 * pw), -lo, dtype=np.uint16)
     planes[:, :, ph : ph + h, pw : pw + wd] = x - lo
     return planes.reshape(n, c, -1)
 

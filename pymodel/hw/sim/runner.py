@@ -197,7 +197,7 @@ def build(
             except (RuntimeError, SystemExit) as err:
                 tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
                 raise RuntimeError(f"Verilator build of {toplevel} {dict(parameters)} failed:\n{tail}") from err
-            _save_runtime(runtime, build_dir)
+            save_runtime(runtime, build_dir)
         stamp.write_text(key)
         return BuildInfo(build_dir, time.perf_counter() - start, False)
 
@@ -248,7 +248,7 @@ def _runtime_objects(build_dir: Path) -> list[Path]:
     return objects
 
 
-def _save_runtime(cache: Path, build_dir: Path) -> None:
+def save_runtime(cache: Path, build_dir: Path) -> None:
     if cache.is_dir():
         return
     objects = _runtime_objects(build_dir)
