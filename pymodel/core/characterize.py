@@ -86,7 +86,7 @@ def characterize(mult: MulConfig | ProductTable, samples: int = DEFAULT_SAMPLES,
         return _stats(a * b, mul_unsigned(a, b, mult) / mult.scale, mult.bits, mult.max_operand,
                       exhaustive, seed, mult=mult.mult, bits=mult.bits, trunc=mult.trunc, frac_out=mult.frac_out)
     table = ProductTable.from_config(mult, signed=True) if isinstance(mult, MulConfig) else mult
-    exact = table.exact().ravel() // table.scale
+    exact = table.exact().ravel()
     approx = table.values.ravel() / table.scale
     cfg = mult if isinstance(mult, MulConfig) else None
     top = max(abs(table.lo), abs(table.hi))

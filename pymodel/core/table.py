@@ -177,9 +177,9 @@ class ProductTable:
         return np.arange(self.lo, self.hi + 1, dtype=np.int64)
 
     def exact(self) -> np.ndarray:
-        """The exact products a*b at the table's positions, in units of 1/scale."""
+        """The exact products a*b at the table's positions (units of 1, not 1/scale)."""
         ops = self.operands()
-        return ops[:, None] * ops[None, :] * self.scale
+        return ops[:, None] * ops[None, :]
 
     def describe(self) -> str:
         """Short label: ``NAME (twos N=8, sha256 1a2b3c4d)``."""
