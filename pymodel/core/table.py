@@ -96,9 +96,11 @@ class ProductTable:
     encoding: "unsigned", "twos" or "signmag". product_bits: the declared product width
     (default: the smallest that holds every entry). scale: products are in units of 1/scale.
     name: a label for tables and reports (e.g. the module name).
+    Derived: bits (N) and sha256 (of the int64 entries' bytes in row-major order: the
+    table's identity for caches and provenance; the encoding is not part of it).
     """
 
-    values: np.ndarray
+    values: np.ndarray = field(repr=False)
     encoding: str = "unsigned"
     product_bits: int | None = None
     scale: int = 1
