@@ -179,6 +179,13 @@ MODULES = {
     "broken": "module broken (input [3:0] a, input [3:0] b, output [7:0] p);\n  assign p = a * ;\nendmodule\n",
     "latch": "module latch (input [3:0] a, input [3:0] b, output [7:0] p);\n  reg [7:0] q;\n"
              "  always @* if (a[0]) q = a * b;\n  assign p = q;\nendmodule\n",
+    "undriven": "module undriven (input [3:0] a, input [3:0] b, output [7:0] p);\n  assign p[6:0] = a * b;\n"
+                "endmodule\n",
+    "explicit_x": "module explicit_x (input [3:0] a, input [3:0] b, output reg [7:0] p);\n"
+                  "  always @* case (a[1:0])\n    2'b00: p = a * b;\n    2'b01: p = a * b + 8'd1;\n"
+                  "    2'b10: p = a * b + 8'd2;\n    default: p = 8'bx;\n  endcase\nendmodule\n",
+    "tristate": "module tristate (input [3:0] a, input [3:0] b, output [7:0] p);\n"
+                "  assign p = a[0] ? a * b : 8'bz;\nendmodule\n",
     "huge": "module huge (input [3:0] a, input [3:0] b, output [49:0] p);\n  assign p = {46'b0, a} * {46'b0, b};\n"
             "endmodule\n",
 }
@@ -194,6 +201,9 @@ MODULES = {
     ("huge", None, "module huge output p has 50 bits: allowed 1..48"),
     ("broken", None, "broken.v does not elaborate .module broken.: %Error: .*broken.v:2"),
     ("latch", None, r"module latch's output p depends on X .*: at a=0, b=0 it reads"),
+    ("undriven", None, r"module undriven's output p depends on X .*: at a=0, b=0 it reads"),
+    ("explicit_x", None, r"module explicit_x's output p depends on X .*: at a=3, b=0 it reads"),
+    ("tristate", None, r"module tristate drives 'z' \(8'bzzzzzzzz at line 2 of its sources\): allowed definite"),
 ])
 def test_bad_modules_are_one_line_errors(tmp_path, name, module, message):
     src = tmp_path / f"{name}.v"
@@ -202,6 +212,16 @@ def test_bad_modules_are_one_line_errors(tmp_path, name, module, message):
     with pytest.raises(MBMError, match=message) as err:
         import_verilog(src, module)
     assert "\n" not in str(err.value)
+
+
+def test_casez_patterns_are_not_tristates(tmp_path):
+    """The 'z' check ignores case items: casez don't-cares are not drivers."""
+    src = tmp_path / "cz.v"
+    src.write_text("module cz (input [3:0] a, input [3:0] b, output reg [7:0] p);\n  always @* casez (a)\n"
+                   "    4'b1???: p = {a, 4'b0000};\n    4'b01zz: p = a * b;\n    default: p = 8'd0;\n"
+                   "  endcase\nendmodule\n")
+    table, _ = import_verilog(src)
+    assert (int(table.mul(8, 3)), int(table.mul(5, 3)), int(table.mul(1, 1))) == (128, 15, 0)
 
 
 def test_the_repo_multipliers_are_lint_clean():
