@@ -106,7 +106,7 @@ def test_a_builtin_multipliers_table_characterizes_like_its_config():
 
 def test_one_wrong_entry_hand_computed():
     """Exact 8-bit table with P(0, 5) = 3: one pair in 65536 is wrong, by 3, where the exact
-    product is 0: MRE ignores it, WCRE divides by max(|0|, 1)."""
+    product is 0: MRE ignores it, WCRE counts it as 100 % (EvoApproxLib's rule)."""
     import numpy as np
 
     from pymodel.core.table import ProductTable
@@ -115,9 +115,11 @@ def test_one_wrong_entry_hand_computed():
     values = ops[:, None] * ops[None, :]
     values[0, 5] = 3
     s = characterize(ProductTable(values, "unsigned"))
-    assert s.ep_pct == pytest.approx(100 / 65536) and s.mre_pct == 0 and s.wcre_pct == 300
+    assert s.ep_pct == pytest.approx(100 / 65536) and s.mre_pct == 0 and s.wcre_pct == 100
     assert s.mae_pct == pytest.approx(3 / 65536 / 65536 * 100) and s.wce_pct == pytest.approx(3 / 65536 * 100)
     assert s.mse == pytest.approx(9 / 65536) and s.wce == 3
+    values[1, 1] = 4  # now 1 x 1 = 4: relative error 300 %
+    assert characterize(ProductTable(values, "unsigned")).wcre_pct == 300
 
 
 def test_signed_config_is_its_sign_magnitude_table():
