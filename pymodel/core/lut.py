@@ -14,8 +14,13 @@ its tool uses; tables live in memory as :class:`pymodel.core.table.ProductTable`
   8-bit a, b: ``BaseTableApproxOpType_t::LoadLookupTable`` in ``tf2/src/approx_ops_types.h``
   reads ``lookupTable.size() * sizeof(uint16)`` bytes, the GPU conv indexes it
   ``(A << 8) | B`` (``tf2/src/cuda/approx_nn_conv_kernels.cu``), and ``tf2/README.md`` gives the
-  writer loop (a outer, b inner). Checked: the repository's ``examples/axmul_8x8/mul8u_1JFF.bin``
-  (the exact multiplier) is 131072 bytes and reads back as a * b with this layout.
+  writer loop (a outer, b inner); in the conv the row operand is the input (activation), the
+  column the filter, as ours. Checked: the repository's ``examples/axmul_8x8/mul8u_1JFF.bin``
+  (the exact multiplier) is 131072 bytes and reads back as a * b with this layout, and its
+  approximate ``mul8u_*.bin`` (1446, 13QR, 150Q, 17KS, 185Q, 2HH) equal EvoApproxLib's Verilog
+  of the same circuits imported with :mod:`pymodel.hw.verilog_import` -- transposed: the
+  EvoApproxLib C functions those files were written from take ``(B, A)``, so TFApprox's
+  activation drives the circuit's B port. ``ProductTable.swapped()`` converts between the two.
 * ``adapt``: AdaPT (github.com/dimdano/adapt) compiles a C header holding
   ``const int16_t lut [256][256] = {{...},\\n{...}};`` for signed 8-bit multipliers; its kernel
   (``adapt/cpu-kernels/axx_conv2d.cpp``) indexes ``lut[(uint8_t)a][(uint8_t)b]``, i.e. by the
@@ -27,6 +32,12 @@ its tool uses; tables live in memory as :class:`pymodel.core.table.ProductTable`
   (``approxtorch/load_lut.py``); for int8 entry (i, j) is the product of A = i - 128 and
   B = j - 128 (``README.md``, "Prepare the multiplier LUT"; the CPU bgemm adds 32896 =
   128 * 256 + 128 to the index), for uint8 of A = i, B = j. We write one row per line.
+
+Which conv operand is the row: ours and TFApprox's is the activation (``mul(x, w)``), AdaPT's
+conv passes the weight as the row (``my_addmm(output, weight, finput)``), and ApproxTorch's
+kernels disagree among themselves (CPU bgemm: weight; custom-gradient CUDA kernels:
+activation). The files store a table [first operand][second operand] either way; for an
+asymmetric multiplier, ``ProductTable.swapped()`` gives the other assignment.
 
 Nothing of those repositories is copied here; the tests build small files by hand.
 """

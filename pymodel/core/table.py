@@ -183,6 +183,11 @@ class ProductTable:
         ops = self.operands()
         return ops[:, None] * ops[None, :]
 
+    def swapped(self) -> "ProductTable":
+        """The same multiplier with its operands exchanged: P'(a, b) = P(b, a). For tables
+        whose row operand is another tool's second input (see :mod:`pymodel.core.lut`, TFApprox)."""
+        return ProductTable(self.values.T, self.encoding, self.product_bits, self.scale, f"{self.name} swapped")
+
     def describe(self) -> str:
         """Short label: ``NAME (twos N=8, sha256 1a2b3c4d)``."""
         return f"{self.name} ({self.encoding} N={self.bits}, sha256 {self.sha256[:8]})"

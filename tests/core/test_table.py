@@ -88,3 +88,12 @@ def test_bad_operands_and_widths():
         t.mul(torch.zeros(2), torch.zeros(2, dtype=torch.int64))
     with pytest.raises(MBMError, match="bits=11 is too wide for a lookup table: allowed 4..10"):
         ProductTable.from_config(MulConfig("mbm", 11))
+
+
+def test_swapped_exchanges_the_operands():
+    values = exact("twos", 4)
+    values[0, 1] += 3  # P(-8, -7) only
+    t = ProductTable(values, "twos", name="t")
+    s = t.swapped()
+    assert int(s.mul(-7, -8)) == 59 and int(s.mul(-8, -7)) == 56 and int(t.mul(-8, -7)) == 59
+    assert s.encoding == "twos" and s.product_bits == t.product_bits and s.name == "t swapped"
