@@ -278,3 +278,32 @@ def test_evoapproxlib_circuits_reproduce_their_published_metrics(src):
     slack = {"MAE": _half_ulp(pub["MAE"]), "MAE%": 2 * _half_ulp(pub["MAE"]) / 4**table.bits * 100}
     for key, value in ours.items():
         assert abs(value - float(pub[key])) <= _half_ulp(pub[key]) + slack.get(key, 0), key
+
+
+def _tfapprox_pairs():
+    import os
+    from pathlib import Path
+
+    tf_root, evo_root = os.environ.get("TFAPPROX_DIR"), os.environ.get("EVOAPPROXLIB_DIR")
+    if not (tf_root and evo_root):
+        return []
+    pairs = []
+    for table in sorted(Path(tf_root).glob("tf2/examples/axmul_8x8/mul8u_*.bin")):
+        circuits = sorted(Path(evo_root).glob(f"multiplers/8x8_unsigned/*/{table.stem}.v"))
+        if circuits:
+            pairs.append((table, circuits[0]))
+    return pairs
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _tfapprox_pairs(), reason="set TFAPPROX_DIR and EVOAPPROXLIB_DIR to checkouts")
+@pytest.mark.parametrize("table_file,circuit", _tfapprox_pairs(), ids=lambda p: p.stem)
+def test_tfapprox_tables_are_evoapproxlib_circuits_swapped(table_file, circuit):
+    """TFApprox's .bin of a circuit equals our import of its Verilog with a and b exchanged
+    (EvoApproxLib's C functions take (B, A)): the layout is read right, and asymmetric."""
+    from pymodel.core.lut import load_table
+
+    table = load_table(table_file)
+    imported, _ = import_verilog(circuit)
+    assert np.array_equal(table.values, imported.swapped().values)
+    assert not np.array_equal(imported.values, imported.values.T)
