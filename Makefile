@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.lock-installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv sim sim-full test lint vectors replay cosim bench accuracy report clean
+.PHONY: help venv sim sim-full test lint vectors replay cosim bench accuracy explore report clean
 
 help:
 	@echo "make sim       build and run the RTL regression, print a summary"
@@ -18,15 +18,19 @@ help:
 	@echo "make cosim     co-simulate a real conv layer tile through the MAC array RTL"
 	@echo "make bench     time the approximate conv backends against exact conv"
 	@echo "make accuracy  per-layer accuracy sweep of the depth network"
+	@echo "make explore   which multiplier in which layer within the accuracy budget, at what hardware cost"
 	@echo "make report    the sign-off report under reports/"
 
 venv: $(STAMP)
 
-# The venv is rebuilt whenever the lock file changes; torch is pinned there (CPU wheel).
-$(STAMP): requirements.lock
+# The venv is rebuilt whenever the lock file changes; torch is pinned there (CPU wheel). The
+# project itself is installed editable without dependencies (all of them come from the lock),
+# which puts the `pymodel` console script in .venv/bin.
+$(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 sim: $(STAMP)
@@ -36,7 +40,7 @@ sim-full: $(STAMP)
 	$(PY) -m pymodel sim regress --full
 
 test: $(STAMP)
-	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m pymodel sim lint
@@ -68,6 +72,12 @@ bench: $(STAMP)
 # --checkpoint and --data (e.g. ACCURACY_ARGS="--checkpoint ck.pth --data nyu_test.zip").
 accuracy: $(STAMP)
 	$(PY) -m pymodel sweep --out reports/accuracy $(ACCURACY_ARGS)
+
+# Design-space exploration: per-layer multiplier choice against hardware cost within the budget
+# of signoff.toml; writes reports/explore/ (EXPLORE_ARGS e.g. "--mults mbm:8,mitchell:8,exact:8
+# --budget a1=-1,rel=+2 --images 5 --ray").
+explore: $(STAMP)
+	$(PY) -m pymodel explore --out reports/explore $(EXPLORE_ARGS)
 
 clean:
 	rm -rf sim_build build reports .pytest_cache .hypothesis

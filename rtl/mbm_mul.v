@@ -1,7 +1,7 @@
 // mbm_mul: combinational unsigned Minimally Biased Multiplier (Saadat, Bokhari and
 // Parameswaran, IEEE TCAD 2018), with Mitchell's multiplier as the MITCHELL=1 special case.
 //
-// The bit-exact contract is DESIGN.md "Arithmetic spec" (golden model: pymodel.core.arith):
+// The bit-exact contract is docs/arithmetic.md "Unsigned MBM" (golden model: pymodel.core.arith):
 //   a == 0 or b == 0  -> p = 0
 //   k = leading-one index, f = (x - 2^k) << (F - k), F = N - 1 fraction bits
 //   TRUNC t > 0: f = (f with low t bits cleared) | 2^(t-1)          (MBM-t)

@@ -1,4 +1,4 @@
-// mbm_mul_signed: combinational sign-magnitude MBM multiplier (DESIGN.md "Arithmetic spec").
+// mbm_mul_signed: combinational sign-magnitude MBM multiplier (docs/arithmetic.md "Sign-magnitude operands").
 //
 // Operands are sign-magnitude, {sign, magnitude}: bit N is the sign, bits N-1:0 the
 // magnitude, so values run over [-(2^N-1), 2^N-1] (a "negative zero" is zero). The

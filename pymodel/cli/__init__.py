@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("pymodel.cli.replay", "replay vector sets through the plain-Verilog bench (verilator --binary)"),
     "report": ("pymodel.cli.report", "sign-off report: verdict, RTL, co-simulation, accuracy, synthesis cost (reports/signoff.*)"),
     "sweep": ("pymodel.cli.sweep", "per-layer accuracy sweep of the depth network: metrics and % deviation from exact"),
+    "explore": ("pymodel.cli.explore", "design-space exploration: which multiplier in which layer within an accuracy budget, at what hardware cost"),
     "bench": ("pymodel.cli.bench", "time the approximate conv backends against exact conv on the 14 decoder layers"),
 }
 

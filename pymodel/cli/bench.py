@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pymodel.cli.common import add_mul_arguments, mul_config
 from pymodel.core.errors import MBMError
-from pymodel.nn.bench import SEED_LAYERS, format_table, run, select_layers
+from pymodel.nn.bench import DEFAULT_OUT, SEED_LAYERS, format_table, run, select_layers
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=0,
                         help="CPU threads for torch and the numba kernel (default 0: all cores); "
                              "1 gives per-core figures that a busy shared machine distorts least")
-    parser.add_argument("--out", type=Path, default=Path("reports/bench.json"), help="JSON report path")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON report path (default {DEFAULT_OUT})")
 
 def main(args: argparse.Namespace) -> int:
     import torch

@@ -23,7 +23,7 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps(asdict(stats)))
         return 0
     scope = "exhaustive" if stats.exhaustive else f"random, seed {stats.seed}, plus corners"
-    print(f"{mul_config(args).describe()}{' signed' if args.signed else ''}: {stats.pairs:,} pairs ({scope})")
+    print(f"{mul_config(args).label}{' signed' if args.signed else ''}: {stats.pairs:,} pairs ({scope})")
     rows = [
         ("bias (mean relative error)", f"{stats.bias_pct:+.4f} %"),
         ("mean |relative error|", f"{stats.mred_pct:.4f} %"),

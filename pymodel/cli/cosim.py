@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pymodel.cli.common import add_mul_arguments, mul_config
 from pymodel.core.errors import MBMError
-from pymodel.hw.cosim import cosimulate
+from pymodel.hw.cosim import DEFAULT_OUT, cosimulate
 from pymodel.hw.layers import (
     MAX_ACC_W,
     SYNTHETIC,
@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--on-overflow", default="error", help="operands past the range: error or clamp (count)")
     parser.add_argument("--stall", type=int, default=20, help="input/output stall probability, percent 0..99")
     parser.add_argument("--seed", type=int, default=1, help="seed of weights/input and stalls")
-    parser.add_argument("--out", default="reports/cosim", help="report folder")
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help="report folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_mul_arguments(parser)
 
@@ -81,8 +81,7 @@ def main(args: argparse.Namespace) -> int:
         "beats": r.beats,
         "saturated": r.saturated,
         "clamped_operands": q.clamped,
-        "config": {"mult": cfg.mult, "bits": cfg.bits, "trunc": cfg.trunc, "frac_out": cfg.frac_out,
-                   "lanes": lanes, "acc_bits": acc_bits, "calibration": args.calibration,
+        "config": {**cfg.to_dict(), "lanes": lanes, "acc_bits": acc_bits, "calibration": args.calibration,
                    "stall_pct": args.stall, "s_x": q.s_x},
         "seed": args.seed,
         "source": {"checkpoint": args.checkpoint or "bundled SYNTHETIC model", "data": args.data,

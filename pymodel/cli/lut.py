@@ -21,5 +21,5 @@ def main(args: argparse.Namespace) -> int:
     table = ProductTable.from_config(cfg, args.signed)
     save_table(table, args.out, args.format)
     side = table.values.shape[0]
-    print(f"wrote {args.out}: {cfg.describe()}{' signed' if args.signed else ''}, {side}x{side}, {args.format}")
+    print(f"wrote {args.out}: {cfg.label}{' signed' if args.signed else ''}, {side}x{side}, {args.format}")
     return 0

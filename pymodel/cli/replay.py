@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pymodel.core.errors import MBMError
 from pymodel.hw.replay import replay_set
+from pymodel.hw.vectors import MANIFEST, load_set
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,11 +20,9 @@ def main(args: argparse.Namespace) -> int:
 
     if not 0 <= args.stall <= 99:
         raise MBMError(f"--stall={args.stall} is out of range: allowed 0..99")
-    manifests = sorted(m for d in args.dirs for m in Path(d).glob("**/manifest.json"))
+    manifests = sorted(m for d in args.dirs for m in Path(d).glob(f"**/{MANIFEST}"))
     if not manifests:
-        raise MBMError(f"no manifest.json under {', '.join(args.dirs)}: run `python -m pymodel vectors` first")
-    from pymodel.hw.vectors import load_set
-
+        raise MBMError(f"no {MANIFEST} under {', '.join(args.dirs)}: run `python -m pymodel vectors` first")
     counts = {m: load_set(m.parent).manifest["counts"] for m in manifests}  # refuse damage before building
     failed = 0
     for manifest in tqdm(manifests, desc="replay", unit="set"):

@@ -11,7 +11,6 @@ list: the registered regressions.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -20,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pymodel.hw.sim import regressions, runner
+from pymodel.hw.sim.record import SUMMARY_FILE, RunRecord, Summary
 from pymodel.hw.sim.lint import lint_all
 
 
@@ -99,45 +99,40 @@ def _table(rows) -> Table:
             table.add_row(reg.name, _params(reg.parameters), "-", "-", "[red]FAIL[/]" if not ok else "ok", f"{seconds:.1f}", "-", "-")
             continue
         for rec in records:
-            verdict = rec["result"]
+            verdict = rec.result
             if reg.expect_fail:
                 verdict = "FAIL (expected)" if ok else "PASS (should fail)"
             style = "green" if ok else "red"
-            cov = rec.get("coverage_pct")
             table.add_row(
-                f"{reg.name} / {rec['test']}",
-                _params(rec.get("parameters", reg.parameters)),
-                f"{rec.get('transactions', 0):,}",
-                "-" if cov is None else f"{cov:.1f}",
+                f"{reg.name} / {rec.test}",
+                _params(rec.parameters),
+                f"{rec.transactions:,}",
+                "-" if rec.coverage_pct is None else f"{rec.coverage_pct:.1f}",
                 f"[{style}]{verdict}[/]",
-                f"{rec.get('seconds', 0):.1f}",
-                f"{rec.get('tps', 0):,.0f}",
-                str(rec.get("seed", "")),
+                f"{rec.seconds:.1f}",
+                f"{rec.tps:,.0f}",
+                str(rec.seed),
             )
     return table
 
 
 def _write_summary(rows, wall: float) -> None:
-    out = {
-        "wall_seconds": round(wall, 2),
-        "runs": [
-            {
-                "name": reg.name,
-                "dut": reg.dut,
-                "parameters": dict(reg.parameters),
-                "expect_fail": reg.expect_fail,
-                "ok": ok,
-                "why": why,
-                "seconds": round(seconds, 2),
-                "build_seconds": round(result.build_seconds, 2) if result else None,
-                "seed": result.seed if result else None,
-                "records": result.records if result else [],
-            }
-            for reg, result, ok, why, seconds in rows
-        ],
-    }
-    runner.RESULTS_ROOT.mkdir(parents=True, exist_ok=True)
-    (runner.RESULTS_ROOT / "summary.json").write_text(json.dumps(out, indent=1, default=str) + "\n")
+    runs = [
+        RunRecord(
+            name=reg.name,
+            dut=reg.dut,
+            parameters=dict(reg.parameters),
+            expect_fail=reg.expect_fail,
+            ok=ok,
+            why=why,
+            seconds=round(seconds, 2),
+            build_seconds=round(result.build_seconds, 2) if result else None,
+            seed=result.seed if result else None,
+            records=result.records if result else [],
+        )
+        for reg, result, ok, why, seconds in rows
+    ]
+    Summary(round(wall, 2), runs).write(runner.RESULTS_ROOT / SUMMARY_FILE)
 
 
 def lint(_args: argparse.Namespace) -> int:

@@ -12,12 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from pymodel.cli.common import add_mul_arguments, mul_config
+from pymodel.core.spec import spec_string
 from pymodel.core.errors import MBMError
+from pymodel.nn.clamping import clamp_warnings, row_counts
 from pymodel.nn.sweep import (
     DEFAULT_OUT,
     SCHEMA,
     SMALL_INPUT_PIXELS,
+    SWEEP_FILE,
     Predictor,
+    check_multiplier,
+    check_scale_layers,
     format_tables,
     plot_deviations,
     read_scale_file,
@@ -33,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layers", default="all", help="'all' (the 14 decoder layers) or a name/glob/comma list, e.g. 'decoder.up*.convA'")
     parser.add_argument("--images", type=int, default=5, help="images to evaluate (the first N)")
     add_mul_arguments(parser)
+    parser.add_argument("--assignment", type=Path,
+                        help='JSON {layer: spec} (or an explore.json): a multiplier per layer instead of --mult/--bits; '
+                             'the layers are its keys')
     parser.add_argument("--scales", type=Path, help='JSON {layer: {"s_x": .., "s_w": ..}}: per-layer multipliers by hand')
     parser.add_argument("--s-x", type=float, help="image multiplier for every layer (default: calibrated)")
     parser.add_argument("--s-w", type=float, help="kernel multiplier for every layer (default: calibrated)")
@@ -69,22 +77,34 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     cfg = mul_config(args)
     if args.images < 1 or args.calib_images < 1 or args.batch_size < 1:
         raise MBMError("--images, --calib-images and --batch-size must be at least 1")
+    for flag, value in (("--s-x", args.s_x), ("--s-w", args.s_w)):
+        if value is not None:
+            check_multiplier(value, flag)
+    per_layer = read_scale_file(args.scales) if args.scales else {}
     options = approx.ScaleOptions(args.method, args.weight_method, args.per_channel, args.pow2, args.percentile)
     model = default_model() if args.checkpoint is None else load_depth_net(args.checkpoint)
     data = load_dataset(args.data, args.images)
     synthetic = args.checkpoint is None or data.synthetic
     if synthetic:
         print(f"NOTE: {SYNTHETIC_NOTE}")
-    layers = list(DECODER_LAYERS) if args.layers == "all" else approx.select_layers(model, args.layers)
-    per_layer = read_scale_file(args.scales, layers) if args.scales else {}
+    if args.assignment is not None and args.layers != "all":
+        raise MBMError("--assignment names its layers: drop --layers")
+    if args.assignment is not None:
+        per_cfg = approx.resolve_assignment(model, approx.read_assignment(args.assignment))
+        layers = list(per_cfg)
+    else:
+        layers = list(DECODER_LAYERS) if args.layers == "all" else approx.select_layers(model, args.layers)
+        per_cfg = dict.fromkeys(layers, cfg)
+    check_scale_layers(per_layer, args.scales, model, layers)
     coding, valid_range = DepthCoding(), (1e-3, 10.0)
     rows_sl, cols_sl = data.crop
     settings = {
         "checkpoint": None if args.checkpoint is None else str(args.checkpoint),
         "model_config": model.config.to_dict(),
         "data": data.source, "images": len(data), "input_hw": list(data.rgb.shape[1:3]),
-        "multiplier": {"mult": cfg.mult, "bits": cfg.bits, "trunc": cfg.trunc, "frac_out": cfg.frac_out,
-                       "label": cfg.describe()},
+        "multiplier": {**cfg.to_dict(), "label": cfg.label} if args.assignment is None else
+                      {"assignment": {n: spec_string(c) for n, c in per_cfg.items()},
+                       "label": "per-layer assignment: " + ", ".join(sorted({spec_string(c) for c in per_cfg.values()}))},
         "scales": {"file": per_layer or None, "s_x": args.s_x, "s_w": args.s_w, "method": options.method,
                    "weight_method": options.weight_method, "per_channel": options.per_channel,
                    "pow2": options.pow2, "percentile": options.percentile, "calib_images": args.calib_images},
@@ -94,11 +114,12 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     }
     doc: dict[str, Any] = {
         "schema": SCHEMA, "synthetic": synthetic, "note": SYNTHETIC_NOTE if synthetic else "",
-        "settings": settings, "rows": [], "backend_used": approx.resolved_backend(args.backend),
+        "settings": settings, "rows": [], "warnings": [],
+        "backend_used": approx.resolved_backend(args.backend),
         "complete": False, "seconds": 0.0,
         "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__},
     }
-    previous = args.out / "sweep.json"
+    previous = args.out / SWEEP_FILE
     if args.resume and previous.is_file():
         old = json.loads(previous.read_text())
         if old.get("schema") != SCHEMA or json.loads(json.dumps(settings)) != old.get("settings"):
@@ -110,16 +131,19 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     hand = {n: [per_layer.get(n, {}).get(k, flag) for k, flag in (("s_x", args.s_x), ("s_w", args.s_w))]
             for n in layers}
     uncalibrated = [n for n in layers if None in hand[n]]
-    calibrated = approx.calibrate_scales(
-        model, uncalibrated, images_to_tensor(data.rgb[: args.calib_images]), cfg.bits, options
-    ) if uncalibrated else {}
+    calibrated = {}
+    for bits in sorted({per_cfg[n].bits for n in uncalibrated}):  # each layer at its own operand width
+        calibrated.update(approx.calibrate_scales(
+            model, [n for n in uncalibrated if per_cfg[n].bits == bits],
+            images_to_tensor(data.rgb[: args.calib_images]), bits, options))
     scales = {
         n: tuple(calibrated[n][i] if v is None else torch.tensor(v, dtype=torch.float64) for i, v in enumerate(hand[n]))
         for n in layers
     }
     threads = args.threads or (1 if data.rgb.shape[1] * data.rgb.shape[2] <= SMALL_INPUT_PIXELS else 0)
     stack.enter_context(thread_limit(threads))
-    approx.warm_up(cfg, args.backend)
+    for used in set(per_cfg.values()):
+        approx.warm_up(used, args.backend)
     predict = Predictor(model, data.rgb, coding, args.flip, args.batch_size)
     plan = [("exact", []), *((n, [n]) for n in layers), ("all", layers)]
     done = {r["label"] for r in doc["rows"]}
@@ -130,7 +154,8 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
             continue
         bar.set_postfix_str(label)
         t0 = time.perf_counter()
-        swapped = approx.approximate(model, chosen, cfg, scales=scales, backend=args.backend) if chosen else {}
+        swapped = approx.approximate(model, {n: per_cfg[n] for n in chosen}, scales=scales,
+                                                backend=args.backend) if chosen else {}
         try:
             pred = predict(chosen)
         finally:
@@ -140,20 +165,21 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
         doc["rows"].append({
             "label": label, "layers": chosen, "metrics": metrics, "deviation_pct": deviation_pct(metrics, exact),
             "seconds": round(time.perf_counter() - t0, 3),
-            "clamped_inputs": sum(s.stats["clamped"] for s in swapped.values()),
-            "saturated": sum(s.stats["saturated"] for s in swapped.values()),
+            **row_counts(swapped),
             "scales": {n: {"s_x": scale_json(scales[n][0]), "s_w": scale_json(scales[n][1])} for n in chosen},
         })
         doc["seconds"] = round(sum(r["seconds"] for r in doc["rows"]), 3)
+        doc["warnings"] = clamp_warnings(doc)
         write_results(args.out, doc)
     order = {label: i for i, (label, _) in enumerate(plan)}
     doc["rows"].sort(key=lambda r: order[r["label"]])
     doc["complete"] = True
+    doc["warnings"] = clamp_warnings(doc)
     write_results(args.out, doc)
     plot_deviations(doc, args.out)
-    print(f"\n{cfg.describe()}, {len(data)} images from {data.source}" + (" (SYNTHETIC)" if synthetic else ""))
+    print(f"\n{settings['multiplier']['label']}, {len(data)} images from {data.source}" + (" (SYNTHETIC)" if synthetic else ""))
     print(format_tables(doc))
-    print(f"\nwrote {args.out}/sweep.json, sweep.csv, deviation_*.png; {doc['seconds']:.1f} s of rows")
+    print(f"\nwrote {args.out / SWEEP_FILE}, sweep.csv, deviation_*.png; {doc['seconds']:.1f} s of rows")
     if synthetic:
         print(f"NOTE: {SYNTHETIC_NOTE}")
     return 0

@@ -1,7 +1,7 @@
 """Bit-exact golden arithmetic: MBM, Mitchell and exact multipliers.
 
 This module is the contract between the RTL and every Python consumer (scoreboards, vectors,
-approximate layers, reports). It implements the spec in DESIGN.md once; nothing else in the
+approximate layers, reports). It implements docs/arithmetic.md once; nothing else in the
 package may re-derive the formula.
 
 Unsigned MBM of magnitude width N (4..16), F = N - 1 fraction bits::
@@ -25,7 +25,8 @@ per product. Results are int64.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -99,10 +100,106 @@ class MulConfig:
         """Products are integers in units of 1/scale: 2^F with frac_out, else 1."""
         return 1 << self.frac if self.frac_out else 1
 
-    def describe(self) -> str:
-        """Short label such as ``mbm N=8 t=0``, used in tables and file names."""
+    @property
+    def label(self) -> str:
+        """Short label such as ``mbm N=8 t=0`` (`` frac`` appended with frac_out): the one
+        way tables, logs, reports and result files name a configuration."""
         extra = " frac" if self.frac_out else ""
         return f"{self.mult} N={self.bits} t={self.trunc}{extra}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"mult", "bits", "trunc", "frac_out"}``: how every result file records a
+        configuration (writers may put their own keys next to these)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MulConfig:
+        """The configuration a :meth:`to_dict` mapping records; keys other than the four are
+        ignored (a cosim record adds "lanes"), a missing key or a bad value is an MBMError."""
+        keys = ", ".join(CONFIG_KEYS)
+        if not isinstance(data, Mapping):
+            raise MBMError(f"multiplier config {data!r} is not a mapping: allowed {{{keys}}}")
+        missing = [k for k in CONFIG_KEYS if k not in data]
+        if missing:
+            raise MBMError(f"multiplier config {dict(data)} lacks {', '.join(missing)}: allowed keys {keys}")
+        if data["frac_out"] not in (False, True):  # 0/1 and True/False only
+            raise MBMError(f"frac_out={data['frac_out']!r} is not allowed: allowed true or false")
+        return cls(data["mult"], data["bits"], data["trunc"], bool(data["frac_out"]))
+
+    def rtl_parameters(self) -> dict[str, int]:
+        """The HDL parameters of ``mbm_mul`` (and every module built on it) that implement
+        this configuration, in the RTL's order: N, TRUNC, FRAC_OUT, MITCHELL."""
+        if self.mult == "exact":
+            raise MBMError("mult='exact' has no RTL multiplier: allowed mbm, mitchell")
+        return {"N": self.bits, "TRUNC": self.trunc, "FRAC_OUT": int(self.frac_out),
+                "MITCHELL": int(self.mult == "mitchell")}
+
+    @classmethod
+    def from_rtl_parameters(cls, params: Mapping[str, Any]) -> MulConfig:
+        """The configuration an RTL build implements (the inverse of :meth:`rtl_parameters`).
+
+        A parameter left out has the RTL's default (N=8, TRUNC=FRAC_OUT=MITCHELL=0, which
+        are MulConfig's defaults); others (LANES, ACC_W, SIGNED, LATENCY) are ignored.
+        Illegal values are a one-line MBMError worded as the RTL's own $error."""
+        values = {**cls().rtl_parameters(), **{k: params[k] for k in RTL_PARAMETERS if k in params}}
+        for key, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise MBMError(f"RTL parameter {key}={value!r} is not an integer: allowed integers")
+        n, trunc = int(values["N"]), int(values["TRUNC"])
+        if not MIN_BITS <= n <= MAX_BITS:
+            raise MBMError(f"N={n} is out of range: allowed {MIN_BITS}..{MAX_BITS}")
+        for key in ("FRAC_OUT", "MITCHELL"):
+            if values[key] not in (0, 1):
+                raise MBMError(f"{key}={values[key]} is not allowed: allowed 0 or 1")
+        cfg = cls("mitchell" if values["MITCHELL"] else "mbm", n, 0, bool(values["FRAC_OUT"]))
+        if not 0 <= trunc <= cfg.max_trunc:
+            raise MBMError(f"TRUNC={trunc} is out of range for N={n}: allowed 0..N-8 (0 for N < 8)")
+        return replace(cfg, trunc=trunc)
+
+
+#: The keys of :meth:`MulConfig.to_dict`, in order.
+CONFIG_KEYS = tuple(f.name for f in fields(MulConfig))
+#: The HDL parameters :meth:`MulConfig.rtl_parameters` sets, in order.
+RTL_PARAMETERS = ("N", "TRUNC", "FRAC_OUT", "MITCHELL")
+
+
+# ---- operand and product encodings on the pins ----
+
+def sm_encode(values: Any, bits: int, zero_sign: Any = 0) -> np.ndarray:
+    """Sign-magnitude words {sign, magnitude} of values in [-(2^bits - 1), 2^bits - 1]: the
+    sign bit at ``bits``, above the magnitude. ``zero_sign`` (0/1, or an array of them) is
+    the sign bit a zero gets: 1 writes "negative zero", which the RTL must read as zero."""
+    v = np.asarray(values, dtype=np.int64)
+    top = (1 << bits) - 1
+    if v.size and (int(v.min()) < -top or int(v.max()) > top):
+        bad = int(v.min()) if int(v.min()) < -top else int(v.max())
+        raise MBMError(f"value {bad} does not fit a {bits}-bit sign-magnitude word: allowed {-top}..{top}")
+    sign = (v < 0) | ((v == 0) & (np.asarray(zero_sign) != 0))
+    return (sign.astype(np.int64) << bits) | np.abs(v)
+
+
+def sm_sign(words: Any, bits: int) -> Any:
+    """The sign bit of sign-magnitude words (1 also for negative zero)."""
+    return (words >> bits) & 1
+
+
+def sm_decode(words: Any, bits: int) -> Any:
+    """Values of (bits + 1)-bit sign-magnitude words (negative zero is 0); works on Python
+    ints of any width and on integer arrays alike."""
+    mag = words & ((1 << bits) - 1)
+    return mag - 2 * sm_sign(words, bits) * mag
+
+
+def tc_decode(words: Any, width: int) -> Any:
+    """Values of ``width``-bit two's-complement words (Python ints of any width, int64
+    arrays up to 63 bits)."""
+    half = ((words >> (width - 1)) & 1) << (width - 1)  # 2^(width-1) for negative words
+    return words - half - half
+
+
+def tc_encode(values: Any, width: int) -> Any:
+    """``width``-bit two's-complement words of values (Python ints or int64 arrays, width <= 63)."""
+    return values & ((1 << width) - 1)
 
 
 def _is_torch(x: Any) -> bool:

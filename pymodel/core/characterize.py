@@ -1,8 +1,8 @@
 """Error characterization of a multiplier over operand pairs.
 
 Exhaustive over all 2^(2N) unsigned pairs for N <= 10; above that, ``samples`` seeded
-uniform random pairs plus the corner operands (0, 1, powers of two and their neighbours,
-the maximum) crossed with each other. A multiplier given as a product table
+uniform random pairs plus every pair of the corner magnitudes of :mod:`pymodel.core.corners`
+(the set the RTL benches and the FPGA vectors cross too). A multiplier given as a product table
 (:class:`pymodel.core.table.ProductTable`) is characterized over all its entries, in its own
 operand encoding; ``signed=True`` does the same for a built-in config's sign-magnitude table.
 
@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pymodel.core.arith import MulConfig, mul_unsigned
+from pymodel.core.corners import corner_magnitudes
 from pymodel.core.table import ProductTable
 
 EXHAUSTIVE_MAX_BITS = 10
@@ -63,22 +64,13 @@ class ErrorStats:
     sha256: str | None = None  #: the product table's hash, for multipliers given as a table
 
 
-def corner_operands(bits: int) -> np.ndarray:
-    """0, 1, max and every 2^k - 1, 2^k, 2^k + 1 inside [0, 2^N - 1]."""
-    top = (1 << bits) - 1
-    values = {0, 1, top}
-    for k in range(bits):
-        values.update({(1 << k) - 1, 1 << k, (1 << k) + 1})
-    return np.array(sorted(v for v in values if 0 <= v <= top), dtype=np.int64)
-
-
 def operand_pairs(bits: int, samples: int = DEFAULT_SAMPLES, seed: int = 1) -> tuple[np.ndarray, np.ndarray, bool]:
     """(a, b, exhaustive): all pairs for small N, else seeded random pairs plus corners."""
     if bits <= EXHAUSTIVE_MAX_BITS:
         a, b = np.divmod(np.arange(1 << (2 * bits), dtype=np.int64), 1 << bits)
         return a, b, True
     rng = np.random.default_rng(seed)
-    ca, cb = np.meshgrid(corner_operands(bits), corner_operands(bits))
+    ca, cb = np.meshgrid(corner_magnitudes(bits), corner_magnitudes(bits))
     a = np.concatenate([ca.ravel(), rng.integers(0, 1 << bits, samples, dtype=np.int64)])
     b = np.concatenate([cb.ravel(), rng.integers(0, 1 << bits, samples, dtype=np.int64)])
     return a, b, False

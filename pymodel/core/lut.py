@@ -49,7 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pymodel.core.arith import MulConfig
+from pymodel.core.arith import MulConfig, tc_decode, tc_encode
 from pymodel.core.errors import MBMError
 from pymodel.core.table import ProductTable, pattern_order
 
@@ -69,8 +69,7 @@ def build_lut(cfg: MulConfig, signed: bool = False) -> np.ndarray:
 def hex_words(values: np.ndarray, width: int) -> list[str]:
     """Two's-complement hex words of ``width`` bits, zero-padded, one per value."""
     digits = (width + 3) // 4
-    mask = (1 << width) - 1
-    return [format(int(v) & mask, f"0{digits}x") for v in values.ravel()]
+    return [format(tc_encode(int(v), width), f"0{digits}x") for v in values.ravel()]
 
 
 def _check_format(fmt: str) -> None:
@@ -186,7 +185,7 @@ def _read_hex(path: Path, signed: bool, product_bits: int | None) -> np.ndarray:
         raise MBMError(f"{path.name}: {bad!r} is not a hex word") from None
     if max(raw) >> width:
         raise MBMError(f"{path.name}: hex word {format(max(raw), 'x')} is wider than product_bits={width}")
-    values = np.array([v - (1 << width) if signed and v >> (width - 1) else v for v in raw], dtype=np.int64)
+    values = np.array([tc_decode(v, width) if signed else v for v in raw], dtype=np.int64)
     return values.reshape(side, side)
 
 

@@ -2,7 +2,7 @@
 
 Why: the RTL multiplies integers in [-(2^N - 1), 2^N - 1]; a float layer reaches it through
 a scale per tensor (the "image multiplier" s_x for activations, the "kernel multiplier" s_w
-for weights, DESIGN.md). Users either give the scales by hand, as they did with the lookup
+for weights, docs/arithmetic.md). Users either give the scales by hand, as they did with the lookup
 table flow, or calibrate them here from data.
 
 Conventions (all scales are float64 tensors):

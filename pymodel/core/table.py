@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from pymodel.core.arith import MIN_BITS, mul
+from pymodel.core.arith import MIN_BITS, mul, tc_decode
 from pymodel.core.errors import MBMError
 
 ENCODINGS = ("unsigned", "twos", "signmag")
@@ -152,7 +152,7 @@ class ProductTable:
         ops = np.arange(lo, hi + 1, dtype=np.int64)
         return cls(mul(ops[:, None], ops[None, :], cfg, signed=signed), encoding,
                    product_bits=cfg.product_bits + (1 if signed else 0), scale=cfg.scale,
-                   name=cfg.describe() + (" signed" if signed else ""))
+                   name=cfg.label + (" signed" if signed else ""))
 
     @property
     def lo(self) -> int:
@@ -188,8 +188,9 @@ class ProductTable:
         whose row operand is another tool's second input (see :mod:`pymodel.core.lut`, TFApprox)."""
         return ProductTable(self.values.T, self.encoding, self.product_bits, self.scale, f"{self.name} swapped")
 
-    def describe(self) -> str:
-        """Short label: ``NAME (twos N=8, sha256 1a2b3c4d)``."""
+    @property
+    def label(self) -> str:
+        """Short label, as :attr:`pymodel.core.arith.MulConfig.label`: ``NAME (twos N=8, sha256 1a2b3c4d)``."""
         return f"{self.name} ({self.encoding} N={self.bits}, sha256 {self.sha256[:8]})"
 
     def check_operands(self, x: Any, name: str) -> None:
@@ -254,8 +255,7 @@ def from_bit_patterns(raw: np.ndarray, bits: int, product_bits: int, signed: boo
     values = raw.astype(np.int64)
     if not signed:
         return ProductTable(values, "unsigned", product_bits=product_bits, name=name)
-    values = np.where(values >> (product_bits - 1) & 1, values - (1 << product_bits), values)
-    return ProductTable(pattern_order(values), "twos", product_bits=product_bits, name=name)
+    return ProductTable(pattern_order(tc_decode(values, product_bits)), "twos", product_bits=product_bits, name=name)
 
 
 def _width_for(lo: int, hi: int, encoding: str) -> int:

@@ -30,6 +30,8 @@ from pymodel.hw.layers import QuantLayer, Tile, reference, tile_rows
 from pymodel.hw.replay import replay_set
 from pymodel.hw.vecformat import Layout
 
+#: Where ``pymodel cosim`` writes ``<layer>.json`` unless told otherwise (the report reads it).
+DEFAULT_OUT = Path("reports/cosim")
 #: Beats per bench run: bounds memory and gives the progress bar its steps.
 CHUNK_BEATS = 1 << 18
 
@@ -71,7 +73,7 @@ def cosimulate(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, *, stall: int 
             prog = vectors.array_program(rows[p0:p1], w, q.bias_q, lanes)
             want_acc, want_ovf = prog.lane_view(acc[p0:p1]), prog.lane_view(ovf[p0:p1])
             mem = vectors.array_memories(prog, want_acc, want_ovf, q.cfg.bits, acc_bits)
-            params = {**vectors.rtl_parameters(q.cfg), "LANES": lanes, "ACC_W": acc_bits}
+            params = {**q.cfg.rtl_parameters(), "LANES": lanes, "ACC_W": acc_bits}
             vs = vectors.VectorSet("mbm_mac_array", "cosim", q.cfg, seed, mem,
                                    {"beats": int(prog.last.size), "dots": int(prog.bias.shape[0])}, params)
             folder = vectors.write_set(vs, Path(tmp) / f"chunk{p0}", commit="cosim")

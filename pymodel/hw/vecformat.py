@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pymodel.core.arith import sm_decode, sm_encode, tc_decode
 from pymodel.core.errors import MBMError
 
 ENCODINGS = ("u", "tc", "sm")
@@ -54,15 +55,15 @@ class Field:
             bad = int(v.min()) if int(v.min()) < lo else int(v.max())
             raise MBMError(f"field {self.name}={bad} does not fit {self.bits} bits {self.enc}: allowed {lo}..{hi}")
         if self.enc == "sm":
-            return (np.abs(v).astype(np.uint64)) | ((v < 0).astype(np.uint64) << np.uint64(self.bits - 1))
+            return sm_encode(v, self.bits - 1).astype(np.uint64)
         return v.astype(np.uint64) & np.uint64((1 << self.bits) - 1)
 
     def decode(self, pattern: int) -> int:
         """The value a bit pattern of this field stands for."""
-        if self.enc == "tc" and pattern >> (self.bits - 1):
-            return pattern - (1 << self.bits)
-        if self.enc == "sm" and pattern >> (self.bits - 1):
-            return -(pattern & ((1 << (self.bits - 1)) - 1))
+        if self.enc == "tc":
+            return tc_decode(pattern, self.bits)
+        if self.enc == "sm":
+            return sm_decode(pattern, self.bits - 1)
         return pattern
 
 

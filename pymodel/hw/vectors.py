@@ -8,8 +8,8 @@ come from :mod:`pymodel.core.arith` / :mod:`pymodel.core.conv` only. Same seed, 
 
 Layout: ``<out>/<dut>/<config>/{stim,expect[,bias]}.{hex,coe,mif}`` + ``manifest.json``,
 with config = ``<kind>-<mult>-n<N>-t<TRUNC>[-frac][-l<LANES>-a<ACC_W>]``. Kinds:
-exhaustive (every operand encoding, N <= 8), corners (leading-one edges, all-ones,
-alternating bits, zeros, signs and negative zero), random (uniform pairs, seeded) and, for
+exhaustive (every operand encoding, N <= 8), corners (every pair of the corner operands of
+:mod:`pymodel.core.corners`, signed ones with negative zero), random (uniform pairs, seeded) and, for
 ``mbm_mac_array``, layer (the im2col dot products of a real conv layer tile) and layer-sat
 (the same with a narrow accumulator so that lanes saturate).
 """
@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pymodel import __version__
-from pymodel.core.arith import MulConfig, mul_signed, mul_unsigned
+from pymodel.core.arith import MulConfig, mul_signed, mul_unsigned, sm_decode
+from pymodel.core.corners import corner_words
 from pymodel.core.errors import MBMError
 from pymodel.hw import layers
 from pymodel.hw.vecformat import FORMATS, Field, Layout, pack_hex, parse_hex, write_memory
@@ -41,6 +42,8 @@ ARRAY_KINDS = ("layer", "layer-sat")
 MANIFEST_KEYS = ("dut", "config", "kind", "parameters", "mul_config", "seed", "counts", "memories", "files",
                  "pymodel_version", "git_commit")
 RANDOM_COUNT = 65536
+#: The manifest every set folder holds (what load_set, replay and the report look for).
+MANIFEST = "manifest.json"
 
 
 @dataclass
@@ -66,32 +69,9 @@ class VectorSet:
         return name
 
 
-def rtl_parameters(cfg: MulConfig) -> dict[str, int]:
-    """The mbm_mul parameters of a multiplier configuration (the RTL has no exact mode)."""
-    if cfg.mult == "exact":
-        raise MBMError("mult='exact' has no RTL multiplier: allowed mbm, mitchell")
-    return {"N": cfg.bits, "TRUNC": cfg.trunc, "FRAC_OUT": int(cfg.frac_out), "MITCHELL": int(cfg.mult == "mitchell")}
-
-
 def _rng(seed: int, name: str) -> np.random.Generator:
     """A generator per (seed, set name), so adding a set never shifts another's numbers."""
     return np.random.default_rng([seed, zlib.crc32(name.encode())])
-
-
-def corner_values(bits: int) -> np.ndarray:
-    """Magnitudes at the edges of the log encoding: 0..3, 2^k and its neighbours, all ones,
-    alternating bit patterns, sorted and unique."""
-    top = (1 << bits) - 1
-    vals = {0, 1, 2, 3, top, top - 1, top - 2, int("01" * 8, 2) & top, int("10" * 8, 2) & top}
-    for k in range(1, bits):
-        vals |= {(1 << k) - 1, 1 << k, (1 << k) + 1}
-    return np.array(sorted(v for v in vals if 0 <= v <= top), dtype=np.int64)
-
-
-def _sm_value(pattern: np.ndarray, bits: int) -> np.ndarray:
-    """Value of an (bits+1)-bit sign-magnitude pattern (negative zero is zero)."""
-    mag = pattern & ((1 << bits) - 1)
-    return np.where(pattern >> bits, -mag, mag)
 
 
 def _operand_patterns(kind: str, cfg: MulConfig, signed: bool, seed: int, count: int, name: str):
@@ -103,9 +83,7 @@ def _operand_patterns(kind: str, cfg: MulConfig, signed: bool, seed: int, count:
             raise MBMError(f"exhaustive set for bits={n}: allowed bits <= 8 (2^(2N) pairs)")
         values = np.arange(1 << width, dtype=np.int64)
     elif kind == "corners":
-        values = corner_values(n)
-        if signed:
-            values = np.concatenate([values, values | (1 << n)])
+        values = corner_words(n, signed)
     elif kind == "random":
         pair = _rng(seed, name).integers(0, 1 << width, size=(2, count), dtype=np.int64)
         return pair[0], pair[1]
@@ -120,12 +98,12 @@ def mul_set(dut: str, kind: str, cfg: MulConfig, seed: int = 1, count: int = RAN
     if dut not in ("mbm_mul", "mbm_mul_signed"):
         raise MBMError(f"dut {dut!r} is not a multiplier: allowed mbm_mul, mbm_mul_signed")
     signed = dut == "mbm_mul_signed"
-    params = rtl_parameters(cfg)
+    params = cfg.rtl_parameters()
     vs = VectorSet(dut, kind, cfg, seed, {}, {}, params)
     a, b = _operand_patterns(kind, cfg, signed, seed, count, f"{dut}/{vs.config}")
     width = cfg.bits + 1 if signed else cfg.bits
     if signed:
-        p = mul_signed(_sm_value(a, cfg.bits), _sm_value(b, cfg.bits), cfg)
+        p = mul_signed(sm_decode(a, cfg.bits), sm_decode(b, cfg.bits), cfg)
         p_field = Field("p", cfg.product_bits + 1, "tc")
     else:
         p = mul_unsigned(a, b, cfg)
@@ -227,7 +205,7 @@ def array_set(kind: str, cfg: MulConfig, lanes: int, seed: int = 1, layer: str =
         acc_bits = layers.min_acc_bits(cfg) if kind == "layer-sat" else layers.default_acc_bits(q)
     acc, ovf = layers.reference(q, t, acc_bits)
     prog = array_program(rows, w, q.bias_q, lanes)
-    params = {**rtl_parameters(cfg), "LANES": lanes, "ACC_W": acc_bits}
+    params = {**cfg.rtl_parameters(), "LANES": lanes, "ACC_W": acc_bits}
     mem = array_memories(prog, prog.lane_view(acc), prog.lane_view(ovf), cfg.bits, acc_bits)
     info = {"layer": q.name, "tile": t.as_list(), "saturated": int(ovf.sum()), "k": int(rows.shape[1])}
     return VectorSet("mbm_mac_array", kind, cfg, seed, mem,
@@ -259,13 +237,12 @@ def write_set(vs: VectorSet, root: Path, commit: str | None = None) -> Path:
     for name, (layout, words) in vs.memories.items():
         for path in write_memory(folder / name, words, layout):
             files[path.name] = file_sha256(path)
-    c = vs.cfg
     manifest = {
         "dut": vs.dut,
         "config": vs.config,
         "kind": vs.kind,
         "parameters": vs.parameters,
-        "mul_config": {"mult": c.mult, "bits": c.bits, "trunc": c.trunc, "frac_out": c.frac_out},
+        "mul_config": vs.cfg.to_dict(),
         "seed": vs.seed,
         "counts": vs.counts,
         "memories": {n: {"layout": lay.to_json(), "width": lay.width, "words": len(w)}
@@ -275,7 +252,7 @@ def write_set(vs: VectorSet, root: Path, commit: str | None = None) -> Path:
         "git_commit": git_commit() if commit is None else commit,
         "info": vs.info,
     }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return folder
 
 
@@ -290,12 +267,18 @@ class LoadedSet:
     def layout(self, name: str) -> Layout:
         return Layout.from_json(self.manifest["memories"][name]["layout"])
 
+    @property
+    def cfg(self) -> MulConfig:
+        """The multiplier the set was made for (its manifest's mul_config)."""
+        return MulConfig.from_dict(self.manifest["mul_config"])
+
 
 def load_set(folder: str | Path) -> LoadedSet:
-    """Read a set, refusing (one-line MBMError) a missing or malformed manifest, a file whose
+    """Read a set, refusing (one-line MBMError) a missing or malformed manifest (one whose
+    parameters build another multiplier than its mul_config names included), a file whose
     sha256 differs from the manifest, or a .hex file whose words do not match its layout."""
     folder = Path(folder)
-    mpath = folder / "manifest.json"
+    mpath = folder / MANIFEST
     try:
         manifest = json.loads(mpath.read_text())
     except (OSError, ValueError) as err:
@@ -303,6 +286,13 @@ def load_set(folder: str | Path) -> LoadedSet:
     missing = [k for k in MANIFEST_KEYS if k not in manifest]
     if missing or manifest["dut"] not in DUTS:
         raise MBMError(f"{mpath}: missing keys {missing} or unknown dut {manifest.get('dut')!r}")
+    try:
+        cfg, built = MulConfig.from_dict(manifest["mul_config"]), MulConfig.from_rtl_parameters(manifest["parameters"])
+    except MBMError as err:
+        raise MBMError(f"{mpath}: {err}") from None
+    if built != cfg:
+        raise MBMError(f"{mpath}: parameters {manifest['parameters']} build {built.label}, "
+                       f"but mul_config says {cfg.label}: allowed a manifest that agrees with itself")
     for name in manifest["memories"]:
         for fmt in FORMATS:
             if f"{name}.{fmt}" not in manifest["files"]:

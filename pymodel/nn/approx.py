@@ -16,7 +16,9 @@ Scales are given by hand (one number for every layer, or a dict name -> number, 
 tune them today) or calibrated per layer with pymodel.core.quant.calibrate from a few images run
 through the EXACT model (forward hooks record each selected layer's input).
 
-Layers are selected by module name or glob (``decoder.up*.convA``); the swapped module keeps
+Layers are selected by module name or glob (``decoder.up*.convA``), all with one multiplier,
+or by a per-layer mapping ``{layer: "mbm:8", ...}`` (mixed multipliers, as design-space
+exploration assigns them; spec strings of :mod:`pymodel.core.spec`); the swapped module keeps
 ``weight`` and ``bias`` under the same names, so state_dict keys do not change, and
 :func:`restore` puts the float layers back.
 """
@@ -24,8 +26,10 @@ Layers are selected by module name or glob (``decoder.up*.convA``); the swapped 
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import Tensor, nn
@@ -33,6 +37,7 @@ from torch import Tensor, nn
 from pymodel.core import kernels, quant
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
+from pymodel.core.spec import parse_spec, spec_string
 
 Scale = float | Tensor | Mapping[str, float | Tensor] | None
 
@@ -66,8 +71,11 @@ class ApproxLayer(nn.Module):
     """A Conv2d or Linear computed with quantized operands and the golden integer arithmetic.
 
     ``weight``/``bias`` are the float layer's own parameters (shared, same state_dict keys).
-    ``stats`` counts calls, input values clamped to the operand range and saturated
-    accumulators (acc_bits=None: a wide accumulator that never saturates).
+    ``stats`` counts calls, input values quantized ("inputs") and clamped to the operand range
+    ("clamped"), accumulators computed and saturated (acc_bits=None: a wide accumulator that
+    never saturates); ``weight_clamped`` counts the weights clamped once at construction. The
+    counts come from quantize and the kernels as they run (no extra pass over a tensor), so
+    :meth:`counts` is free to ask for.
     """
 
     def __init__(
@@ -91,10 +99,18 @@ class ApproxLayer(nn.Module):
             layer.weight, self.s_w, cfg.bits, f"{name}.weight", on_overflow=on_overflow
         )
         self.b_q = None if layer.bias is None else quant.quantize_bias(layer.bias, self.s_x, self.s_w, cfg)
-        self.stats = {"calls": 0, "clamped": 0, "saturated": 0}
+        self.stats = {"calls": 0, "inputs": 0, "clamped": 0, "accumulators": 0, "saturated": 0}
+
+    def counts(self) -> dict[str, int]:
+        """Operands and accumulators so far, and how many were clamped or saturated (all calls)."""
+        return {
+            "inputs": self.stats["inputs"], "clamped_inputs": self.stats["clamped"],
+            "weights": self.w_q.numel(), "clamped_weights": self.weight_clamped,
+            "accumulators": self.stats["accumulators"], "saturated": self.stats["saturated"],
+        }
 
     def extra_repr(self) -> str:
-        return f"{self.kind} {self.name}, {self.cfg.describe()}, s_x={float(self.s_x):.4g}"
+        return f"{self.kind} {self.name}, {self.cfg.label}, s_x={float(self.s_x):.4g}"
 
     def forward(self, x: Tensor) -> Tensor:
         x_q, clamped = quant.quantize(x, self.s_x, self.cfg.bits, f"{self.name} input", on_overflow=self.on_overflow)
@@ -111,7 +127,9 @@ class ApproxLayer(nn.Module):
             )
             axis = -1
         self.stats["calls"] += 1
+        self.stats["inputs"] += x_q.numel()
         self.stats["clamped"] += clamped
+        self.stats["accumulators"] += acc.numel()
         self.stats["saturated"] += saturated
         return quant.dequantize(acc, self.s_x, self.s_w, self.cfg, channel_axis=axis).to(x.dtype)
 
@@ -183,33 +201,80 @@ def calibrate_scales(
     return scales
 
 
+Assignment = Mapping[str, "MulConfig | str"]
+
+
+def resolve_assignment(model: nn.Module, patterns: str | Iterable[str] | Assignment,
+                       cfg: MulConfig | None = None) -> dict[str, MulConfig]:
+    """layer name -> MulConfig, in forward order, for what :func:`approximate` is asked.
+
+    ``patterns`` is either names/globs that all get ``cfg``, or a per-layer mapping
+    ``{name or glob: MulConfig or spec string}`` (the shape of explore.json's "assignment"); a
+    layer matched by two keys must get the same multiplier from both."""
+    if not isinstance(patterns, Mapping):
+        if cfg is None:
+            raise MBMError("approximate() needs a multiplier: cfg=MulConfig(...) or a {layer: spec} mapping")
+        return dict.fromkeys(select_layers(model, patterns), cfg)
+    if cfg is not None:
+        raise MBMError("approximate() got a {layer: spec} mapping and cfg: allowed one of the two")
+    plan: dict[str, MulConfig] = {}
+    for pattern, value in patterns.items():
+        chosen = value if isinstance(value, MulConfig) else parse_spec(str(value))
+        for name in select_layers(model, pattern):
+            if plan.setdefault(name, chosen) != chosen:
+                raise MBMError(f"layer {name!r} is assigned {spec_string(plan[name])} and {spec_string(chosen)}: "
+                               "allowed one multiplier per layer")
+    order = layer_names(model)
+    return {n: plan[n] for n in order if n in plan}
+
+
+def read_assignment(path: str | Path) -> dict[str, str]:
+    """A per-layer multiplier file: JSON ``{layer: spec}`` (explore.json's "assignment")."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as err:
+        raise MBMError(f"--assignment {path}: {type(err).__name__}: need a JSON file like "
+                       '{"decoder.up1.convA": "mbm:8"}') from None
+    if isinstance(data, dict) and isinstance(data.get("assignment"), dict):
+        data = data["assignment"]  # a whole explore.json
+    if not isinstance(data, dict) or not data or not all(isinstance(v, str) for v in data.values()):
+        raise MBMError(f"--assignment {path} is not a non-empty object {{layer: spec}}")
+    for spec in data.values():
+        parse_spec(spec)
+    return data
+
+
 def approximate(
-    model: nn.Module, patterns: str | Iterable[str], cfg: MulConfig, *, s_x: Scale = None, s_w: Scale = None,
+    model: nn.Module, patterns: str | Iterable[str] | Assignment, cfg: MulConfig | None = None, *,
+    s_x: Scale = None, s_w: Scale = None,
     calibration: Tensor | Iterable[Tensor] | None = None, options: ScaleOptions = ScaleOptions(),
     scales: Mapping[str, tuple[Tensor, Tensor]] | None = None, on_overflow: str = "clamp",
     acc_bits: int | None = None, backend: str = "auto",
 ) -> dict[str, ApproxLayer]:
     """Swap the matching layers of ``model`` IN PLACE for ApproxLayers; returns name -> layer.
 
+    Either ``patterns`` (names/globs) with one ``cfg`` for all of them, or a per-layer mapping
+    ``{layer or glob: MulConfig or spec string}`` as ``patterns`` (mixed multipliers, cfg None).
     Scales, first found wins per layer: ``s_x``/``s_w`` by hand (a number for every layer or a
     dict name -> number), then ``scales`` (precomputed by :func:`calibrate_scales`), else they are
-    calibrated from ``calibration`` images with ``options``. on_overflow: "clamp" (count values
-    past the operand range in ApproxLayer.stats) or "error". Undo with :func:`restore`.
+    calibrated from ``calibration`` images with ``options`` (at each layer's own width).
+    on_overflow: "clamp" (count values past the operand range in ApproxLayer.stats) or "error".
+    Undo with :func:`restore`.
     """
-    names = select_layers(model, patterns)
-    missing = [n for n in names if (_per_layer(s_x, n) is None or _per_layer(s_w, n) is None)
+    plan = resolve_assignment(model, patterns, cfg)
+    missing = [n for n in plan if (_per_layer(s_x, n) is None or _per_layer(s_w, n) is None)
                and not (scales and n in scales)]
     if missing and calibration is None:
         raise MBMError(f"layer {missing[0]!r} has no s_x/s_w: give them by hand or pass calibration images")
     found = dict(scales or {})
-    if missing:
-        found.update(calibrate_scales(model, missing, calibration, cfg.bits, options))
+    for bits in sorted({plan[n].bits for n in missing}):
+        found.update(calibrate_scales(model, [n for n in missing if plan[n].bits == bits], calibration, bits, options))
     swapped = {}
-    for n in names:
+    for n, layer_cfg in plan.items():
         hand_x, hand_w = _per_layer(s_x, n), _per_layer(s_w, n)
         cal_x, cal_w = found.get(n, (None, None))
         layer = ApproxLayer(
-            model.get_submodule(n), n, cfg, hand_x if hand_x is not None else cal_x,
+            model.get_submodule(n), n, layer_cfg, hand_x if hand_x is not None else cal_x,
             hand_w if hand_w is not None else cal_w, on_overflow=on_overflow, acc_bits=acc_bits, backend=backend,
         )
         _set_module(model, n, layer)

@@ -38,6 +38,8 @@ from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
 from pymodel.core.table import ProductTable
 
+#: Where ``pymodel bench`` writes its document unless told otherwise (the report reads it).
+DEFAULT_OUT = Path("reports/bench.json")
 #: Images of the per-layer sweep the time estimate is for.
 SWEEP_IMAGES = 5
 TARGET_RATIO_CPU, TARGET_RATIO_GPU, TARGET_SWEEP_S = 10.0, 5.0, 60.0
@@ -268,7 +270,7 @@ def run(layers: Sequence[LayerShape], backends: Sequence[str], cfg: "MulConfig |
     return {
         "rows": rows,
         "summary": summarize(rows),
-        "config": {"multiplier": cfg.describe(), "repeats": repeats, "warmup": warmup, "batch": 1,
+        "config": {"multiplier": cfg.label, "repeats": repeats, "warmup": warmup, "batch": 1,
                    "input": "480x640 network input (decoder layer shapes)", "sweep_images": SWEEP_IMAGES},
         "versions": versions(),
     }

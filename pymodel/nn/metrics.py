@@ -111,6 +111,10 @@ def mean_errors(
     return {m: float(np.mean([e[m] for e in per_image])) for m in METRICS}
 
 
-def deviation_pct(values: dict[str, float], exact: dict[str, float]) -> dict[str, float]:
-    """% deviation of each metric from the exact model: 100 * (value - exact) / exact."""
-    return {m: 100.0 * (values[m] - exact[m]) / exact[m] if exact[m] else float("nan") for m in METRICS}
+def deviation_pct(values: dict[str, float], exact: dict[str, float]) -> dict[str, float | None]:
+    """% deviation of each metric from the exact model: 100 * (value - exact) / exact.
+
+    None where the exact value is 0: a percentage of nothing is not applicable (printed n/a,
+    JSON null), never NaN, which is not JSON and fails every comparison silently.
+    """
+    return {m: 100.0 * (values[m] - exact[m]) / exact[m] if exact[m] else None for m in METRICS}

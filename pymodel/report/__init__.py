@@ -9,7 +9,7 @@ does not load makes the command exit 1.
 
 Modules: :mod:`~pymodel.report.config` (signoff.toml), :mod:`~pymodel.report.collect` (result
 files), :mod:`~pymodel.report.provenance`, :mod:`~pymodel.report.characterization`,
-:mod:`~pymodel.report.figures` (matplotlib plumbing), :mod:`~pymodel.hw.synthesis`,
+:mod:`~pymodel.nn.figures` (matplotlib plumbing), :mod:`~pymodel.hw.synthesis`,
 :mod:`~pymodel.report.accuracy`, :mod:`~pymodel.report.testplan` (tb/<dut>/testplan.toml),
 :mod:`~pymodel.report.verdict`, :mod:`~pymodel.report.render`
 (templates/ holds the jinja2 HTML and Markdown) and :mod:`~pymodel.report.browser` (the

@@ -15,7 +15,7 @@ import numpy as np
 
 from pymodel.core.arith import MULTIPLIERS, MulConfig, mul_unsigned
 from pymodel.core.characterize import characterize, operand_pairs
-from pymodel.report.figures import png, pyplot
+from pymodel.nn.figures import png, pyplot
 
 #: (multiplier, bits, bias %, mean |rel| %, peak %, tolerance in percentage points): the
 #: tolerance is about half a unit of the last digit the paper prints (Mitchell's mean is
@@ -34,8 +34,9 @@ def _config(cfg: MulConfig, mult: str) -> MulConfig:
 
 
 def stats_table(cfg: MulConfig) -> list[dict[str, Any]]:
-    """ErrorStats of MBM, Mitchell and exact at the configured N, TRUNC and output format."""
-    return [asdict(characterize(_config(cfg, mult))) for mult in MULTIPLIERS]
+    """ErrorStats of MBM, Mitchell and exact at the configured N, TRUNC and output format,
+    each with its configuration's label."""
+    return [asdict(characterize(c)) | {"label": c.label} for c in (_config(cfg, m) for m in MULTIPLIERS)]
 
 
 def published_comparison() -> list[dict[str, Any]]:
@@ -89,7 +90,7 @@ def heatmap_png(cfg: MulConfig) -> bytes:
     ax.set_xlabel("operand b")
     ax.set_ylabel("operand a")
     sampled = "" if side.size == top else f", {side.size} x {side.size} evenly spaced operands"
-    ax.set_title(f"{cfg.describe()}: relative error over (a, b){sampled}")
+    ax.set_title(f"{cfg.label}: relative error over (a, b){sampled}")
     return png(fig)
 
 
@@ -104,7 +105,7 @@ def histogram_png(cfg: MulConfig) -> bytes:
     for mult, colour in (("mitchell", "tab:orange"), ("mbm", "tab:blue")):
         rel = _relative_error_pct(a, b, _config(cfg, mult))
         weights = np.full(rel.size, 100 / rel.size)
-        ax.hist(rel, bins=bins, weights=weights, alpha=0.6, color=colour, label=_config(cfg, mult).describe())
+        ax.hist(rel, bins=bins, weights=weights, alpha=0.6, color=colour, label=_config(cfg, mult).label)
     ax.set_xlabel("relative error of the product (%)")
     ax.set_ylabel("share of operand pairs (%)")
     scope = "all operand pairs" if exhaustive else "seeded random operand pairs plus corners"

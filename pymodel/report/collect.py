@@ -3,12 +3,13 @@
 Every source knows the command that produces it, so a section with no data can tell the
 reader what to run instead of showing an empty table. Files are read as written by their
 producers (the schemas are documented there); a file that is not valid JSON or lacks a key
-the report needs is recorded as a problem, which the verdict turns into a FAIL.
+the report needs is recorded as a problem, which the verdict turns into a FAIL. RTL results
+are read strictly as :mod:`pymodel.hw.sim.record` records: any other shape is a problem.
 
 | source    | files (under the reports directory unless noted) | produced by      |
 | --------- | ------------------------------------------------ | ---------------- |
-| rtl       | rtl/*.json, one per test; else the runner's       | ``make sim``     |
-|           | <repo>/build/sim/results/summary.json             |                  |
+| rtl       | rtl/*.json, one TestRecord per test; else the     | ``make sim``     |
+|           | runner's <repo>/build/sim/results/summary.json    |                  |
 | cosim     | cosim/*.json, one per layer                       | ``make cosim``   |
 | accuracy  | accuracy/sweep.json (+ *.png charts)              | ``make accuracy``|
 | bench     | bench.json                                        | ``make bench``   |
@@ -21,6 +22,17 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pymodel.core.errors import MBMError
+from pymodel.core.paths import REPO_ROOT
+from pymodel.hw.cosim import DEFAULT_OUT as COSIM_OUT
+from pymodel.hw.sim.record import FAIL, PASS, SUMMARY_FILE, Summary, TestRecord
+from pymodel.hw.sim.runner import RESULTS_ROOT
+from pymodel.hw.vectors import MANIFEST
+from pymodel.nn.bench import DEFAULT_OUT as BENCH_OUT
+from pymodel.nn.sweep import DEFAULT_OUT as SWEEP_OUT
+from pymodel.nn.sweep import SCHEMA as SWEEP_SCHEMA
+from pymodel.nn.sweep import SWEEP_FILE
 
 
 @dataclass
@@ -58,14 +70,14 @@ class Source:
 
 #: (key, title, glob relative to its root, command, required keys per record, root is repo?)
 _SOURCES: tuple[tuple[str, str, str, str, tuple[str, ...], bool], ...] = (
-    ("rtl", "RTL regression", "rtl/*.json", "make sim", ("test", "result"), False),
-    ("cosim", "real-layer co-simulation", "cosim/*.json", "make cosim", ("layer", "mismatches"), False),
-    ("accuracy", "accuracy sweep", "accuracy/sweep.json", "make accuracy", ("schema", "rows"), False),
-    ("bench", "backend benchmark", "bench.json", "make bench", ("rows",), False),
+    ("rtl", "RTL regression", "rtl/*.json", "make sim", (), False),
+    ("cosim", "real-layer co-simulation", f"{COSIM_OUT.name}/*.json", "make cosim", ("layer", "mismatches"), False),
+    ("accuracy", "accuracy sweep", f"{SWEEP_OUT.name}/{SWEEP_FILE}", "make accuracy", ("schema", "rows"), False),
+    ("bench", "backend benchmark", BENCH_OUT.name, "make bench", ("rows",), False),
     (
         "vectors",
         "FPGA vector sets",
-        "vectors/**/manifest.json",
+        f"vectors/**/{MANIFEST}",
         "make vectors",
         ("dut", "config", "files"),
         True,
@@ -90,71 +102,75 @@ def _read(path: Path, required: tuple[str, ...], problems: list[str]) -> Any:
     return data
 
 
-#: the sweep.json layout this report understands (pymodel.nn.sweep.SCHEMA)
-SWEEP_SCHEMA = "mbm-accuracy-sweep/1"
 #: what ``pymodel sim regress`` (make sim) writes: every run with its test records
-SIM_SUMMARY = "build/sim/results/summary.json"
+SIM_SUMMARY = (RESULTS_ROOT / SUMMARY_FILE).relative_to(REPO_ROOT)
 
 
-def rtl_from_summary(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """One record per test of every run in the runner's summary.
+def rtl_row(rec: TestRecord, file: str = "") -> dict[str, Any]:
+    """The report's row of one test record: its fields plus params, message (the
+    failures), expect_fail and its cover points (:func:`coverage_points`)."""
+    return {
+        **rec.to_json(),
+        "params": rec.parameters,
+        "message": "; ".join(rec.failures),
+        "expect_fail": False,
+        "coverage_points": coverage_points(rec.coverage),
+        **({"_file": file} if file else {}),
+    }
+
+
+def rtl_from_summary(summary: Summary) -> list[dict[str, Any]]:
+    """One row per test of every run in the runner's summary.
 
     A run marked ``expect_fail`` (a deliberately wrong model, proving the bench can fail)
-    passes when it did fail: its records say so instead of reporting the FAIL they hold.
-    A run that produced no record (a build failure) becomes one record with the reason.
-    """
-    records = []
-    for run in summary.get("runs", []):
-        base = {
-            "run": run["name"],
-            "dut": run.get("dut") or run["name"],
-            "params": run.get("parameters") or {},
-            "expect_fail": bool(run.get("expect_fail")),
-        }
-        ok, why = bool(run.get("ok")), run.get("why") or ""
-        if base["expect_fail"]:
-            outcome = f"must fail (deliberately wrong model): {'it did' if ok else 'it did NOT'}"
-            base["message"] = "; ".join(filter(None, [outcome, why]))
-        if not run.get("records"):
-            records.append(
-                {
-                    **base,
-                    "test": run["name"],
-                    "result": "PASS" if ok else "FAIL",
-                    "seed": run.get("seed"),
-                    "message": base.get("message", why),
-                }
-            )
-        for rec in run.get("records") or []:
-            merged = {**rec, **base, "test": f"{run['name']} / {rec.get('test')}"}
-            if base["expect_fail"]:
-                merged["result"] = "PASS" if ok else "FAIL"
-            records.append(merged)
-    return records
-
-
-def coverage_points(coverage: Any) -> list[dict[str, Any]]:
-    """Cover points as rows {point, hit, bins, pct}, from either record shape.
-
-    The agreed flat shape is {point: percent}; the testbench (pymodel.hw.tb.common.coverage) writes
-    {group: {"items": {point: {"hit": h, "bins": b}}, ...}}, with hit and bin counts.
+    passes when it did fail: its rows say so instead of reporting the FAIL they hold.
+    A run that produced no record (a build failure) becomes one row with the reason.
     """
     rows = []
-    for name, value in (coverage or {}).items() if isinstance(coverage, dict) else []:
-        if isinstance(value, dict) and isinstance(value.get("items"), dict):
-            for point, item in value["items"].items():
-                hit, bins = int(item.get("hit", 0)), int(item.get("bins", 0))
-                rows.append(
-                    {
-                        "point": f"{name} / {point}",
-                        "hit": hit,
-                        "bins": bins,
-                        "pct": 100.0 * hit / bins if bins else 100.0,
-                    }
-                )
-        elif isinstance(value, (int, float)):
-            rows.append({"point": name, "hit": None, "bins": None, "pct": float(value)})
+    for run in summary.runs:
+        base: dict[str, Any] = {"run": run.name, "dut": run.dut, "params": run.parameters, "expect_fail": run.expect_fail}
+        if run.expect_fail:
+            outcome = f"must fail (deliberately wrong model): {'it did' if run.ok else 'it did NOT'}"
+            base["message"] = "; ".join(filter(None, [outcome, run.why]))
+        if not run.records:
+            rows.append({**base, "test": run.name, "result": PASS if run.ok else FAIL, "seed": run.seed,
+                         "message": base.get("message", run.why), "coverage_points": []})
+        for rec in run.records:
+            row = {**rtl_row(rec), **base, "test": f"{run.name} / {rec.test}"}
+            if run.expect_fail:
+                row["result"] = PASS if run.ok else FAIL
+            rows.append(row)
     return rows
+
+
+def coverage_points(coverage: dict[str, dict]) -> list[dict[str, Any]]:
+    """Cover points as rows {point, hit, bins, pct} of a record's coverage
+    ({group: {"items": {point: {"hit": h, "bins": b}}, ...}}, see TestRecord)."""
+    return [
+        {"point": f"{group} / {point}", "hit": item["hit"], "bins": item["bins"],
+         "pct": 100.0 * item["hit"] / item["bins"] if item["bins"] else 100.0}
+        for group, summary in coverage.items()
+        for point, item in summary["items"].items()
+    ]
+
+
+def _rtl(source: Source, repo: Path) -> None:
+    """The RTL rows: rtl/*.json test records, else the runner's summary; a file of any other
+    shape is a problem naming it."""
+    rows = []
+    for path in map(Path, source.files):
+        try:
+            rows.append(rtl_row(TestRecord.read(path), str(path)))
+        except MBMError as err:
+            source.problems.append(str(err))
+    summary = repo / SIM_SUMMARY
+    if source.missing and summary.is_file():
+        source.files = [str(summary)]
+        try:
+            rows = rtl_from_summary(Summary.read(summary))
+        except MBMError as err:
+            source.problems.append(str(err))
+    source.data = sorted(rows, key=lambda r: (str(r["dut"]), str(r["test"])))
 
 
 def collect(out_dir: Path, repo: Path) -> dict[str, Source]:
@@ -166,13 +182,15 @@ def collect(out_dir: Path, repo: Path) -> dict[str, Source]:
         source = Source(key, title, shown, command)
         paths = sorted(root.glob(pattern))
         source.files = [str(p) for p in paths]
+        sources[key] = source
+        if key == "rtl":  # read strictly as TestRecords below
+            continue
         records = [(p, _read(p, required, source.problems)) for p in paths]
         records = [(p, r) for p, r in records if r is not None]
         if "*" in pattern:
             source.data = [r | {"_file": str(p)} if isinstance(r, dict) else r for p, r in records]
         else:
             source.data = records[0][1] if records else None
-        sources[key] = source
     cosim = sources["cosim"]
     for rec in [
         r for r in cosim.data if not isinstance(r["mismatches"], int) or isinstance(r["mismatches"], bool)
@@ -185,17 +203,6 @@ def collect(out_dir: Path, repo: Path) -> dict[str, Source]:
             f"{sweep.files[0]}: schema {sweep.data['schema']!r}, the report reads {SWEEP_SCHEMA!r}"
         )
         sweep.data = None
-    summary = repo / SIM_SUMMARY
-    if sources["rtl"].missing and summary.is_file():
-        data = _read(summary, ("runs",), sources["rtl"].problems)
-        sources["rtl"].files = [str(summary)]
-        sources["rtl"].data = rtl_from_summary(data) if data else []
-    for rec in sources["rtl"].data:
-        # the testbench record (pymodel.hw.tb.common.results) names these "parameters", "run", "failures"
-        rec.setdefault("params", rec.get("parameters") or {})
-        rec.setdefault("dut", rec.get("run") or "")
-        rec.setdefault("message", "; ".join(map(str, rec.get("failures") or [])))
-        rec["coverage_points"] = coverage_points(rec.get("coverage"))
-    sources["rtl"].data.sort(key=lambda r: (str(r["dut"]), str(r["test"])))
-    sources["accuracy"].charts = sorted((out_dir / "accuracy").glob("*.png"))
+    _rtl(sources["rtl"], repo)
+    sources["accuracy"].charts = sorted((out_dir / SWEEP_OUT.name).glob("*.png"))
     return sources

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pymodel.core.arith import MAX_BITS, MIN_BITS, MulConfig
+from pymodel.core.arith import CONFIG_KEYS, MAX_BITS, MIN_BITS, MulConfig
 from pymodel.core.errors import MBMError
 
 _SECTIONS = {
-    "multiplier": {"mult", "bits", "trunc", "frac_out"},
+    "multiplier": set(CONFIG_KEYS),
     "rtl": {"require_all_pass", "min_coverage_pct"},
     "cosim": {"max_mismatches"},
     "accuracy": {"default_max_abs_deviation_pct", "max_abs_deviation_pct", "check_all_row"},
@@ -49,7 +49,7 @@ class SignoffConfig:
         m = self.multiplier
         return {
             "source": self.source,
-            "multiplier": {"mult": m.mult, "bits": m.bits, "trunc": m.trunc, "frac_out": m.frac_out},
+            "multiplier": m.to_dict(),
             "rtl": {"require_all_pass": self.require_all_pass, "min_coverage_pct": self.min_coverage_pct},
             "cosim": {"max_mismatches": self.max_mismatches},
             "accuracy": {
@@ -98,12 +98,7 @@ def load_config(path: str | Path) -> SignoffConfig:
     if not isinstance(bits, list) or not all(isinstance(b, int) and MIN_BITS <= b <= MAX_BITS for b in bits):
         raise MBMError(f"synthesis.bits={bits!r} is invalid: allowed a list of widths {MIN_BITS}..{MAX_BITS}")
     return SignoffConfig(
-        multiplier=MulConfig(
-            mult=mult.get("mult", "mbm"),
-            bits=mult.get("bits", 8),
-            trunc=mult.get("trunc", 0),
-            frac_out=bool(mult.get("frac_out", False)),
-        ),
+        multiplier=MulConfig.from_dict({**MulConfig().to_dict(), **mult}),
         require_all_pass=bool(rtl.get("require_all_pass", True)),
         min_coverage_pct=_number(rtl, "min_coverage_pct", 100.0, "rtl"),
         max_mismatches=int(_number(cosim, "max_mismatches", 0, "cosim")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymodel.report.figures import png, pyplot
+from pymodel.nn.figures import png, pyplot
 
 
 def cost_chart_png(rows: list[dict[str, Any]]) -> bytes | None:

@@ -76,7 +76,7 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
         _figure(
             "characterization",
             "error_heatmap",
-            f"Relative error over (a, b), {mult.describe()}",
+            f"Relative error over (a, b), {mult.label}",
             characterization.heatmap_png(mult),
         ),
         _figure(
@@ -95,7 +95,7 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
     if cost_chart:
         figures.append(_figure("synthesis", "hardware_cost", "Hardware cost per multiplier", cost_chart))
     return {
-        "title": f"MBM sign-off report: {mult.describe()}",
+        "title": f"MBM sign-off report: {mult.label}",
         "generated_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "verdict": verdict.as_dict(),
         "config": cfg.as_dict(),
@@ -107,7 +107,7 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
             "vectors": _vector_sets(sources["vectors"]),
         },
         "characterization": {
-            "config": mult.describe(),
+            "config": mult.label,
             "stats": stats,
             "published": characterization.published_comparison(),
         },

@@ -22,7 +22,6 @@ from typing import Any
 
 from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT, TB_DIR
-from pymodel.report.collect import coverage_points
 from pymodel.hw.sim.regressions import DUTS, REGRESSIONS
 
 PASS, FAIL, NOT_RUN, PYTEST = "PASS", "FAIL", "NOT RUN", "pytest"
@@ -129,7 +128,7 @@ def load_testplans(root: Path, recorded: Mapping[str, Iterable[str]] | None = No
 def recorded_points(rec: dict[str, Any]) -> dict[str, float]:
     """Cover point name -> percent of one record; ``Test.group / item`` becomes ``group.item``."""
     out = {}
-    for row in coverage_points(rec.get("coverage")):
+    for row in rec.get("coverage_points", []):
         group, sep, item = row["point"].partition(" / ")
         name = f"{group.split('.', 1)[-1]}.{item}" if sep else group
         out[name] = row["pct"]

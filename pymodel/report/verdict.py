@@ -10,7 +10,9 @@ Five checks, each over the producers' result files:
    measured with the signed-off multiplier;
 4. accuracy: |deviation from the exact network| of every metric of every approximated layer
    of a complete sweep (and of the row with all of them at once, ``check_all_row``) within
-   its limit, measured with the signed-off multiplier;
+   its limit, measured with the signed-off multiplier; a deviation that is not applicable
+   (exact value 0) is counted as such, not failed; the sweep's clamping and saturation
+   warnings do not fail the check but its summary counts them (section (e) lists them);
 5. testplan (``[testplan] require_all``, and only for a checkout that holds testplans): every
    feature proven by regression runs has all its runs passed and its cover points at 100 %
    (see :mod:`~pymodel.report.testplan`).
@@ -26,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pymodel.core.arith import MulConfig
+from pymodel.core.errors import MBMError
 from pymodel.report.accuracy import deviation_rows
 from pymodel.report.collect import Source
 from pymodel.report.config import SignoffConfig
@@ -72,19 +75,14 @@ def _label(rec: dict[str, Any]) -> str:
     return f"{rec['test']} ({where})" if where else str(rec["test"])
 
 
-def _rtl_parameters(m: MulConfig) -> dict[str, int]:
-    """The HDL parameters of mbm_mul that implement the multiplier ``m``."""
-    return {"N": m.bits, "TRUNC": m.trunc, "FRAC_OUT": int(m.frac_out), "MITCHELL": int(m.mult == "mitchell")}
-
-
 def _simulates(rec: dict[str, Any], m: MulConfig) -> bool:
     """True when ``rec`` is a passing test of the RTL built with the signed-off parameters."""
-    params = rec.get("params") or {}
-    return (
-        not rec.get("expect_fail")
-        and str(rec["result"]).upper() == PASS
-        and all(str(params.get(k, 0)) == str(v) for k, v in _rtl_parameters(m).items())
-    )
+    if rec.get("expect_fail") or str(rec["result"]).upper() != PASS:
+        return False
+    try:
+        return MulConfig.from_rtl_parameters(rec.get("params") or {}) == m
+    except MBMError:  # parameters no multiplier has: not the signed-off one
+        return False
 
 
 def check_rtl(rtl: Source, cfg: SignoffConfig) -> Check:
@@ -101,8 +99,8 @@ def check_rtl(rtl: Source, cfg: SignoffConfig) -> Check:
         reasons = []
     m = cfg.multiplier
     if m.mult != "exact" and not any(_simulates(r, m) for r in rtl.data):
-        shown = " ".join(f"{k}={v}" for k, v in _rtl_parameters(m).items())
-        reasons.append(f"no passing RTL test ran the signed-off configuration {m.describe()} ({shown})")
+        shown = " ".join(f"{k}={v}" for k, v in m.rtl_parameters().items())
+        reasons.append(f"no passing RTL test ran the signed-off configuration {m.label} ({shown})")
     return _from_reasons(
         name,
         reasons,
@@ -149,12 +147,13 @@ def _config_mismatch(measured: dict[str, Any] | None, cfg: SignoffConfig) -> str
     m = cfg.multiplier
     if not measured:
         return None
-    wanted = {"mult": m.mult, "bits": m.bits, "trunc": m.trunc}
-    got = {k: measured.get(k) for k in wanted}
-    if got == wanted:
+    try:
+        got = MulConfig.from_dict(measured)
+    except MBMError as err:
+        return f"measured an unreadable multiplier: {err}"
+    if (got.mult, got.bits, got.trunc) == (m.mult, m.bits, m.trunc):
         return None
-    shown = " ".join(f"{k}={v}" for k, v in got.items())
-    return f"measured {shown}, but the sign-off configuration is {m.describe()}"
+    return f"measured {got.label}, but the sign-off configuration is {m.label}"
 
 
 def check_cosim(cosim: Source, cfg: SignoffConfig) -> Check:
@@ -202,19 +201,25 @@ def check_accuracy(accuracy: Source, tables: dict[str, Any] | None, cfg: Signoff
     other = _config_mismatch(tables["multiplier"], cfg)
     if other:
         reasons.append(f"the sweep {other}")
-    for row in deviations:
+    applicable = [r for r in deviations if not r["not_applicable"]]
+    for row in applicable:
         limit = cfg.deviation_limit(row["metric"])
         dev = row["deviation_pct"]
         if dev is None or abs(dev) > limit:
             shown = "missing" if dev is None else f"{dev:+.3f} %"
             reasons.append(f"layer {row['layer']}, {row['metric']}: deviation {shown}, limit ±{limit:g} %")
     layers = len({r["layer"] for r in deviations})
-    synthetic = " (SYNTHETIC default model and scenes, not the seed network)" if tables["synthetic"] else ""
+    skipped = len(deviations) - len(applicable)
+    notes = "".join([
+        f", {skipped} not applicable (exact value 0)" if skipped else "",
+        f"; {len(tables['warnings'])} clamping/saturation WARNING(s), see (e)" if tables["warnings"] else "",
+        " (SYNTHETIC default model and scenes, not the seed network)" if tables["synthetic"] else "",
+    ])
     return _from_reasons(
         name,
         reasons,
-        f"{len(deviations)} values over {layers} row(s) within limits{synthetic}",
-        f"{len(reasons)} problem(s){synthetic}",
+        f"{len(applicable)} values over {layers} row(s) within limits{notes}",
+        f"{len(reasons)} problem(s){notes}",
     )
 
 

@@ -1,4 +1,4 @@
-"""Spec tests of the golden arithmetic: DESIGN.md reference values, hand-checked corners,
+"""Spec tests of the golden arithmetic: docs/arithmetic.md reference values, hand-checked corners,
 and hypothesis properties over every legal configuration."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from pymodel.core.arith import MAX_BITS, MIN_BITS, MulConfig, log_fraction, mul_signed, mul_unsigned
 from pymodel.core.errors import MBMError
 
-# (mult, N, trunc, frac_out, a, b, expected) -- each worked by hand from the DESIGN.md formula.
+# (mult, N, trunc, frac_out, a, b, expected) -- each worked by hand from the docs/arithmetic.md formula.
 HAND_TABLE = [
-    # DESIGN.md reference values, N=8 (C = 8 + 2 = 10)
+    # docs/arithmetic.md reference values, N=8 (C = 8 + 2 = 10)
     ("mbm", 8, 0, False, 255, 255, 66304),  # carry: M = 254 + 5, E = 15 -> 259 << 8
     ("mbm", 8, 0, False, 128, 128, 17664),  # M = 128 + 0 + 10, E = 14 -> 138 << 7
     ("mbm", 8, 0, False, 3, 5, 14),  # fa=64, fb=32: M = 234, E = 3 -> 1872 >> 7

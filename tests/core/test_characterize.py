@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from pymodel.core.arith import MulConfig
-from pymodel.core.characterize import characterize, corner_operands
+from pymodel.core.characterize import characterize
+from pymodel.core.corners import corner_magnitudes
 
 # (bits, bias %, mean |rel| %, peak %): the paper's figures, fraction bits kept.
 PUBLISHED_MBM = [(8, 0.05, 2.69, 7.81), (16, -0.09, 2.58, 7.81)]
@@ -55,7 +56,7 @@ def test_pair_sets():
     small = characterize(MulConfig("mbm", 10))
     assert small.exhaustive and small.pairs == 2**20 and small.seed is None
     big = characterize(MulConfig("mbm", 12), samples=1000, seed=7)
-    assert not big.exhaustive and big.pairs == 1000 + len(corner_operands(12)) ** 2 and big.seed == 7
+    assert not big.exhaustive and big.pairs == 1000 + len(corner_magnitudes(12)) ** 2 and big.seed == 7
     assert characterize(MulConfig("mbm", 12), samples=1000, seed=7) == big
 
 

@@ -25,7 +25,7 @@ def loop_dot(x, w, bias, cfg, acc_bits):
 
 
 def test_dot_hand_checked_mbm():
-    # mbm(3,5)=14, mbm(255,255)=66304 (DESIGN.md reference values), signs by XOR
+    # mbm(3,5)=14, mbm(255,255)=66304 (docs/arithmetic.md reference values), signs by XOR
     acc, ovf = dot_int(torch.tensor([[3, -255, 0]]), torch.tensor([[5, 255, -7], [-5, -255, 1]]),
                        torch.tensor([10, -1]), MBM)
     assert acc.tolist() == [[10 + 14 - 66304, -1 - 14 + 66304]]

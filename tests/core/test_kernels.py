@@ -30,7 +30,7 @@ def test_checker_reports_a_flipped_bit():
     assert mismatches(a, b) == ["at (0, 2, 1, 0): got 10 want 11"]
 
 
-@pytest.mark.parametrize("cfg", CONFIGS, ids=MulConfig.describe)
+@pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: c.label)
 @pytest.mark.parametrize("index", range(len(LAYERS)))
 def test_cpu_matches_reference(cfg, index):
     x, w, bias, geom = random_layer(LAYERS[index], cfg, seed=index)
@@ -39,7 +39,7 @@ def test_cpu_matches_reference(cfg, index):
     assert mismatches(got, want) == [] and saturated == 0
 
 
-@pytest.mark.parametrize("cfg", [MulConfig("mbm", 10, frac_out=True), MulConfig("mbm", 8)], ids=MulConfig.describe)
+@pytest.mark.parametrize("cfg", [MulConfig("mbm", 10, frac_out=True), MulConfig("mbm", 8)], ids=lambda c: c.label)
 def test_cpu_several_tiles_and_flushes(cfg):
     """Larger than one tile (TILE_LANES lanes), 8 + 3 output channels, and for N=10 with
     frac_out int32 partial sums flushed every few taps."""
@@ -66,7 +66,7 @@ def pair_products(values: torch.Tensor, weights: torch.Tensor, cfg: MulConfig) -
 
 @pytest.mark.parametrize("cfg", [MulConfig("mbm", 8), MulConfig("mbm", 9, trunc=1, frac_out=True),
                                  MulConfig("mitchell", 6), MulConfig("exact", 5, frac_out=True)],
-                         ids=MulConfig.describe)
+                         ids=lambda c: c.label)
 def test_kernel_products_exhaustive(cfg):
     """Every signed operand pair of the kernel's product formula equals arith.mul_signed."""
     ops = torch.arange(-cfg.max_operand, cfg.max_operand + 1)
@@ -76,7 +76,7 @@ def test_kernel_products_exhaustive(cfg):
 
 @pytest.mark.parametrize("cfg", [MulConfig("mbm", 10, frac_out=True), MulConfig("mbm", 11),
                                  MulConfig("mbm", 16, trunc=8, frac_out=True), MulConfig("mitchell", 16)],
-                         ids=MulConfig.describe)
+                         ids=lambda c: c.label)
 def test_kernel_products_random_and_extremes(cfg):
     m = cfg.max_operand
     g = torch.Generator().manual_seed(cfg.bits)

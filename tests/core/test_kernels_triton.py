@@ -2,7 +2,7 @@
 
 Without a CUDA GPU the kernel runs on CPU tensors under Triton's interpreter: this module
 sets TRITON_INTERPRET=1 before the kernel is defined (small shapes only, it is slow). The
-tests marked ``gpu`` need CUDA and skip cleanly without it.
+tests marked ``gpu`` need CUDA and skip cleanly without it (tests/conftest.py).
 """
 
 import os
@@ -22,14 +22,13 @@ from pymodel.core.kernels import approx_conv2d, approx_linear, available_backend
 from tests.core.kernel_cases import CONFIGS, LAYERS, mismatches, random_layer  # noqa: E402
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 
 def test_triton_is_available_here():
     assert "triton" in available_backends()
 
 
-@pytest.mark.parametrize("case", range(len(CONFIGS)), ids=lambda i: CONFIGS[i].describe())
+@pytest.mark.parametrize("case", range(len(CONFIGS)), ids=lambda i: CONFIGS[i].label)
 def test_triton_matches_reference(case):
     cfg, layer = CONFIGS[case], LAYERS[case % len(LAYERS)]
     x, w, bias, geom = random_layer(layer, cfg, seed=case)
@@ -71,15 +70,13 @@ def test_triton_saturation_and_linear():
 
 
 @pytest.mark.gpu
-@needs_gpu
 def test_auto_picks_triton_for_cuda_tensors():
     assert resolve_backend("auto", torch.device("cuda")) == "triton"
 
 
 @pytest.mark.gpu
-@needs_gpu
 @pytest.mark.parametrize("cfg", [MulConfig("mbm", 8), MulConfig("mbm", 16, trunc=4, frac_out=True)],
-                         ids=MulConfig.describe)
+                         ids=lambda c: c.label)
 def test_gpu_larger_layer_matches_cpu_kernel(cfg):
     """A decoder-like layer on the GPU equals the CPU kernel (itself checked against the reference)."""
     g = torch.Generator().manual_seed(11)

@@ -1,28 +1,14 @@
 """Plain-Verilog replay benches under verilator --binary: pass, and fail loudly when wrong."""
 
-import json
-
 import pytest
 
 from pymodel.core.arith import MulConfig
 from pymodel.cli import main
 from pymodel.hw.replay import MUL_DEPTH, depth, replay_set
-from pymodel.hw.vectors import file_sha256, array_set, mul_set, write_set
+from pymodel.hw.vectors import array_set, write_set
 
 pytestmark = pytest.mark.rtl
 MBM8 = MulConfig("mbm", 8)
-
-
-def _corrupt_expected_word(folder, index):
-    """Flip the low bit of one expected word and re-sign the manifest, so the loader accepts
-    the file and only the bench can notice (a wrong golden value, not a damaged file)."""
-    path = folder / "expect.hex"
-    words = path.read_text().split("\n")
-    words[index] = words[index][:-1] + format(int(words[index][-1], 16) ^ 1, "x")
-    path.write_text("\n".join(words))
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["files"]["expect.hex"] = file_sha256(path)
-    (folder / "manifest.json").write_text(json.dumps(manifest))
 
 
 def test_depth_rounds_up_to_power_of_two():
@@ -30,39 +16,36 @@ def test_depth_rounds_up_to_power_of_two():
     assert depth(676, MUL_DEPTH) == depth(262144, MUL_DEPTH) == 262144
 
 
-def test_multiplier_replay_passes_then_catches_one_wrong_word(tmp_path):
-    folder = write_set(mul_set("mbm_mul", "corners", MBM8), tmp_path)
-    ok = replay_set(folder)
-    assert ok.ok and (ok.passed, ok.failed) == (676, 0), ok.output
-    _corrupt_expected_word(folder, 5)
-    bad = replay_set(folder)
-    assert bad.returncode != 0 and (bad.passed, bad.failed) == (675, 1), bad.output
+def test_multiplier_replay_passes_then_catches_one_wrong_word(mul_corner_set, corrupt_expected_word):
+    ok = replay_set(mul_corner_set)
+    assert ok.ok and (ok.passed, ok.failed) == (1024, 0), ok.output
+    corrupt_expected_word(mul_corner_set, 5)
+    bad = replay_set(mul_corner_set)
+    assert bad.returncode != 0 and (bad.passed, bad.failed) == (1023, 1), bad.output
     assert "MISMATCH vector 5" in bad.output and "REPLAY FAIL" in bad.output
 
 
-def test_array_replay_passes_then_catches_one_wrong_word(tmp_path):
+def test_array_replay_passes_then_catches_one_wrong_word(tmp_path, corrupt_expected_word):
     vs = array_set("layer-sat", MBM8, lanes=16, tile="0:0:1:2")  # ACC_W 18: lanes saturate
     assert vs.parameters["ACC_W"] == 18 and vs.info["saturated"] > 0
     folder = write_set(vs, tmp_path)
     ok = replay_set(folder, stall=30, seed=3)
     assert ok.ok and (ok.passed, ok.failed) == (6, 0) and "overflow seen" in ok.output, ok.output
-    _corrupt_expected_word(folder, 4)
+    corrupt_expected_word(folder, 4)
     bad = replay_set(folder, stall=30, seed=3)
     assert bad.returncode != 0 and (bad.passed, bad.failed) == (5, 1), bad.output
     assert "MISMATCH dot 4" in bad.output
 
 
-def test_replay_cli_refuses_sha_mismatch(tmp_path, capsys):
-    folder = write_set(mul_set("mbm_mul", "corners", MBM8), tmp_path)
-    (folder / "stim.coe").write_text("memory_initialization_radix=16;\n")
+def test_replay_cli_refuses_sha_mismatch(mul_corner_set, tmp_path, capsys):
+    (mul_corner_set / "stim.coe").write_text("memory_initialization_radix=16;\n")
     assert main(["replay", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "stim.coe: sha256" in err and "does not match the manifest" in err
     assert len(err.splitlines()) == 1
 
 
-def test_replay_cli_passes_and_reports_rate(tmp_path, capsys):
-    write_set(mul_set("mbm_mul", "corners", MBM8), tmp_path)
+def test_replay_cli_passes_and_reports_rate(mul_corner_set, tmp_path, capsys):
     assert main(["replay", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "PASS mbm_mul/corners-mbm-n8-t0: 676 pass, 0 fail" in out and "vectors/s" in out
+    assert "PASS mbm_mul/corners-mbm-n8-t0: 1024 pass, 0 fail" in out and "vectors/s" in out

@@ -29,13 +29,14 @@ def test_illegal_parameter_message_is_one_line_naming_the_range():
     assert first.endswith("mbm_mul: N=20 is out of range: allowed 4..16")
 
 
-def test_lint_detects_a_warning(tmp_path, monkeypatch):
+def test_lint_detects_a_warning(tmp_path):
     """A module with an unused input must not pass as clean (the check is not vacuous)."""
     (tmp_path / "bad_mod.v").write_text(
         "module bad_mod (input wire [3:0] a, input wire b, output wire [3:0] y);\n  assign y = a;\nendmodule\n"
     )
-    monkeypatch.setattr(lint, "RTL_DIR", tmp_path)
-    case = lint.lint("bad_mod")
+    core = (lint.RTL_DIR / "exact_mul.core").read_text().replace("exact_mul", "bad_mod")
+    (tmp_path / "bad_mod.core").write_text(core)
+    case = lint.lint("bad_mod", dirs=(tmp_path,))
     assert not case.ok and "UNUSEDSIGNAL" in case.output
 
 

@@ -2,9 +2,11 @@
 
 import pytest
 
+from pymodel.hw import cores
 from pymodel.hw.sim import runner
 
-SMOKE = dict(toplevel="mbm_mul", sources=["mbm_mul.v"], parameters={"N": 4}, test_module="pymodel.hw.tb.smoke.test_smoke")
+SMOKE = dict(toplevel="mbm_mul", sources=cores.sources("mbm_mul"), parameters={"N": 4},
+             test_module="pymodel.hw.tb.smoke.test_smoke")
 
 
 def test_param_tag_is_ordered_and_file_safe():
@@ -36,8 +38,8 @@ def test_smoke_run_passes_and_reuses_the_build():
     assert first.passed, first.summary()
     assert first.seed == 5
     (record,) = first.records
-    assert record["transactions"] == 256 and record["mismatches"] == 0 and record["seed"] == 5
-    assert record["parameters"] == {"N": 4}
+    assert record.transactions == 256 and record.mismatches == 0 and record.seed == 5
+    assert record.parameters == {"N": 4}
     again = runner.run(**SMOKE, name="smoke")
     assert again.passed and again.build_cached and again.build_seconds == 0.0
 
@@ -46,7 +48,7 @@ def test_smoke_run_passes_and_reuses_the_build():
 def test_smoke_run_reports_a_wrong_model_as_failed():
     result = runner.run(**SMOKE, name="smoke-broken", extra_env={"SMOKE_BREAK": "1"})
     assert not result.passed and result.failed == 1
-    assert result.records[0]["mismatches"] == 256
+    assert result.records[0].mismatches == 256
     assert "256 mismatches" in result.log_tail()
 
 

@@ -9,8 +9,9 @@ import pytest
 from pyuvm import ConfigDB
 
 from pymodel.core.arith import MulConfig, mul_signed
+from pymodel.core.corners import corner_values
 from pymodel.hw.tb.common.coverage import BatchCoverage, Point
-from pymodel.hw.tb.common.sequences import ArrayItem, CornerSeq, ExhaustiveSeq, OperandSpace, RandomSeq, corner_values
+from pymodel.hw.tb.common.sequences import ArrayItem, CornerSeq, ExhaustiveSeq, OperandSpace, RandomSeq
 from pymodel.hw.tb.mbm_mul.env import (
     MulScoreboard,
     decode_operands,
@@ -18,7 +19,7 @@ from pymodel.hw.tb.mbm_mul.env import (
     encode_operands,
     model_config,
     mul_features,
-    rtl_config,
+    operand_space,
 )
 
 SPACE = OperandSpace({"a": (0, 5), "b": (-3, 3)}, {"a": [0, 5]})
@@ -48,9 +49,10 @@ def test_random_sequence_is_seeded_and_in_range():
     assert a.min() == 0 and a.max() == 5 and b.min() == -3 and b.max() == 3
 
 
-def test_corner_values():
-    assert corner_values(4) == [0, 1, 2, 3, 4, 5, 7, 8, 9, 15]
-    assert corner_values(4, signed=True)[:3] == [-15, -9, -8]
+@pytest.mark.parametrize("signed", [False, True])
+def test_the_benches_cross_the_one_corner_set(signed):
+    space = operand_space(MulConfig(bits=12), signed)
+    assert list(space.corners["a"]) == list(space.corners["b"]) == corner_values(12, signed).tolist()
 
 
 def test_batch_coverage_counts_every_transaction_and_reports_misses():
@@ -91,7 +93,7 @@ def test_features_mask_zero_operands():
 def test_model_override_only_changes_the_model(monkeypatch):
     params = {"N": 8, "TRUNC": 0, "FRAC_OUT": 0, "MITCHELL": 1}
     monkeypatch.setenv("MODEL_OVERRIDE", json.dumps({"mult": "mbm"}))
-    assert rtl_config(params).mult == "mitchell" and model_config(params).mult == "mbm"
+    assert MulConfig.from_rtl_parameters(params).mult == "mitchell" and model_config(params).mult == "mbm"
 
 
 def test_scoreboard_reports_a_one_lsb_difference():

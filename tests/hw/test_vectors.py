@@ -11,7 +11,8 @@ from pymodel.core.arith import MulConfig, mul_signed, mul_unsigned
 from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
 from pymodel.hw.vecformat import Field, Layout, pack_hex, parse_hex, render, unpack_word
-from pymodel.hw.vectors import array_set, corner_values, load_set, mul_set, write_set
+from pymodel.core.corners import corner_words
+from pymodel.hw.vectors import array_set, load_set, mul_set, write_set
 
 MBM8 = MulConfig("mbm", 8)
 
@@ -58,7 +59,7 @@ def test_exhaustive_unsigned_set_is_arith():
     for i in (0, 1, 257, 32768 + 77, 65535):
         ab = unpack_word(stim, s_words[i])
         assert unpack_word(expect, e_words[i])["p"] == int(mul_unsigned(ab["a"], ab["b"], MBM8))
-    assert unpack_word(expect, e_words[65535])["p"] == 66304  # DESIGN.md reference mbm(255, 255)
+    assert unpack_word(expect, e_words[65535])["p"] == 66304  # docs/arithmetic.md reference mbm(255, 255)
 
 
 def test_exhaustive_signed_covers_every_encoding():
@@ -72,8 +73,14 @@ def test_exhaustive_signed_covers_every_encoding():
     assert unpack_word(expect, e_words[i])["p"] == int(mul_signed(-3, 5, MBM8)) == -14
 
 
-def test_corner_values():
-    assert corner_values(4).tolist() == [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 13, 14, 15]
+@pytest.mark.parametrize("dut", ["mbm_mul", "mbm_mul_signed"])
+def test_corner_sets_cross_the_one_corner_set(dut):
+    signed = dut == "mbm_mul_signed"
+    vs = mul_set(dut, "corners", MulConfig("mbm", 12))
+    layout, words = vs.memories["stim"]
+    pairs = [(f["a"], f["b"]) for f in map(lambda w: unpack_word(layout, w), words)]
+    corners = corner_words(12, signed).tolist()
+    assert pairs == [(a, b) for a in corners for b in corners]
 
 
 def _tree_bytes(root):
@@ -96,11 +103,11 @@ def test_same_seed_same_bytes(tmp_path):
     assert _tree_bytes(tmp_path / "c") != a
 
 
-def test_manifest_records_provenance(tmp_path):
-    folder = write_set(mul_set("mbm_mul", "corners", MBM8), tmp_path)
+def test_manifest_records_provenance(mul_corner_set):
+    folder = mul_corner_set
     m = json.loads((folder / "manifest.json").read_text())
     assert m["parameters"] == {"N": 8, "TRUNC": 0, "FRAC_OUT": 0, "MITCHELL": 0}
-    assert m["counts"] == {"vectors": 676} and m["seed"] == 1 and m["pymodel_version"]
+    assert m["counts"] == {"vectors": 32 * 32} and m["seed"] == 1 and m["pymodel_version"]
     assert len(m["git_commit"]) in (40, 7) and len(m["files"]) == 6
     assert load_set(folder).words["stim"][0] == "0000"
 
@@ -126,6 +133,18 @@ def test_loader_refuses_corrupt_hex_even_with_matching_sha(corner_set):
     m["files"]["stim.hex"] = file_sha256(path)
     (corner_set / "manifest.json").write_text(json.dumps(m))
     with pytest.raises(MBMError, match=r"stim\.hex line 2 is '0g': allowed 2 hex digits"):
+        load_set(corner_set)
+
+
+def test_loader_refuses_a_manifest_whose_parameters_and_config_disagree(corner_set):
+    assert load_set(corner_set).cfg == MulConfig("mbm", 4)
+    path = corner_set / "manifest.json"
+    m = json.loads(path.read_text())
+    path.write_text(json.dumps({**m, "mul_config": {**m["mul_config"], "mult": "mitchell"}}))
+    with pytest.raises(MBMError, match=r"build mbm N=4 t=0, but mul_config says mitchell N=4 t=0"):
+        load_set(corner_set)
+    path.write_text(json.dumps({**m, "parameters": {**m["parameters"], "FRAC_OUT": 2}}))
+    with pytest.raises(MBMError, match="FRAC_OUT=2 is not allowed"):
         load_set(corner_set)
 
 

@@ -111,3 +111,26 @@ def test_linear_layers_of_any_model():
         swapped = approximate(model, "*", MulConfig("exact", bits=16), calibration=x)
         assert list(swapped) == ["0", "2"]
         assert torch.allclose(model(x), y0, atol=1e-3)
+
+
+def test_a_per_layer_mapping_gives_each_layer_its_multiplier():
+    from pymodel.nn import approx as approx_mod
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(4, 2, 1))
+    x = torch.rand(1, 3, 6, 6)
+    swapped = approx_mod.approximate(model, {"0": "mbm:8", "2": MulConfig("mitchell", 6)}, calibration=x)
+    assert {n: (s.cfg.mult, s.cfg.bits) for n, s in swapped.items()} == {"0": ("mbm", 8), "2": ("mitchell", 6)}
+    mixed = model(x)
+    scales = {n: (s.s_x, s.s_w) for n, s in swapped.items()}  # calibrated on the exact model, each at its width
+    approx_mod.restore(model)
+    approx_mod.approximate(model, "0", MulConfig("mbm", 8), scales=scales)
+    approx_mod.approximate(model, "2", MulConfig("mitchell", 6), scales=scales)
+    assert torch.equal(model(x), mixed)  # the same as swapping one layer at a time with those scales
+    approx_mod.restore(model)
+    with pytest.raises(MBMError, match="assigned mbm:8 and exact:8"):
+        approx_mod.approximate(model, {"*": "mbm:8", "2": "exact:8"}, calibration=x)
+    with pytest.raises(MBMError, match="mapping and cfg"):
+        approx_mod.approximate(model, {"0": "mbm:8"}, MulConfig(), calibration=x)
+    with pytest.raises(MBMError, match="does not parse"):
+        approx_mod.approximate(model, {"0": "mbm8"}, calibration=x)

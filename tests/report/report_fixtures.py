@@ -1,6 +1,6 @@
 """Result files shaped like the producers write them, for the sign-off report tests.
 
-The shapes follow the producers' documented schemas (pymodel.hw.tb.common.results, pymodel.hw.cosim,
+The shapes follow the producers' documented schemas (pymodel.hw.sim.record, pymodel.hw.cosim,
 pymodel.nn.sweep, pymodel.hw.vectors, the bench rows); each writer takes the one thing a test
 wants to break as an argument, so a test reads as "a good set of results, except ...".
 """
@@ -8,11 +8,15 @@ wants to break as an argument, so a test reads as "a good set of results, except
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
+from pymodel.hw.sim.record import RunRecord, Summary, TestRecord
+from pymodel.nn.clamping import clamp_warnings, row_counts
+from pymodel.nn.figures import png, pyplot
 from pymodel.nn.metrics import METRICS
-from pymodel.report.collect import SWEEP_SCHEMA
-from pymodel.report.figures import png, pyplot
+from pymodel.report.collect import SIM_SUMMARY, SWEEP_SCHEMA
 
 LAYERS = ("decoder.up0.convA", "decoder.up5.convB")
 GOOD_SHA = "ab" * 32
@@ -24,92 +28,53 @@ def _write(path: Path, data: object) -> Path:
     return path
 
 
+def _cov(test: str, items: dict[str, tuple[int, int]]) -> dict[str, dict]:
+    """One cover group of ``test`` as the bench's BatchCoverage.summary() writes it."""
+    hit, bins = sum(h for h, _ in items.values()), sum(b for _, b in items.values())
+    return {f"{test}.cov": {"percent": 100.0 * hit / bins, "samples": 1,
+                            "items": {k: {"hit": h, "bins": b} for k, (h, b) in items.items()}, "missed": {}}}
+
+
 def write_rtl(
     out: Path, result: str = "PASS", carry_coverage: float = 100.0, carry_bins_hit: int = 2
 ) -> None:
-    """Two test records whose result and coverage a test may spoil: one as the testbench
-    writes it (pymodel.hw.tb.common.results: "parameters", "run", nested hit/bin coverage) and one in
-    the flat shape agreed between helpers ({cover point: percent})."""
-    common = {"run": "mbm_mul-N8-TRUNC0", "parameters": {"N": 8, "TRUNC": 0}, "mismatches": 0, "seconds": 1.5}
-    items = {"lead_a_x_lead_b": {"hit": 64, "bins": 64}, "carry": {"hit": carry_bins_hit, "bins": 2}}
-    _write(
-        out / "rtl" / "mbm_mul-N8-exhaustive.json",
-        {
-            **common,
-            "test": "test_exhaustive",
-            "seed": 11,
-            "transactions": 65536,
-            "coverage_pct": 100.0 * (64 + carry_bins_hit) / 66,
-            "result": "PASS",
-            "failures": [],
-            "coverage": {
-                "test_exhaustive.cov": {"percent": 100.0, "samples": 65536, "items": items, "missed": {}}
-            },
-        },
-    )
-    _write(
-        out / "rtl" / "mbm_mul-N8-random.json",
-        {
-            **common,
-            "test": "test_random_stalls",
-            "seed": 12,
-            "transactions": 20000,
-            "coverage_pct": min(100.0, (100.0 + carry_coverage) / 2),
-            "coverage": {"leading_one_a_x_b": 100.0, "carry": carry_coverage},
-            "result": result,
-            "message": "" if result == "PASS" else "a=200 b=3: rtl 601 model 600",
-        },
-    )
+    """Two test records (pymodel.hw.sim.record.TestRecord) whose result and coverage a test
+    may spoil: carry_bins_hit of the exhaustive test's 2 carry bins, carry_coverage percent
+    of the random test's 8."""
+    common = {"run": "mbm_mul-N8-TRUNC0", "dut": "mbm_mul", "parameters": {"N": 8, "TRUNC": 0}, "mismatches": 0,
+              "seconds": 1.5, "tps": 1000.0}
+    exhaustive = _cov("test_exhaustive", {"lead_a_x_lead_b": (64, 64), "carry": (carry_bins_hit, 2)})
+    carry = round(carry_coverage * 8 / 100)
+    random = _cov("test_random_stalls", {"leading_one_a_x_b": (64, 64), "carry": (carry, 8)})
+    records = {
+        "mbm_mul-N8-exhaustive": TestRecord(
+            **common, test="test_exhaustive", seed=11, transactions=65536, result="PASS",
+            coverage_pct=100.0 * (64 + carry_bins_hit) / 66, coverage=exhaustive),
+        "mbm_mul-N8-random": TestRecord(
+            **common, test="test_random_stalls", seed=12, transactions=20000, result=result,
+            coverage_pct=100.0 * (64 + carry) / 72, coverage=random,
+            failures=[] if result == "PASS" else ["a=200 b=3: rtl 601 model 600"]),
+    }
+    for name, rec in records.items():
+        _write(out / "rtl" / f"{name}.json", rec.to_json())
 
 
 def write_sim_summary(repo: Path, proof_failed: bool = True) -> None:
     """The runner's build/sim/results/summary.json: one good run and one that must fail."""
-    record = {
-        "test": "MulExhaustiveTest",
-        "parameters": {"N": 8},
-        "seed": 3,
-        "transactions": 65536,
-        "mismatches": 0,
-        "coverage_pct": 100.0,
-        "result": "PASS",
-        "failures": [],
-    }
-    wrong = {
-        **record,
-        "mismatches": 0 if not proof_failed else 4096,
-        "coverage_pct": 40.0,
-        "result": "FAIL" if proof_failed else "PASS",
-    }
-    _write(
-        repo / "build" / "sim" / "results" / "summary.json",
-        {
-            "wall_seconds": 9.0,
-            "runs": [
-                {
-                    "name": "mul-n8-exhaustive",
-                    "dut": "mbm_mul",
-                    "parameters": {"N": 8},
-                    "expect_fail": False,
-                    "ok": True,
-                    "why": "",
-                    "seconds": 2.0,
-                    "seed": 3,
-                    "records": [record],
-                },
-                {
-                    "name": "fails-mitchell-rtl-vs-mbm-model",
-                    "dut": "mbm_mul",
-                    "parameters": {"N": 8, "MITCHELL": 1},
-                    "expect_fail": True,
-                    "ok": proof_failed,
-                    "why": "" if proof_failed else "no mismatch reported",
-                    "seconds": 2.0,
-                    "seed": 3,
-                    "records": [wrong],
-                },
-            ],
-        },
-    )
+    record = TestRecord(test="MulExhaustiveTest", run="mul-n8-exhaustive", dut="mbm_mul", parameters={"N": 8},
+                        seed=3, transactions=65536, mismatches=0, result="PASS", seconds=2.0, tps=30000.0,
+                        coverage_pct=100.0)
+    wrong = replace(record, run="fails-mitchell-rtl-vs-mbm-model", parameters={"N": 8, "MITCHELL": 1},
+                    mismatches=4096 if proof_failed else 0, coverage_pct=40.0,
+                    result="FAIL" if proof_failed else "PASS")
+    runs = [
+        RunRecord("mul-n8-exhaustive", "mbm_mul", {"N": 8}, expect_fail=False, ok=True, why="", seconds=2.0,
+                  build_seconds=0.0, seed=3, records=[record]),
+        RunRecord("fails-mitchell-rtl-vs-mbm-model", "mbm_mul", {"N": 8, "MITCHELL": 1}, expect_fail=True,
+                  ok=proof_failed, why="" if proof_failed else "no mismatch reported", seconds=2.0,
+                  build_seconds=0.0, seed=3, records=[wrong]),
+    ]
+    Summary(9.0, runs).write(repo / SIM_SUMMARY)
 
 
 def write_cosim(out: Path, mismatches: int = 0, mult: str = "mbm") -> None:
@@ -136,18 +101,31 @@ def write_sweep(
     mult: str = "mbm",
     schema: str = SWEEP_SCHEMA,
     all_deviation: float = -0.45,
+    clamped: int = 0,
+    zero_exact: tuple[str, ...] = (),
 ) -> None:
+    """The sweep's sweep.json and one chart. clamped: activations of LAYERS[1] clamped in each
+    row holding it (of 1000; its s_x then 1e9 by hand), warned about by the sweep's own
+    clamp_warnings; zero_exact: metrics whose exact value is 0 (deviation null, as the sweep
+    writes it)."""
     exact = {"a1": 0.80, "a2": 0.95, "a3": 0.98, "rel": 0.15, "rms": 0.60, "log10": 0.065}
+    exact.update({m: 0.0 for m in zero_exact})
+
+    def counts(layer: str) -> SimpleNamespace:
+        values = {"inputs": 1000, "clamped_inputs": clamped if layer == LAYERS[1] else 0, "weights": 100,
+                  "clamped_weights": 0, "accumulators": 1000, "saturated": 0}
+        return SimpleNamespace(counts=lambda: values)
 
     def row(label: str, dev: float) -> dict:
+        layers = [] if label == "exact" else list(LAYERS) if label == "all" else [label]
         return {
             "label": label,
-            "layers": [] if label == "exact" else [label],
+            "layers": layers,
             "metrics": {m: exact[m] * (1 + dev / 100) for m in METRICS},
-            "deviation_pct": {m: dev for m in METRICS},
+            "deviation_pct": {m: None if m in zero_exact else dev for m in METRICS},
             "seconds": 1.0,
-            "clamped_inputs": 0,
-            "saturated": 0,
+            **row_counts({n: counts(n) for n in layers}),
+            "scales": {n: {"s_x": 1e9 if clamped and n == LAYERS[1] else 64.0, "s_w": 512.0} for n in layers},
         }
 
     rows = [
@@ -156,13 +134,18 @@ def write_sweep(
         row(LAYERS[1], worst_deviation),
         row("all", all_deviation),
     ]
+    scales = {"file": {LAYERS[1]: {"s_x": 1e9}} if clamped else None, "s_x": None, "s_w": None,
+              "method": "max", "weight_method": "max", "calib_images": 2}
+    settings = {"scales": scales}
     _write(
         out / "accuracy" / "sweep.json",
         {
             "schema": schema,
             "synthetic": True,
             "note": "SYNTHETIC default: not the seed network",
+            "warnings": clamp_warnings({"rows": rows, "settings": settings}),
             "settings": {
+                **settings,
                 "multiplier": {
                     "mult": mult,
                     "bits": 8,

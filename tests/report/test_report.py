@@ -18,7 +18,7 @@ from pymodel import cli
 from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
 from pymodel.report.accuracy import sweep_tables
-from pymodel.report.collect import SWEEP_SCHEMA, collect
+from pymodel.report.collect import SIM_SUMMARY, SWEEP_SCHEMA, collect
 from pymodel.report.config import SignoffConfig, load_config
 from pymodel.report.render import build_report, write_report
 from pymodel.report.verdict import FAIL, INCOMPLETE, PASS, judge
@@ -45,7 +45,7 @@ def dirs(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_repo_config_names_the_signed_off_multiplier_and_limits():
-    assert CFG.multiplier.describe() == "mbm N=8 t=0"
+    assert CFG.multiplier.label == "mbm N=8 t=0"
     assert CFG.min_coverage_pct == 100.0 and CFG.max_mismatches == 0
     assert CFG.deviation_limit("a1") == 1.0
     assert CFG.deviation_limit("not-listed") == CFG.default_max_abs_deviation_pct
@@ -95,7 +95,7 @@ def test_missing_results_are_incomplete_and_name_the_command(dirs):
         (
             lambda out: fx.write_rtl(out, result="FAIL"),
             0,
-            "test_random_stalls (mbm_mul-N8-TRUNC0 N=8 TRUNC=0): FAIL: a=200",
+            "test_random_stalls (mbm_mul N=8 TRUNC=0): FAIL: a=200",
         ),
         (
             lambda out: [
@@ -111,23 +111,23 @@ def test_missing_results_are_incomplete_and_name_the_command(dirs):
             2,
             "layer decoder.up5.convA: 3 mismatching outputs, 774144 MACs",
         ),
-        (lambda out: fx.write_cosim(out, mult="mitchell"), 2, "measured mult=mitchell bits=8 trunc=0"),
+        (lambda out: fx.write_cosim(out, mult="mitchell"), 2, "measured mitchell N=8 t=0, but the sign-off configuration is mbm N=8 t=0"),
         (
             lambda out: fx.write_sweep(out, worst_deviation=-2.5),
             3,
             "layer decoder.up5.convB, a1: deviation -2.500 %, limit ±1 %",
         ),
-        (lambda out: fx.write_sweep(out, mult="mitchell"), 3, "the sweep measured mult=mitchell"),
+        (lambda out: fx.write_sweep(out, mult="mitchell"), 3, "the sweep measured mitchell N=8 t=0"),
         (
             lambda out: (out / "cosim" / "decoder.up5.convA.json").write_text("{ truncated"),
             2,
             "not readable JSON",
         ),
-        (lambda out: (out / "rtl" / "extra.json").write_text('{"test": "x"}'), 0, "lacks key 'result'"),
+        (lambda out: (out / "rtl" / "extra.json").write_text('{"test": "x"}'), 0, "extra.json: not a TestRecord (lacks run, dut,"),
         (
-            lambda out: fx.write_sweep(out, schema="mbm-accuracy-sweep/2"),
+            lambda out: fx.write_sweep(out, schema="mbm-accuracy-sweep/1"),  # NaN deviations, no counts
             3,
-            "the report reads 'mbm-accuracy-sweep/1'",
+            "the report reads 'mbm-accuracy-sweep/2'",
         ),
     ],
     ids=[
@@ -152,6 +152,34 @@ def test_verdict_fails_with_the_reason(dirs, spoil, check, reason):
     assert verdict.status == FAIL
     assert verdict.checks[check].status == FAIL
     assert any(reason in r for r in verdict.checks[check].reasons), verdict.checks[check].reasons
+
+
+def test_a_record_of_the_old_flat_shape_is_refused_naming_the_file(dirs):
+    """The report used to accept a second, "flat" record shape ({cover point: percent},
+    params, message); the one TestRecord shape is all it reads now."""
+    out, repo = dirs
+    fx.write_all(out, repo)
+    flat = out / "rtl" / "flat.json"
+    flat.write_text(json.dumps({"test": "t", "params": {"N": 8}, "result": "PASS", "message": "",
+                                "coverage": {"carry": 100.0}, "coverage_pct": 100.0}))
+    verdict = verdict_of(out, repo)
+    assert verdict.checks[0].status == FAIL
+    assert any(r.startswith(f"{flat}: not a TestRecord") for r in verdict.checks[0].reasons)
+
+
+def test_an_unversioned_runner_summary_is_refused(dirs):
+    out, repo = dirs
+    fx.write_all(out, repo)
+    for path in (out / "rtl").glob("*.json"):
+        path.unlink()
+    fx.write_sim_summary(repo)
+    summary = repo / SIM_SUMMARY
+    data = json.loads(summary.read_text())
+    del data["schema"]
+    summary.write_text(json.dumps(data))
+    verdict = verdict_of(out, repo)
+    assert verdict.checks[0].status == FAIL
+    assert any(str(summary) in r and "schema None" in r for r in verdict.checks[0].reasons)
 
 
 def test_the_runner_summary_stands_in_for_missing_rtl_records(dirs):
@@ -195,6 +223,57 @@ def test_an_unfinished_sweep_is_incomplete_not_pass(dirs):
     assert "not complete" in verdict.checks[3].summary
 
 
+def test_a_deviation_of_an_exact_zero_is_not_applicable_not_a_failure(dirs):
+    out, repo = dirs
+    fx.write_all(out, repo)
+    fx.write_sweep(out, zero_exact=("a1",))
+    report = build_report(CFG, out, repo)
+    write_report(report, out)
+    accuracy = report["verdict"]["checks"][3]
+    assert report["verdict"]["status"] == PASS, accuracy
+    # 3 approximated rows x 6 metrics, the 3 a1 deviations not applicable
+    summary = "15 values over 3 row(s) within limits, 3 not applicable (exact value 0)"
+    assert accuracy["summary"].startswith(summary)
+    md, html = (out / "signoff.md").read_text(), (out / "signoff.html").read_text()
+    assert "| `decoder.up5.convB` | n/a | -0.400 % |" in md
+    assert html.count(">n/a</td>") == 3
+    # a deviation that is absent (not null) is still missing, and fails
+    path = out / "accuracy" / "sweep.json"
+    doc = json.loads(path.read_text())
+    del doc["rows"][2]["deviation_pct"]["rms"]
+    path.write_text(json.dumps(doc))
+    verdict = verdict_of(out, repo)
+    assert verdict.status == FAIL
+    assert verdict.checks[3].reasons == ["layer decoder.up5.convB, rms: deviation missing, limit ±2 %"]
+
+
+@pytest.mark.parametrize("clamped, warned", [(1, False), (2, True)], ids=["0.1%-not-over", "0.2%-over"])
+def test_clamping_warnings_show_and_mark_the_row_but_do_not_fail(dirs, clamped, warned):
+    """decoder.up5.convB clamps 1 or 2 of its 1000 activations: only 0.2 % is over the 0.1 % limit."""
+    out, repo = dirs
+    fx.write_all(out, repo)
+    fx.write_sweep(out, clamped=clamped)
+    report = build_report(CFG, out, repo)
+    write_report(report, out)
+    accuracy = report["verdict"]["checks"][3]
+    assert report["verdict"]["status"] == PASS  # warnings are shown, not judged
+    assert ("1 clamping/saturation WARNING(s), see (e)" in accuracy["summary"]) is warned
+    md, html = (out / "signoff.md").read_text(), (out / "signoff.html").read_text()
+    message = ("decoder.up5.convB: s_x=1e+09 clamps 0.2 % of its inputs (2 of 1,000), so its rows "
+               "measure the clamping more than the multiplier; s_x was set by hand")
+    assert (message in md and message in html) is warned
+    # its own row and the "all" row (2 of 2000 there: a layer of it is over, if not the row) are marked
+    share, whole = (f"{100 * clamped / n:.3f} %" for n in (1000, 2000))
+    values = md[md.index("## (e)") : md.index("Deviation from the exact network")]
+    rows = {line.split(" | ")[0]: line for line in values.splitlines() if line.startswith("| `")}
+    for label, pct in (("decoder.up5.convB", share), ("all", whole)):
+        cell = f"**{pct} ⚠**" if warned else pct
+        assert rows[f"| `{label}`"].endswith(f" | {cell} | 0.000 % | 0.000 % |"), rows
+        assert (f'<td class="n over">{pct} ⚠</td>' in html) is warned
+    assert rows["| `decoder.up0.convA`"].endswith(" | 0.000 % | 0.000 % | 0.000 % |")
+    assert md.count("⚠**") == (2 if warned else 0)
+
+
 def test_a_failure_outranks_missing_results(dirs):
     out, repo = dirs
     fx.write_rtl(out, result="FAIL")
@@ -225,8 +304,8 @@ def test_odd_files_give_reasons_not_a_crash(dirs):
     ):
         assert expected in problems
     assert any(
-        "1: None" in r for r in report["verdict"]["checks"][0]["reasons"]
-    )  # read, and failed on its result
+        "odd.json: not a TestRecord" in r for r in report["verdict"]["checks"][0]["reasons"]
+    )  # refused, naming the file
 
 
 # ---- rendering ----

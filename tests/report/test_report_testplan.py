@@ -13,7 +13,8 @@ from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
 from pymodel.report import testplan
 from pymodel.report.accuracy import sweep_tables
-from pymodel.report.collect import SIM_SUMMARY, collect
+from pymodel.hw.sim.record import RunRecord, Summary, TestRecord
+from pymodel.report.collect import SIM_SUMMARY, collect, rtl_from_summary
 from pymodel.report.config import load_config
 from pymodel.report.render import build_report, write_report
 from pymodel.report.verdict import FAIL, INCOMPLETE, PASS, judge
@@ -36,8 +37,7 @@ def test_cover_points_are_those_the_real_runs_record():
     summary = REPO_ROOT / SIM_SUMMARY
     if not summary.is_file():
         pytest.skip(f"no {SIM_SUMMARY}: run `make sim`")
-    runs = json.loads(summary.read_text())["runs"]
-    records = [{**rec, "run": run["name"]} for run in runs for rec in run["records"]]
+    records = rtl_from_summary(Summary.read(summary))
     testplan.load_testplans(REPO_ROOT, testplan.recorded_by_run(records))  # raises on an unrecorded point
 
 
@@ -103,34 +103,23 @@ def _write_summary(repo: Path, failed_run: str = "", low_point: tuple[str, str] 
             items = groups.setdefault(f"{reg.testcase}.{group}", {"items": {}})["items"]
             items[item] = {"hit": hit, "bins": 2}
         ok = reg.name != failed_run
-        record = {
-            "test": reg.testcase,
-            "run": reg.name,
-            "parameters": dict(reg.parameters),
-            "seed": 1,
-            "transactions": 10,
-            "mismatches": 0 if ok != reg.expect_fail else 3,
-            "coverage_pct": 100.0,
-            "coverage": groups,
-            "result": "PASS" if ok != reg.expect_fail else "FAIL",
-            "failures": [] if ok else ["a=3 b=5: rtl 15 model 14"],
-        }
-        runs.append(
-            {
-                "name": reg.name,
-                "dut": reg.dut,
-                "parameters": dict(reg.parameters),
-                "expect_fail": reg.expect_fail,
-                "ok": ok,
-                "why": "",
-                "seconds": 1.0,
-                "seed": 1,
-                "records": [record],
-            }
+        record = TestRecord(
+            test=reg.testcase,
+            run=reg.name,
+            dut=reg.dut,
+            parameters=dict(reg.parameters),
+            seed=1,
+            transactions=10,
+            mismatches=0 if ok != reg.expect_fail else 3,
+            result="PASS" if ok != reg.expect_fail else "FAIL",
+            seconds=1.0,
+            tps=10.0,
+            coverage_pct=100.0,
+            coverage=groups,
+            failures=[] if ok else ["a=3 b=5: rtl 15 model 14"],
         )
-    path = repo / SIM_SUMMARY
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"wall_seconds": 1.0, "runs": runs}))
+        runs.append(RunRecord(reg.name, reg.dut, dict(reg.parameters), reg.expect_fail, ok, "", 1.0, 0.0, 1, [record]))
+    Summary(1.0, runs).write(repo / SIM_SUMMARY)
 
 
 @pytest.fixture

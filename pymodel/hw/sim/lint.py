@@ -2,8 +2,12 @@
 
 Each DUT of :data:`sim.regressions.DUTS` is linted for each of its legal parameter sets
 (must be warning-free) and elaborated with each illegal set (must fail, printing the
-expected message). Any other ``rtl/*.v`` file is linted as its own top with default
-parameters, so nothing in rtl/ escapes. Modules are found with ``-y rtl``.
+expected message). Every other core in ``rtl/`` is linted with default parameters, and an
+``rtl/*.v`` file that is in no core (or in two) fails, so nothing in rtl/ escapes.
+
+Verilator gets exactly the files and options of the top's core file (its ``lint`` target,
+what ``fusesoc run --target lint`` runs), and no ``-y`` search path: a core that forgets a
+dependency fails here instead of passing by finding the file on its own.
 """
 
 from __future__ import annotations
@@ -12,9 +16,15 @@ import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+from pymodel.core.paths import RTL_DIR
+from pymodel.hw import cores
 from pymodel.hw.sim.regressions import DUTS
-from pymodel.hw.sim.runner import RTL_DIR, param_tag, verilator_env
+from pymodel.hw.sim.runner import param_tag, verilator_env
+
+#: the core target lint runs
+TARGET = "lint"
 
 
 @dataclass
@@ -33,25 +43,29 @@ class LintCase:
         return f"{self.top} {param_tag(self.parameters)}"
 
 
-def lint_command(top: str, parameters: Mapping[str, int]) -> list[str]:
+def lint_command(
+    top: str, parameters: Mapping[str, int], dirs: tuple[Path, ...] = cores.CORE_DIRS
+) -> list[str]:
+    """The Verilator command of the ``lint`` target of ``top``'s core, with ``parameters``."""
+    options = cores.by_top(top, dirs).tool_options(TARGET)
     return [
         "verilator",
-        "--lint-only",
-        "-Wall",
-        "-y",
-        str(RTL_DIR),
+        f"--{options['mode']}",
+        *options.get("verilator_options", []),
         "--top-module",
         top,
-        str(RTL_DIR / f"{top}.v"),
+        *map(str, cores.sources(top, TARGET, dirs)),
         *(f"-G{k}={v}" for k, v in parameters.items()),
     ]
 
 
-def lint(top: str, parameters: Mapping[str, int] = {}, expect: str = "clean") -> LintCase:
-    """Lint ``top``; with ``expect`` other than "clean", elaboration must fail printing it."""
+def lint(top: str, parameters: Mapping[str, int] = {}, expect: str = "clean",
+         dirs: tuple[Path, ...] = cores.CORE_DIRS) -> LintCase:
+    """Lint ``top``; with ``expect`` other than "clean", elaboration must fail printing it.
+    dirs: where the cores are (a test's broken copies)."""
     verilator_env()
     start = time.perf_counter()
-    proc = subprocess.run(lint_command(top, parameters), capture_output=True, text=True, cwd=RTL_DIR.parent)
+    proc = subprocess.run(lint_command(top, parameters, dirs), capture_output=True, text=True, cwd=RTL_DIR.parent)
     output = proc.stdout + proc.stderr
     if expect == "clean":
         ok = proc.returncode == 0 and "%Warning" not in output and "%Error" not in output
@@ -61,15 +75,18 @@ def lint(top: str, parameters: Mapping[str, int] = {}, expect: str = "clean") ->
 
 
 def cases() -> list[tuple[str, dict[str, int], str]]:
-    """(top, parameters, expect) of every lint run: registered DUTs, then other rtl/*.v."""
+    """(top, parameters, expect) of every lint run: registered DUTs, then the other cores in rtl/."""
     out = []
     for dut in DUTS.values():
         out += [(dut.toplevel, dict(p), "clean") for p in dut.lint_ok]
         out += [(dut.toplevel, dict(p), msg) for p, msg in dut.lint_illegal]
     registered = {d.toplevel for d in DUTS.values()}
-    out += [(f.stem, {}, "clean") for f in sorted(RTL_DIR.glob("*.v")) if f.stem not in registered]
+    others = sorted(c.toplevel for c in cores.library((RTL_DIR,)).values())
+    out += [(top, {}, "clean") for top in others if top not in registered]
     return out
 
 
 def lint_all() -> list[LintCase]:
-    return [lint(top, params, expect) for top, params, expect in cases()]
+    """Every case of :func:`cases`, after one failed case per problem of rtl/'s core files."""
+    bad_cores = [LintCase("rtl/*.core", {}, "clean", False, p, 0.0) for p in cores.problems((RTL_DIR,))]
+    return bad_cores + [lint(top, params, expect) for top, params, expect in cases()]

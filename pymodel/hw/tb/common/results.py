@@ -1,8 +1,7 @@
 """The per-test result record a testbench leaves for ``pymodel sim regress``.
 
-Each cocotb test writes ``<SIM_RESULTS_DIR>/<test>.json`` with at least: test, run,
-parameters, seed, transactions, mismatches, coverage_pct, result ("PASS"/"FAIL"),
-seconds, tps (transactions per second). Extra keys (coverage bins, notes) are kept.
+Each cocotb test writes ``<SIM_RESULTS_DIR>/<test>.json``, a
+:class:`~pymodel.hw.sim.record.TestRecord` (the one shape the runner and the report read).
 Outside the runner (no SIM_RESULTS_DIR) nothing is written.
 """
 
@@ -12,6 +11,8 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+
+from pymodel.hw.sim.record import TestRecord
 
 
 def sim_params() -> dict[str, int]:
@@ -37,11 +38,13 @@ def env_int(name: str, default: int) -> int:
 
 
 def write_record(test: str, **fields: Any) -> Path | None:
-    """Write the JSON record of ``test``; returns its path (None outside the runner)."""
+    """Write the :class:`TestRecord` of ``test`` (``fields`` are its other fields; run,
+    dut and parameters come from the runner); returns its path (None outside the runner)."""
     out = os.environ.get("SIM_RESULTS_DIR")
     if not out:
         return None
-    record = {"test": test, "run": os.environ.get("SIM_RUN_NAME", ""), "parameters": sim_params(), **fields}
-    path = Path(out) / f"{test}.json"
-    path.write_text(json.dumps(record, indent=1, default=str) + "\n")
-    return path
+    import cocotb
+
+    record = TestRecord(test=test, run=os.environ.get("SIM_RUN_NAME", ""), dut=cocotb.top._name,
+                        parameters=sim_params(), **fields)
+    return record.write(Path(out))

@@ -164,15 +164,6 @@ def _product_batches(
         yield {c: v[i] for c, v, i in zip(columns, values, idx)}
 
 
-def corner_values(bits: int, signed: bool = False) -> list[int]:
-    """0, 1, the maximum and every 2^k - 1, 2^k, 2^k + 1 of a ``bits``-wide magnitude;
-    with ``signed`` also their negatives (sign-magnitude range)."""
-    from pymodel.core.characterize import corner_operands
-
-    mags = [int(v) for v in corner_operands(bits)]
-    return sorted(set(mags) | ({-m for m in mags} if signed else set()))
-
-
 __all__ = [
     "ArrayItem",
     "BatchSequence",
@@ -182,5 +173,4 @@ __all__ = [
     "OperandSpace",
     "RandomSeq",
     "concat",
-    "corner_values",
 ]

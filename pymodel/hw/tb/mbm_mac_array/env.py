@@ -43,13 +43,12 @@ from pyuvm import (
     uvm_subscriber,
 )
 
-from pymodel.core.arith import MulConfig, mul_signed
+from pymodel.core.arith import MulConfig, mul_signed, sm_decode, sm_encode, tc_decode
 from pymodel.core.conv import acc_range, dot_int
 from pymodel.hw.tb.common.axis import STALL_PROFILES
 from pymodel.hw.tb.common.base_test import BaseTest
 from pymodel.hw.tb.common.components import MAX_REPORTED, BfmDriver, QueueMonitor
 from pymodel.hw.tb.common.coverage import BatchCoverage, Point
-from pymodel.hw.tb.mbm_mul.env import rtl_config
 
 #: The seed network's longest dot product (decoder.conv2: 1280 channels x 3x3).
 MAX_K = 11520
@@ -102,8 +101,7 @@ class EndObs:
 # ---- the pins ----
 def sm_words(values: np.ndarray, bits: int, rng: np.random.Generator) -> np.ndarray:
     """Sign-magnitude pin words; a zero gets a random sign bit (negative zero exercised)."""
-    sign = (values < 0) | ((values == 0) & (rng.random(values.shape) < 0.5))
-    return (sign.astype(np.int64) << bits) | np.abs(values)
+    return sm_encode(values, bits, zero_sign=rng.random(np.shape(values)) < 0.5)
 
 
 def join_fields(fields: np.ndarray, width: int) -> list[int]:
@@ -120,15 +118,6 @@ def join_fields(fields: np.ndarray, width: int) -> list[int]:
 def split_fields(word: int, width: int, count: int) -> list[int]:
     mask = (1 << width) - 1
     return [(word >> (i * width)) & mask for i in range(count)]
-
-
-def sm_value(word: int, bits: int) -> int:
-    mag = word & ((1 << bits) - 1)
-    return -mag if word >> bits else mag
-
-
-def tc_value(word: int, width: int) -> int:
-    return word - (1 << width) if word >> (width - 1) else word
 
 
 class MacArrayBfm:
@@ -277,17 +266,17 @@ class MacArrayBfm:
 
     def _publish_dot(self) -> None:
         n, lanes = self.cfg.bits, self.lanes
-        act = np.array([sm_value(a, n) for a, _ in self._dot], dtype=np.int64)
-        wgt = np.array([[sm_value(w, n) for w in split_fields(ww, n + 1, lanes)] for _, ww in self._dot],
+        act = np.array([sm_decode(a, n) for a, _ in self._dot], dtype=np.int64)
+        wgt = np.array([[sm_decode(w, n) for w in split_fields(ww, n + 1, lanes)] for _, ww in self._dot],
                        dtype=np.int64).reshape(len(self._dot), lanes)
-        bias = np.array([tc_value(b, self.acc_w) for b in split_fields(self._dot_bias, self.acc_w, lanes)])
+        bias = np.array([tc_decode(b, self.acc_w) for b in split_fields(self._dot_bias, self.acc_w, lanes)])
         self.observed.put_nowait(DotObs(act, wgt, bias, self._dot_waited))
         self._dot, self._dot_waited = [], False
         self.in_flight += 1
 
     def _take_result(self, stalled: bool) -> None:
         d = self.dut
-        acc = [tc_value(v, self.acc_w) for v in split_fields(d.m_axis_tdata.value.to_unsigned(), self.acc_w, self.lanes)]
+        acc = [tc_decode(v, self.acc_w) for v in split_fields(d.m_axis_tdata.value.to_unsigned(), self.acc_w, self.lanes)]
         ovf = split_fields(d.m_axis_tuser.value.to_unsigned(), 1, self.lanes)
         if self.in_flight == 0:
             self._error(f"cycle {self.cycle}: a result came out with no finished dot product in flight")
@@ -306,7 +295,7 @@ def model_config(params: dict[str, int], wrong_mult: bool = False) -> tuple[MulC
     """(MulConfig, acc_bits) of the scoreboard: the RTL's unless MODEL_OVERRIDE changes them
     (or ``wrong_mult`` scores the approximate RTL against exact products: a test that must
     fail; not Mitchell, which equals MBM at N=4 where the correction C is 0)."""
-    cfg, acc = rtl_config(params), params["ACC_W"]
+    cfg, acc = MulConfig.from_rtl_parameters(params), params["ACC_W"]
     override = json.loads(os.environ.get("MODEL_OVERRIDE") or "{}")
     if wrong_mult:
         override.update(mult="exact", trunc=0)
@@ -336,7 +325,7 @@ class MacArrayScoreboard(uvm_component):
         self.sticky = 0
 
     def describe(self) -> str:
-        return f"pymodel.core.conv.dot_int {self.cfg.describe()} acc_bits={self.acc_bits}"
+        return f"pymodel.core.conv.dot_int {self.cfg.label} acc_bits={self.acc_bits}"
 
     def write(self, obs) -> None:
         if isinstance(obs, DotObs):
@@ -573,12 +562,12 @@ class MacArrayTestBase(BaseTest):
     wrong_model = False
 
     def make_bfm(self, dut) -> MacArrayBfm:
-        self.cfg = rtl_config(self.params)
+        self.cfg = MulConfig.from_rtl_parameters(self.params)
         self.lanes, self.acc_w = self.params["LANES"], self.params["ACC_W"]
         model = model_config(self.params, self.wrong_model)
         if model != (self.cfg, self.acc_w):
-            self.logger.warning(f"MODEL_OVERRIDE: model {model[0].describe()} acc_bits={model[1]} differs from "
-                                f"the RTL {self.cfg.describe()} ACC_W={self.acc_w}: this run is expected to FAIL")
+            self.logger.warning(f"MODEL_OVERRIDE: model {model[0].label} acc_bits={model[1]} differs from "
+                                f"the RTL {self.cfg.label} ACC_W={self.acc_w}: this run is expected to FAIL")
         db = ConfigDB()
         db.set(None, "*", "MODEL", model)
         db.set(None, "*", "ACC_W", self.acc_w)

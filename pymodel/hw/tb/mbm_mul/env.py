@@ -26,34 +26,25 @@ from collections.abc import Mapping
 import numpy as np
 from pyuvm import ConfigDB, uvm_env, uvm_sequencer
 
-from pymodel.core.arith import MulConfig, log_fraction, mul
+from pymodel.core.arith import MulConfig, log_fraction, mul, sm_decode, sm_encode, sm_sign, tc_decode
+from pymodel.core.corners import corner_values
 from pymodel.hw.tb.common.base_test import BaseTest
 from pymodel.hw.tb.common.bfm import CombBfm
 from pymodel.hw.tb.common.components import BfmDriver, CoverageSubscriber, InOrderScoreboard, QueueMonitor
 from pymodel.hw.tb.common.coverage import BatchCoverage, Point
-from pymodel.hw.tb.common.sequences import ArrayItem, OperandSpace, corner_values
-
-
-def rtl_config(params: Mapping[str, int]) -> MulConfig:
-    """The MulConfig the RTL was built with (raises MBMError for illegal parameters)."""
-    return MulConfig(
-        mult="mitchell" if params.get("MITCHELL", 0) else "mbm",
-        bits=params["N"],
-        trunc=params.get("TRUNC", 0),
-        frac_out=bool(params.get("FRAC_OUT", 0)),
-    )
+from pymodel.hw.tb.common.sequences import ArrayItem, OperandSpace
 
 
 def model_config(params: Mapping[str, int]) -> MulConfig:
     """The scoreboard's model: the RTL's configuration, unless MODEL_OVERRIDE changes it."""
-    cfg = rtl_config(params)
+    cfg = MulConfig.from_rtl_parameters(params)
     override = os.environ.get("MODEL_OVERRIDE")
     return dataclasses.replace(cfg, **json.loads(override)) if override else cfg
 
 
 def operand_space(cfg: MulConfig, signed: bool) -> OperandSpace:
     lo = -cfg.max_operand if signed else 0
-    corners = corner_values(cfg.bits, signed)
+    corners = corner_values(cfg.bits, signed).tolist()
     return OperandSpace(ranges={"a": (lo, cfg.max_operand), "b": (lo, cfg.max_operand)}, corners={"a": corners, "b": corners})
 
 
@@ -62,24 +53,19 @@ def encode_operands(values: np.ndarray, bits: int, signed: bool, rng: np.random.
     """Pin words of operand values: the value, or {sign, magnitude} with zero's sign random."""
     if not signed:
         return values
-    sign = (values < 0) | ((values == 0) & (rng.random(values.shape) < 0.5))
-    return (sign.astype(np.int64) << bits) | np.abs(values)
+    return sm_encode(values, bits, zero_sign=rng.random(np.shape(values)) < 0.5)
 
 
 def decode_operands(words: np.ndarray, bits: int, signed: bool) -> tuple[np.ndarray, np.ndarray]:
     """(values, sign bits) of operand pin words."""
     if not signed:
         return words, np.zeros_like(words)
-    sign = words >> bits
-    mag = words & ((1 << bits) - 1)
-    return np.where(sign == 1, -mag, mag), sign
+    return sm_decode(words, bits), sm_sign(words, bits)
 
 
 def decode_product(words: np.ndarray, width: int, signed: bool) -> np.ndarray:
     """Product values of ``width``-bit pin words (two's complement when signed)."""
-    if not signed:
-        return words
-    return np.where(words >> (width - 1) == 1, words - (1 << width), words)
+    return tc_decode(words, width) if signed else words
 
 
 class MulBfm(CombBfm):
@@ -106,7 +92,7 @@ def check_widths(cfg: MulConfig, signed: bool, operand_width: int, product_width
     if (operand_width, product_width) != (want_op, want_p):
         raise RuntimeError(
             f"{name}: operand/product ports are {operand_width}/{product_width} bits, "
-            f"{cfg.describe()}{' signed' if signed else ''} needs {want_op}/{want_p}: stale build?"
+            f"{cfg.label}{' signed' if signed else ''} needs {want_op}/{want_p}: stale build?"
         )
     return product_width
 
@@ -127,7 +113,7 @@ class MulScoreboard(InOrderScoreboard):
         return {"p": mul(inputs["a"], inputs["b"], self.cfg, signed=self.signed)}
 
     def describe(self) -> str:
-        return f"pymodel {self.cfg.describe()}{' signed' if self.signed else ''}"
+        return f"pymodel {self.cfg.label}{' signed' if self.signed else ''}"
 
 
 def mul_coverage(name: str, cfg: MulConfig, signed: bool) -> BatchCoverage:
@@ -203,11 +189,11 @@ class MulTestBase(BaseTest):
     required_coverage = 100.0
 
     def publish_config(self) -> None:
-        self.rtl_cfg = rtl_config(self.params)
+        self.rtl_cfg = MulConfig.from_rtl_parameters(self.params)
         self.model_cfg = model_config(self.params)
         if self.model_cfg != self.rtl_cfg:
             self.logger.warning(
-                f"MODEL_OVERRIDE: RTL is {self.rtl_cfg.describe()} but the model is {self.model_cfg.describe()}: "
+                f"MODEL_OVERRIDE: RTL is {self.rtl_cfg.label} but the model is {self.model_cfg.label}: "
                 "this run is expected to FAIL"
             )
         db = ConfigDB()

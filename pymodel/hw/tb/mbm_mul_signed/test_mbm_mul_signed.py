@@ -1,8 +1,8 @@
 """pyuvm tests of mbm_mul_signed (sign-magnitude combinational MBM); see tb/mbm_mul/env.py.
 
 * SignedExhaustiveTest: every (a, b) in [-(2^N-1), 2^N-1]^2, bit-exact (N <= 8).
-* SignedRandomTest: every corner pair (0, 1, 2^k +- 1, max, and negatives), then SAMPLES
-  seeded random pairs.
+* SignedRandomTest: every pair of the signed corner values of pymodel.core.corners (both
+  signs of each corner magnitude), then SAMPLES seeded random pairs.
 Zero operands go out with a random sign bit, so negative zero is covered too.
 """
 

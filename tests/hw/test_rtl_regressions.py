@@ -1,0 +1,177 @@
+"""The RTL regressions under Verilator + pyuvm, one pytest per run of pymodel/hw/sim/regressions.py
+(the runs `make sim` makes; the slow ones are `make sim-full` / `pytest -m slow`).
+
+* mbm_mul (unsigned combinational MBM): N=8 exhaustive (all 65,536 pairs, also with
+  FRAC_OUT=1 and MITCHELL=1), N=4 exhaustive, N=12 and N=16 random plus corners (N=16:
+  >= 200,000 pairs), TRUNC>0.
+* mbm_mul_signed (sign-magnitude): N=8 exhaustive (all 261,121 pairs of [-255, 255]^2), N=4
+  exhaustive, N=12 TRUNC=3, N=16 random plus corners (>= 200,000 pairs), N=16 TRUNC=8 FRAC_OUT=1.
+* mbm_mul_axis (registered AXI-Stream): random input stalls and output backpressure,
+  full-throughput, stability and latency checks, unsigned and signed, LATENCY 1..3; and
+  deliberately broken handshakes the protocol checks must report.
+* mbm_mac_array: (N, LANES, ACC_W, TRUNC, FRAC_OUT, MITCHELL) sets, each run also proving in
+  the same simulation that the bench fails a wrong model; slow: a soak of long dot products
+  and an accumulator-width model error.
+
+Every run must pass bit-exact with every coverage bin hit; each expect-fail run of the
+registry (a deliberately wrong model) must be caught with mismatch reports. Lint of the
+legal and illegal parameter sets is in test_rtl_lint.py, from the same registry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from pymodel.hw.sim import regressions, runner
+from pymodel.hw.sim.runner import SimResult
+
+pytestmark = pytest.mark.rtl
+
+
+def registry_params(expect_fail: bool) -> list:
+    """pytest parameters (ids = run names, slow runs marked slow) of every registered run."""
+    return [
+        pytest.param(reg, id=reg.name, marks=[pytest.mark.slow] if reg.slow else [])
+        for reg in regressions.select(full=True)
+        if reg.expect_fail == expect_fail
+    ]
+
+
+def check_passes(reg: regressions.Regression) -> SimResult:
+    """Run ``reg``; it must pass bit-exact with every coverage bin hit (coverage printed)."""
+    result = reg.run()
+    ok, why = reg.verdict(result)
+    assert ok, f"{why}\n{result.summary()}"
+    for rec in result.records:
+        assert rec.mismatches == 0
+        assert rec.coverage_pct == 100.0, rec.coverage
+        print(f"{reg.name} {rec.test}: {rec.transactions:,} transactions, coverage {rec.coverage_pct}%, "
+              f"{rec.tps:,.0f} tx/s, seed {rec.seed}")
+        for group, cov in rec.coverage.items():
+            print(f"  {group}: " + ", ".join(f"{k} {v['hit']}/{v['bins']}" for k, v in cov["items"].items()))
+    return result
+
+
+def check_axis(reg: regressions.Regression) -> None:
+    """As :func:`check_passes`, and both handshake stalls (backpressure, input waits) seen."""
+    (record,) = check_passes(reg).records
+    handshake = {k: v for group, cov in record.coverage.items() if "axis" in group for k, v in cov["items"].items()}
+    assert handshake["backpressure"]["hit"] == 2 and handshake["in_wait"]["hit"] == 2
+
+
+def mac_run(parameters, name: str, testcase: str | list[str], **kwargs) -> SimResult:
+    """Run cocotb test(s) ``testcase`` of the MAC array bench (see :func:`runner.run`)."""
+    dut = regressions.DUTS["mbm_mac_array"]
+    return runner.run(dut.toplevel, dut.sources, parameters, dut.test_module, name=name, testcase=testcase, **kwargs)
+
+
+def check_mac_array(reg: regressions.Regression) -> None:
+    """MacArrayTest must pass bit-exact with every bin hit; in the same simulator run
+    MacArrayWrongModelTest (exact-product model vs approximate RTL) must be caught."""
+    result = mac_run(reg.parameters, reg.name, [reg.testcase, "MacArrayWrongModelTest"], samples=reg.samples,
+                     extra_env=reg.env)
+    assert result.passed and result.tests == 2, result.summary()
+    records = {r.test: r for r in result.records}
+    good, wrong = records["MacArrayTest"], records["MacArrayWrongModelTest"]
+    assert good.result == "PASS" and good.mismatches == 0, good.failures
+    assert good.coverage_pct == 100.0, good.coverage
+    assert wrong.result == "FAIL" and wrong.mismatches > 0, "the bench passed a wrong model"
+    assert "MISMATCH" in wrong.first_mismatches[0]
+    print(f"{reg.name}: {good.transactions} dot products, {good.tps:.0f}/s, seed {good.seed}; "
+          f"wrong model caught: {wrong.first_mismatches[0]}")
+
+
+#: what a passing run of each DUT must show beyond :func:`check_passes`
+CHECKS: dict[str, Callable[[regressions.Regression], object]] = {
+    "mbm_mul": check_passes,
+    "mbm_mul_signed": check_passes,
+    "mbm_mul_axis": check_axis,
+    "mbm_mac_array": check_mac_array,
+}
+
+
+def test_every_dut_has_a_check():
+    assert set(CHECKS) == set(regressions.DUTS)
+
+
+@pytest.mark.parametrize("reg", registry_params(expect_fail=False))
+def test_regression(reg):
+    CHECKS[reg.dut](reg)
+
+
+@pytest.mark.parametrize("reg", registry_params(expect_fail=True))
+def test_bench_catches_a_wrong_model(reg):
+    """A deliberately wrong design/model pair (e.g. Mitchell RTL scoreboarded as MBM) must
+    FAIL with mismatch reports."""
+    result = reg.run()
+    assert not result.passed, f"the bench passed a wrong model: {result.summary()}"
+    assert result.failed == result.tests >= 1
+    (record,) = result.records
+    assert record.result == "FAIL" and record.mismatches > 0
+    assert record.first_mismatches and "MISMATCH" in record.first_mismatches[0]
+    assert "MISMATCH" in result.log_tail(200_000)
+    ok, why = reg.verdict(result)
+    assert ok, why
+    print(f"{reg.name}: caught, {record.mismatches:,} mismatches; first: {record.first_mismatches[0]}")
+
+
+#: (label, text in rtl/mbm_mul_axis.v, its broken replacement, what the bench must report)
+MUTANTS = [
+    ("output-never-valid", "assign m_axis_tvalid = valid[LATENCY];", "assign m_axis_tvalid = 1'b0;", "the DUT is stuck"),
+    (
+        "loads-while-stalled",
+        "end else if (ready[i]) begin",
+        "end else begin",
+        "changed while stalled",
+    ),
+    (
+        "no-bubble-fill",
+        "assign ready[i]   = m_axis_tready | ~&valid[LATENCY:i+1];",
+        "assign ready[i]   = ~valid[i+1];",
+        "AXI-Stream BFM",
+    ),
+]
+
+
+@pytest.mark.parametrize("label,good,bad,message", MUTANTS, ids=[m[0] for m in MUTANTS])
+def test_axis_bench_catches_broken_handshakes(tmp_path, label, good, bad, message):
+    """Deliberately broken RTL (not a wrong model) must fail with the protocol check's message."""
+    source = (runner.RTL_DIR / "mbm_mul_axis.v").read_text()
+    assert source.count(good) == 1
+    (tmp_path / "mbm_mul_axis.v").write_text(source.replace(good, bad))
+    dut = regressions.DUTS["mbm_mul_axis"]
+    result = runner.run(
+        dut.toplevel,
+        [*dut.sources[:-1], tmp_path / "mbm_mul_axis.v"],
+        {"N": 8, "SIGNED": 0, "LATENCY": 2},
+        dut.test_module,
+        name=f"mutant-{label}",
+        testcase="AxisRandomTest",
+        samples=3000,
+        variant=f"mutant-{label}",
+    )
+    assert not result.passed
+    assert message in result.log_tail(100_000), result.summary()
+
+
+MAC_DEFAULT = regressions.by_name("mac-n8-l4-a32").parameters
+
+
+@pytest.mark.slow
+def test_mac_array_soak():
+    result = mac_run(MAC_DEFAULT, "mac_array-soak", "MacArraySoakTest", samples=200_000)
+    assert result.passed, result.summary()
+
+
+@pytest.mark.slow
+def test_mac_array_bench_catches_a_too_wide_accumulator_model():
+    """MODEL_OVERRIDE acc_bits=33 against ACC_W=32: only saturation tells them apart."""
+    result = mac_run(MAC_DEFAULT, "mac_array-broken-acc33", "MacArraySaturationTest",
+                     extra_env={"MODEL_OVERRIDE": json.dumps({"acc_bits": 33})})
+    assert not result.passed, f"the bench passed a wrong model: {result.summary()}"
+    (record,) = result.records
+    assert record.result == "FAIL" and record.mismatches > 0
+    assert "MISMATCH" in record.first_mismatches[0]
