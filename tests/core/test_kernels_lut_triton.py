@@ -1,7 +1,7 @@
 """Triton gather kernel for product tables: bit-exact to the reference with the same table.
 
 Without a CUDA GPU it runs on CPU tensors under Triton's interpreter (TRITON_INTERPRET=1 is
-set before the kernel is defined, as in test_kernels_triton.py); GPU-only tests skip.
+set before the kernel is defined, as in test_kernels_triton.py); tests marked ``gpu`` skip.
 """
 
 import os
@@ -21,7 +21,6 @@ from pymodel.core.table import ProductTable  # noqa: E402
 from tests.core.kernel_cases import LAYERS, mismatches, noisy_table, random_table_layer, table_cases  # noqa: E402
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 CASES = table_cases()
 
 
@@ -66,7 +65,7 @@ def test_lut_triton_saturation_and_linear():
     assert mismatches(got_l.cpu(), want_l) == []
 
 
-@needs_gpu
+@pytest.mark.gpu
 def test_lut_triton_on_gpu_larger_layer():
     table = noisy_table("twos", 8, seed=1)
     x, w, bias, geom = random_table_layer((2, 16, 33, 47, 24, 3, 3, 1, 1, 1, 1), table, seed=5)

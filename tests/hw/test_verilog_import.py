@@ -19,6 +19,7 @@ from pymodel.core.paths import REPO_ROOT, RTL_DIR
 from pymodel.core.table import ProductTable
 from pymodel.hw.verilog_import import import_verilog, read_ports
 
+pytestmark = pytest.mark.rtl
 VERILOG = REPO_ROOT / "tests" / "data" / "verilog"
 
 
