@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.lock-installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv sim sim-full test lint vectors replay cosim bench accuracy explore report clean
+.PHONY: help venv sim sim-full test lint vectors replay cosim bench accuracy explore explore-scale report clean
 
 help:
 	@echo "make sim       build and run the RTL regression, print a summary"
@@ -78,6 +78,11 @@ accuracy: $(STAMP)
 # --budget a1=-1,rel=+2 --images 5 --ray").
 explore: $(STAMP)
 	$(PY) -m pymodel explore --out reports/explore $(EXPLORE_ARGS)
+
+# Time per image-row of the full-width network at 480x640, in process, on a local pool and on a
+# two-node loopback Ray cluster; the projection for the Eigen split (reports/explore/scale.json).
+explore-scale: $(STAMP)
+	$(PY) scripts/explore_scale.py
 
 clean:
 	rm -rf sim_build build reports .pytest_cache .hypothesis

@@ -3,6 +3,7 @@
 // Same ports as mbm_mul so the synthesis report can swap one for the other; the product is
 // 2N bits (a*b never needs the extra bit the approximate multipliers' 2N+1-bit port has).
 // Purely combinational: latency 0, one product per cycle when registered by the caller.
+`timescale 1ns / 1ps
 `default_nettype none
 
 module exact_mul #(

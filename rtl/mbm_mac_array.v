@@ -9,11 +9,19 @@
 // [-2^(ACC_W-1), 2^(ACC_W-1)-1]. A lane's overflow flag is sticky for the dot product and
 // leaves with its result in m_axis_tuser; overflow_o is sticky until reset.
 //
-// Bias: s_axis_bias (LANES x ACC_W, two's complement) is sampled on the FIRST beat of each
+// Bias: s_axis_tuser (LANES x ACC_W, two's complement) is sampled on the FIRST beat of each
 // dot product (the beat after a tlast beat, or the first after reset) and ignored on the
 // others; the accumulator starts at it: acc = sat(bias + p0), then acc = sat(acc + pk).
-// tlast marks the last beat; the LANES accumulators then leave as one m_axis beat
-// (lane l in m_axis_tdata[l*ACC_W +: ACC_W]) with its own tvalid/tready backpressure.
+// s_axis_tlast marks the last beat; the LANES accumulators then leave as one m_axis beat
+// with its own tvalid/tready backpressure.
+//
+// Packing (W = N+1, lane i = output channel i of the group; Python mirror:
+// pymodel.hw.vectors.array_ports):
+//   s_axis_tdata  [(LANES+1)*W-1:0]   {act, w[LANES-1], ..., w[0]}: weight of lane i in
+//                                     [i*W +: W], the activation in the top W bits [LANES*W +: W]
+//   s_axis_tuser  [LANES*ACC_W-1:0]   {b[LANES-1], ..., b[0]}: bias of lane i in [i*ACC_W +: ACC_W]
+//   m_axis_tdata  [LANES*ACC_W-1:0]   {acc[LANES-1], ..., acc[0]}: lane i in [i*ACC_W +: ACC_W]
+//   m_axis_tuser  [LANES-1:0]         overflow flag of lane i in bit i
 //
 // Parameters:
 //   N, TRUNC, FRAC_OUT, MITCHELL  the multiplier (see mbm_mul; checked there)
@@ -24,6 +32,8 @@
 // reaches the accumulators while the result register is still full. Latency: a result is
 // on m_axis two cycles after its tlast beat is accepted (product register, accumulator).
 // Reset (synchronous, active high) drops any partial dot product and pending result.
+// Naming (every rtl/ module, checked by make lint): registers end in _q, a register's
+// next-state value in _d; ports end in _i/_o except clk, rst and the AXI-Stream s_axis_*/m_axis_*.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -36,33 +46,34 @@ module mbm_mac_array #(
     parameter LANES    = 4,
     parameter ACC_W    = 32
 ) (
-    input  wire                   clk,
-    input  wire                   rst,
+    input  wire                       clk,
+    input  wire                       rst,
     // input stream: one activation and LANES weights per beat, bias on the first beat
-    input  wire                   s_axis_tvalid,
-    output wire                   s_axis_tready,
-    input  wire                   s_axis_tlast,
-    input  wire [N:0]             s_axis_act,
-    input  wire [LANES*(N+1)-1:0] s_axis_wgt,
-    input  wire [LANES*ACC_W-1:0] s_axis_bias,
+    input  wire [(LANES+1)*(N+1)-1:0] s_axis_tdata,
+    input  wire [LANES*ACC_W-1:0]     s_axis_tuser,
+    input  wire                       s_axis_tlast,
+    input  wire                       s_axis_tvalid,
+    output wire                       s_axis_tready,
     // result stream: LANES accumulators and their overflow flags per dot product
-    output wire                   m_axis_tvalid,
-    input  wire                   m_axis_tready,
-    output wire [LANES*ACC_W-1:0] m_axis_tdata,
-    output wire [LANES-1:0]       m_axis_tuser,
+    output wire [LANES*ACC_W-1:0]     m_axis_tdata,
+    output wire [LANES-1:0]           m_axis_tuser,
+    output wire                       m_axis_tvalid,
+    input  wire                       m_axis_tready,
     // sticky: some lane saturated since reset
-    output wire                   overflow_o
+    output wire                       overflow_o
 );
 
     localparam PS_W = 2 * N + 2 + FRAC_OUT * (N - 1);  // signed product width
+    localparam OP_W = N + 1;                            // sign-magnitude operand width
 
+    // ---- parameter checks: message with the instance (%m), then a hard stop (see mbm_mul) ----
     generate
         if (LANES < 1 || LANES > 1024) begin : g_bad_lanes
-            $error("mbm_mac_array: LANES=%0d is out of range: allowed 1..1024", LANES);
+            $error("%m: LANES=%0d is out of range: allowed 1..1024", LANES);
             ERROR_mbm_mac_array_LANES_out_of_range_1_to_1024 stop ();
         end
         if (ACC_W < PS_W || ACC_W > 63) begin : g_bad_acc_w
-            $error("mbm_mac_array: ACC_W=%0d is out of range: allowed %0d..63 (signed product width..63)",
+            $error("%m: ACC_W=%0d is out of range: allowed %0d..63 (signed product width..63)",
                    ACC_W, PS_W);
             ERROR_mbm_mac_array_ACC_W_out_of_range stop ();
         end
@@ -71,34 +82,36 @@ module mbm_mac_array #(
     localparam [ACC_W-1:0] ACC_MAX = {1'b0, {(ACC_W - 1){1'b1}}};
     localparam [ACC_W-1:0] ACC_MIN = {1'b1, {(ACC_W - 1){1'b0}}};
 
+    wire [OP_W-1:0] act = s_axis_tdata[LANES*OP_W +: OP_W];
+
     // ---- stage 1: products ----
-    reg                   p_valid;
-    reg                   p_last;
-    reg                   p_first;
-    reg [LANES*PS_W-1:0]  p_prod;
-    reg [LANES*ACC_W-1:0] p_bias;
-    reg                   in_dot;   // a beat of an unfinished dot product has been accepted
+    reg                   p_valid_q;
+    reg                   p_last_q;
+    reg                   p_first_q;
+    reg [LANES*PS_W-1:0]  p_prod_q;
+    reg [LANES*ACC_W-1:0] p_bias_q;
+    reg                   in_dot_q;   // a beat of an unfinished dot product has been accepted
 
     // ---- stage 2: accumulators and the result register ----
-    reg [LANES*ACC_W-1:0] acc;
-    reg [LANES-1:0]       acc_ovf;
-    reg                   r_valid;
-    reg [LANES*ACC_W-1:0] r_data;
-    reg [LANES-1:0]       r_ovf;
-    reg                   ovf_sticky;
+    reg [LANES*ACC_W-1:0] acc_q;
+    reg [LANES-1:0]       acc_ovf_q;
+    reg                   r_valid_q;
+    reg [LANES*ACC_W-1:0] r_data_q;
+    reg [LANES-1:0]       r_ovf_q;
+    reg                   ovf_sticky_q;
 
-    wire r_free   = !r_valid || m_axis_tready;
-    wire acc_fire = p_valid && (!p_last || r_free);
+    wire r_free   = !r_valid_q || m_axis_tready;
+    wire acc_fire = p_valid_q && (!p_last_q || r_free);
     wire s_fire   = s_axis_tvalid && s_axis_tready;
 
-    assign s_axis_tready = !rst && (!p_valid || acc_fire);
-    assign m_axis_tvalid = r_valid;
-    assign m_axis_tdata  = r_data;
-    assign m_axis_tuser  = r_ovf;
-    assign overflow_o    = ovf_sticky;
+    assign s_axis_tready = !rst && (!p_valid_q || acc_fire);
+    assign m_axis_tvalid = r_valid_q;
+    assign m_axis_tdata  = r_data_q;
+    assign m_axis_tuser  = r_ovf_q;
+    assign overflow_o    = ovf_sticky_q;
 
     wire [LANES*PS_W-1:0]  prod;
-    wire [LANES*ACC_W-1:0] acc_next;
+    wire [LANES*ACC_W-1:0] acc_d;
     wire [LANES-1:0]       ovf_step;
 
     genvar l;
@@ -110,61 +123,61 @@ module mbm_mac_array #(
                 .FRAC_OUT (FRAC_OUT),
                 .MITCHELL (MITCHELL)
             ) u_mul (
-                .a_i (s_axis_act),
-                .b_i (s_axis_wgt[l*(N+1) +: N+1]),
+                .a_i (act),
+                .b_i (s_axis_tdata[l*OP_W +: OP_W]),
                 .p_o (prod[l*PS_W +: PS_W])
             );
 
             // saturating add in ACC_W+1 bits: the top two bits differ exactly on overflow
-            wire [ACC_W-1:0] base = p_first ? p_bias[l*ACC_W +: ACC_W] : acc[l*ACC_W +: ACC_W];
-            wire [PS_W-1:0]  pk   = p_prod[l*PS_W +: PS_W];
+            wire [ACC_W-1:0] base = p_first_q ? p_bias_q[l*ACC_W +: ACC_W] : acc_q[l*ACC_W +: ACC_W];
+            wire [PS_W-1:0]  pk   = p_prod_q[l*PS_W +: PS_W];
             wire [ACC_W:0]   sum  = {base[ACC_W-1], base} + {{(ACC_W + 1 - PS_W){pk[PS_W-1]}}, pk};
             assign ovf_step[l] = sum[ACC_W] ^ sum[ACC_W-1];
-            assign acc_next[l*ACC_W +: ACC_W] = !ovf_step[l] ? sum[ACC_W-1:0]
-                                              : (sum[ACC_W] ? ACC_MIN : ACC_MAX);
+            assign acc_d[l*ACC_W +: ACC_W] = !ovf_step[l] ? sum[ACC_W-1:0]
+                                           : (sum[ACC_W] ? ACC_MIN : ACC_MAX);
         end
     endgenerate
 
-    wire [LANES-1:0] ovf_next = (p_first ? {LANES{1'b0}} : acc_ovf) | ovf_step;
+    wire [LANES-1:0] acc_ovf_d = (p_first_q ? {LANES{1'b0}} : acc_ovf_q) | ovf_step;
 
     always @(posedge clk) begin
         if (rst) begin
-            p_valid    <= 1'b0;
-            p_last     <= 1'b0;
-            p_first    <= 1'b0;
-            p_prod     <= {(LANES*PS_W){1'b0}};
-            p_bias     <= {(LANES*ACC_W){1'b0}};
-            in_dot     <= 1'b0;
-            acc        <= {(LANES*ACC_W){1'b0}};
-            acc_ovf    <= {LANES{1'b0}};
-            r_valid    <= 1'b0;
-            r_data     <= {(LANES*ACC_W){1'b0}};
-            r_ovf      <= {LANES{1'b0}};
-            ovf_sticky <= 1'b0;
+            p_valid_q    <= 1'b0;
+            p_last_q     <= 1'b0;
+            p_first_q    <= 1'b0;
+            p_prod_q     <= {(LANES*PS_W){1'b0}};
+            p_bias_q     <= {(LANES*ACC_W){1'b0}};
+            in_dot_q     <= 1'b0;
+            acc_q        <= {(LANES*ACC_W){1'b0}};
+            acc_ovf_q    <= {LANES{1'b0}};
+            r_valid_q    <= 1'b0;
+            r_data_q     <= {(LANES*ACC_W){1'b0}};
+            r_ovf_q      <= {LANES{1'b0}};
+            ovf_sticky_q <= 1'b0;
         end else begin
             if (s_fire) begin
-                p_valid <= 1'b1;
-                p_last  <= s_axis_tlast;
-                p_first <= !in_dot;
-                p_prod  <= prod;
-                if (!in_dot) p_bias <= s_axis_bias;
-                in_dot  <= !s_axis_tlast;
+                p_valid_q <= 1'b1;
+                p_last_q  <= s_axis_tlast;
+                p_first_q <= !in_dot_q;
+                p_prod_q  <= prod;
+                if (!in_dot_q) p_bias_q <= s_axis_tuser;
+                in_dot_q  <= !s_axis_tlast;
             end else if (acc_fire) begin
-                p_valid <= 1'b0;
+                p_valid_q <= 1'b0;
             end
 
             if (acc_fire) begin
-                acc        <= acc_next;
-                acc_ovf    <= ovf_next;
-                ovf_sticky <= ovf_sticky | (|ovf_step);
+                acc_q        <= acc_d;
+                acc_ovf_q    <= acc_ovf_d;
+                ovf_sticky_q <= ovf_sticky_q | (|ovf_step);
             end
 
-            if (acc_fire && p_last) begin
-                r_valid <= 1'b1;
-                r_data  <= acc_next;
-                r_ovf   <= ovf_next;
+            if (acc_fire && p_last_q) begin
+                r_valid_q <= 1'b1;
+                r_data_q  <= acc_d;
+                r_ovf_q   <= acc_ovf_d;
             end else if (m_axis_tready) begin
-                r_valid <= 1'b0;
+                r_valid_q <= 1'b0;
             end
         end
     end

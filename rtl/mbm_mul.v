@@ -20,7 +20,8 @@
 //   a_i, b_i  unsigned operands, 0..2^N-1
 //   p_o       unsigned product, 2N+1 bits (2N+1+N-1 with FRAC_OUT=1)
 // Latency: combinational (two leading-one detectors, one F-bit add, one barrel shift).
-// Illegal parameters stop elaboration with a one-line message naming the allowed range.
+// Illegal parameters stop elaboration with a one-line message naming the instance and the
+// allowed range.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -36,22 +37,28 @@ module mbm_mul #(
     output wire [2*N+FRAC_OUT*(N-1):0]   p_o
 );
 
-    // ---- parameter checks (elaboration stops with the message, then a hard error) ----
+    // ---- parameter checks ----
+    // $error names the instance (%m) and the allowed range. An elaboration-time $error is
+    // only a message to some tools (Verilator reports it as a USERERROR warning that
+    // -Wno-fatal or a lint waiver lets through; Verilog-2005 tools ignore it), so each check
+    // also instantiates a module that does not exist, named after the rule: no tool can
+    // then build the illegal design. (Verilator prints %m literally at elaboration and
+    // names the instance on its "note: In instance" line instead.)
     generate
         if (N < 4 || N > 16) begin : g_bad_n
-            $error("mbm_mul: N=%0d is out of range: allowed 4..16", N);
+            $error("%m: N=%0d is out of range: allowed 4..16", N);
             ERROR_mbm_mul_N_out_of_range_4_to_16 stop ();
         end
         if (TRUNC < 0 || (N >= 8 && TRUNC > N - 8) || (N < 8 && TRUNC != 0)) begin : g_bad_trunc
-            $error("mbm_mul: TRUNC=%0d is out of range for N=%0d: allowed 0..N-8 (0 for N < 8)", TRUNC, N);
+            $error("%m: TRUNC=%0d is out of range for N=%0d: allowed 0..N-8 (0 for N < 8)", TRUNC, N);
             ERROR_mbm_mul_TRUNC_out_of_range_0_to_N_minus_8 stop ();
         end
         if (FRAC_OUT != 0 && FRAC_OUT != 1) begin : g_bad_frac_out
-            $error("mbm_mul: FRAC_OUT=%0d is not allowed: allowed 0 or 1", FRAC_OUT);
+            $error("%m: FRAC_OUT=%0d is not allowed: allowed 0 or 1", FRAC_OUT);
             ERROR_mbm_mul_FRAC_OUT_must_be_0_or_1 stop ();
         end
         if (MITCHELL != 0 && MITCHELL != 1) begin : g_bad_mitchell
-            $error("mbm_mul: MITCHELL=%0d is not allowed: allowed 0 or 1", MITCHELL);
+            $error("%m: MITCHELL=%0d is not allowed: allowed 0 or 1", MITCHELL);
             ERROR_mbm_mul_MITCHELL_must_be_0_or_1 stop ();
         end
     endgenerate

@@ -44,13 +44,14 @@ module mbm_mul_axis #(
     output wire                                 m_axis_tlast
 );
 
+    // ---- parameter checks: message with the instance (%m), then a hard stop (see mbm_mul) ----
     generate
         if (SIGNED != 0 && SIGNED != 1) begin : g_bad_signed
-            $error("mbm_mul_axis: SIGNED=%0d is not allowed: allowed 0 or 1", SIGNED);
+            $error("%m: SIGNED=%0d is not allowed: allowed 0 or 1", SIGNED);
             ERROR_mbm_mul_axis_SIGNED_must_be_0_or_1 stop ();
         end
         if (LATENCY < 1) begin : g_bad_latency
-            $error("mbm_mul_axis: LATENCY=%0d is out of range: allowed 1 or more", LATENCY);
+            $error("%m: LATENCY=%0d is out of range: allowed 1 or more", LATENCY);
             ERROR_mbm_mul_axis_LATENCY_must_be_at_least_1 stop ();
         end
     endgenerate
@@ -62,6 +63,7 @@ module mbm_mul_axis #(
     wire [OP_W-1:0] b = s_axis_tdata[2*OP_W-1:OP_W];
     wire [P_W-1:0]  product;
 
+    // ---- parameter checks: message with the instance (%m), then a hard stop (see mbm_mul) ----
     generate
         if (SIGNED != 0) begin : g_signed
             mbm_mul_signed #(

@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.table import Table
 
 from pymodel.hw.sim import regressions, runner
+from pymodel.hw.sim.lint import STYLE, lint_all
 from pymodel.hw.sim.record import SUMMARY_FILE, RunRecord, Summary
-from pymodel.hw.sim.lint import lint_all
 
 
 def _params(p: dict) -> str:
@@ -145,7 +145,7 @@ def lint(_args: argparse.Namespace) -> int:
         table.add_row(
             case.top,
             _params(case.parameters) or "(defaults)",
-            "lint clean" if case.expect == "clean" else f"error: {case.expect}",
+            {"clean": "lint clean", STYLE: STYLE}.get(case.expect, f"error: {case.expect}"),
             "[green]ok[/]" if case.ok else "[red]FAILED[/]",
         )
     console.print(table)

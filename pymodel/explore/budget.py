@@ -80,5 +80,16 @@ def worst_deviation(deviation: Mapping[str, float | None], budget: Budget) -> fl
     return max((abs(v) for v in values), default=0.0)
 
 
+def budget_text(budget: Budget) -> str:
+    """The --budget string of ``budget`` (the inverse of :func:`parse_budget`)."""
+    items = []
+    for metric, limit in budget.items():
+        if limit.lower == -limit.upper:
+            items.append(f"{metric}={limit.upper:g}")
+        else:
+            items.append(f"{metric}={limit.lower:g}" if math.isinf(limit.upper) else f"{metric}=+{limit.upper:g}")
+    return ",".join(items)
+
+
 def describe(budget: Budget) -> str:
     return ", ".join(f"{m} {limit.text()}" for m, limit in budget.items())

@@ -28,7 +28,7 @@ from pymodel.core.errors import MBMError
 from pymodel.hw import vectors
 from pymodel.hw.layers import QuantLayer, Tile, reference, tile_rows
 from pymodel.hw.replay import replay_set
-from pymodel.hw.vecformat import Layout
+from pymodel.hw.vecformat import Layout, gather, unpack_hex
 
 #: Where ``pymodel cosim`` writes ``<layer>.json`` unless told otherwise (the report reads it).
 DEFAULT_OUT = Path("reports/cosim")
@@ -98,21 +98,14 @@ def cosimulate(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, *, stall: int 
 
 
 def _read_results(path: Path, layout: Layout, dots: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """The bench's +out file as (dots, lanes) accumulators and flags; None if incomplete."""
+    """The bench's +out file (expect words) as (dots, lanes) accumulators and flags; None if
+    incomplete."""
     if not path.is_file():
         return None
     words = path.read_text().split()
     if len(words) != dots:
         return None
-    fields = layout.fields
-    lanes = len(fields) // 2
-    acc = np.zeros((dots, lanes), dtype=np.int64)
-    ovf = np.zeros((dots, lanes), dtype=bool)
-    acc_f = fields[lanes]
-    mask = (1 << acc_f.bits) - 1
-    for d, word in enumerate(words):
-        v = int(word, 16)
-        for lane in range(lanes):
-            acc[d, lane] = acc_f.decode((v >> (lane * acc_f.bits)) & mask)
-            ovf[d, lane] = (v >> (lanes * acc_f.bits + lane)) & 1
-    return acc, ovf
+    lanes = len(layout.fields) // 2
+    cols = unpack_hex(layout, [w.zfill(layout.digits) for w in words])
+    return gather("acc", cols, lanes), gather("ovf", cols, lanes).astype(bool)
+

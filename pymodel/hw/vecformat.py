@@ -9,14 +9,16 @@ field of a layout in the most significant bits, each field a bit pattern:
   of the field is the sign; the field is N+1 bits for an N-bit magnitude).
 
 Packing is vectorized with numpy (a bit matrix turned into hex digits), so a real layer's
-hundreds of thousands of beats pack in well under a second; :func:`unpack_word` uses
-bitstring and is the independent reference the tests hold the fast path to.
+hundreds of thousands of beats pack in well under a second, and :func:`unpack_hex` reads
+them back the same way; :func:`unpack_word` uses bitstring and is the independent reference
+the tests hold the fast paths to. A DUT's port packing is one
+:class:`Layout` per port (e.g. :func:`pymodel.hw.vectors.array_ports`), written once.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +84,11 @@ class Layout:
         """Hex digits per word."""
         return -(-self.width // 4)
 
+    def patterns(self) -> Layout:
+        """The same layout with every field unsigned: for packing bit patterns made elsewhere
+        (e.g. a sign-magnitude zero with its sign bit set)."""
+        return Layout(tuple(Field(f.name, f.bits) for f in self.fields))
+
     def to_json(self) -> list[list]:
         return [[f.name, f.bits, f.enc] for f in self.fields]
 
@@ -113,6 +120,43 @@ def pack_hex(layout: Layout, columns: Sequence[np.ndarray]) -> list[str]:
     nibbles = bits @ np.array([8, 4, 2, 1], dtype=np.uint8)
     chars = _HEX_DIGITS[nibbles]
     return [row.tobytes().decode() for row in chars]
+
+
+def pack_named(layout: Layout, columns: Mapping[str, np.ndarray]) -> list[str]:
+    """:func:`pack_hex` with the value array of each field given by its name."""
+    return pack_hex(layout, [columns[f.name] for f in layout.fields])
+
+
+def spread(prefix: str, values: np.ndarray) -> dict[str, np.ndarray]:
+    """(rows, k) values as the columns of fields ``<prefix>0`` .. ``<prefix>k-1``."""
+    return {f"{prefix}{i}": values[:, i] for i in range(values.shape[1])}
+
+
+def gather(prefix: str, columns: Mapping[str, np.ndarray], count: int) -> np.ndarray:
+    """The inverse of :func:`spread`: (rows, count), field ``<prefix>0`` first."""
+    return np.stack([columns[f"{prefix}{i}"] for i in range(count)], axis=1)
+
+
+def unpack_hex(layout: Layout, words: Sequence[str]) -> dict[str, np.ndarray]:
+    """Field values (int64) of hex words, vectorized: the inverse of :func:`pack_hex`."""
+    n = len(words)
+    text = np.frombuffer("".join(words).encode(), dtype=np.uint8).reshape(n, layout.digits)
+    nibbles = np.where(text >= ord("a"), text - ord("a") + 10, text - ord("0")).astype(np.uint8)
+    bits = np.unpackbits(nibbles[:, :, None], axis=2)[:, :, 4:].reshape(n, -1)[:, layout.digits * 4 - layout.width :]
+    out, pos = {}, 0
+    for f in layout.fields:
+        weights = np.left_shift(np.uint64(1), np.arange(f.bits - 1, -1, -1, dtype=np.uint64))
+        pattern = (bits[:, pos : pos + f.bits].astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+        pos += f.bits
+        if f.enc == "tc":  # sign-extend by an arithmetic shift of the field at the top of 64 bits
+            top = np.uint64(64 - f.bits)
+            out[f.name] = (pattern << top).view(np.int64) >> np.int64(64 - f.bits)
+        elif f.enc == "sm":
+            mag = (pattern & np.uint64((1 << (f.bits - 1)) - 1)).astype(np.int64)
+            out[f.name] = np.where(pattern >> np.uint64(f.bits - 1), -mag, mag)
+        else:
+            out[f.name] = pattern.astype(np.int64)
+    return out
 
 
 def unpack_word(layout: Layout, word: str) -> dict[str, int]:

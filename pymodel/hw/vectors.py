@@ -31,7 +31,7 @@ from pymodel.core.arith import MulConfig, mul_signed, mul_unsigned, sm_decode
 from pymodel.core.corners import corner_words
 from pymodel.core.errors import MBMError
 from pymodel.hw import layers
-from pymodel.hw.vecformat import FORMATS, Field, Layout, pack_hex, parse_hex, write_memory
+from pymodel.hw.vecformat import FORMATS, Field, Layout, pack_hex, pack_named, parse_hex, spread, write_memory
 
 if TYPE_CHECKING:
     import torch
@@ -169,15 +169,31 @@ def array_program(rows: "torch.Tensor", w: "torch.Tensor", bias: "torch.Tensor",
     )
 
 
-def array_layouts(bits: int, lanes: int, acc_w: int) -> dict[str, Layout]:
-    """Word layouts of the MAC-array replay bench (lane LANES-1 most significant)."""
+def array_ports(bits: int, lanes: int, acc_w: int) -> dict[str, Layout]:
+    """The stream ports of mbm_mac_array as word layouts, most significant field first: the
+    packing of the module's header, written once for the bench, the vectors and cosim.
+
+    s_axis_tdata {act, w[LANES-1..0]}, s_axis_tuser {b[LANES-1..0]}, m_axis_tdata
+    {acc[LANES-1..0]}, m_axis_tuser {ovf[LANES-1..0]} (lane i's field named w<i>, b<i>, ...).
+    """
     sm = bits + 1
+    down = list(reversed(range(lanes)))
     return {
-        "stim": Layout((Field("last", 1), Field("act", sm, "sm"),
-                        *[Field(f"w{i}", sm, "sm") for i in reversed(range(lanes))])),
-        "bias": Layout(tuple(Field(f"b{i}", acc_w, "tc") for i in reversed(range(lanes)))),
-        "expect": Layout((*[Field(f"ovf{i}", 1) for i in reversed(range(lanes))],
-                          *[Field(f"acc{i}", acc_w, "tc") for i in reversed(range(lanes))])),
+        "s_axis_tdata": Layout((Field("act", sm, "sm"), *[Field(f"w{i}", sm, "sm") for i in down])),
+        "s_axis_tuser": Layout(tuple(Field(f"b{i}", acc_w, "tc") for i in down)),
+        "m_axis_tdata": Layout(tuple(Field(f"acc{i}", acc_w, "tc") for i in down)),
+        "m_axis_tuser": Layout(tuple(Field(f"ovf{i}", 1) for i in down)),
+    }
+
+
+def array_layouts(bits: int, lanes: int, acc_w: int) -> dict[str, Layout]:
+    """Word layouts of the MAC-array replay bench: stim {s_axis_tlast, s_axis_tdata}, bias
+    s_axis_tuser, expect {m_axis_tuser, m_axis_tdata}."""
+    ports = array_ports(bits, lanes, acc_w)
+    return {
+        "stim": Layout((Field("last", 1), *ports["s_axis_tdata"].fields)),
+        "bias": ports["s_axis_tuser"],
+        "expect": Layout(ports["m_axis_tuser"].fields + ports["m_axis_tdata"].fields),
     }
 
 
@@ -185,11 +201,12 @@ def array_memories(prog: ArrayProgram, acc: np.ndarray, ovf: np.ndarray, bits: i
                    ) -> dict[str, tuple[Layout, list[str]]]:
     """Packed stim/bias/expect words; acc and ovf are (dots, lanes)."""
     lay = array_layouts(bits, prog.lanes, acc_w)
-    rev = slice(None, None, -1)
+    stim = {"last": prog.last, "act": prog.act, **spread("w", prog.wgt)}
+    expect = {**spread("ovf", ovf.astype(np.int64)), **spread("acc", acc)}
     return {
-        "stim": (lay["stim"], pack_hex(lay["stim"], [prog.last, prog.act, prog.wgt[:, rev]])),
-        "bias": (lay["bias"], pack_hex(lay["bias"], [prog.bias[:, rev]])),
-        "expect": (lay["expect"], pack_hex(lay["expect"], [ovf[:, rev].astype(np.int64), acc[:, rev]])),
+        "stim": (lay["stim"], pack_named(lay["stim"], stim)),
+        "bias": (lay["bias"], pack_named(lay["bias"], spread("b", prog.bias))),
+        "expect": (lay["expect"], pack_named(lay["expect"], expect)),
     }
 
 

@@ -3,6 +3,13 @@
 One TOML file names the multiplier configuration under review and every limit the verdict
 applies, so a review can see (and diff) what "PASS" meant. Unknown keys are errors: a typo in
 a threshold must not silently fall back to a default.
+
+A per-layer assignment (written by ``pymodel explore`` as its ``signoff.toml``) signs off a
+mixed network instead of one multiplier: an ``[assignment]`` table ``"layer" = "spec"``
+replaces ``[multiplier]``; ``[accuracy] budget = "a1=-1,rel=+2"`` (the exploration's budget,
+signed limits) replaces the ``max_abs`` limits, and ``check_layer_rows = false`` judges the
+mixed network (the sweep's "all" row) only, since a layer may miss the budget alone and the
+combination still meet it.
 """
 
 from __future__ import annotations
@@ -14,12 +21,16 @@ from typing import Any
 
 from pymodel.core.arith import CONFIG_KEYS, MAX_BITS, MIN_BITS, MulConfig
 from pymodel.core.errors import MBMError
+from pymodel.core.spec import parse_spec, spec_string
+from pymodel.explore.budget import Budget, describe, parse_budget
 
 _SECTIONS = {
     "multiplier": set(CONFIG_KEYS),
     "rtl": {"require_all_pass", "min_coverage_pct"},
     "cosim": {"max_mismatches"},
-    "accuracy": {"default_max_abs_deviation_pct", "max_abs_deviation_pct", "check_all_row"},
+    "accuracy": {"default_max_abs_deviation_pct", "max_abs_deviation_pct", "check_all_row", "check_layer_rows",
+                 "budget"},
+    "assignment": None,  # any layer name
     "synthesis": {"bits"},
     "testplan": {"require_all"},
 }
@@ -38,7 +49,14 @@ class SignoffConfig:
     check_all_row: bool = True
     synth_bits: tuple[int, ...] = (8, 16)
     testplan_require_all: bool = True
+    check_layer_rows: bool = True
+    budget: Budget | None = None
+    assignment: dict[str, MulConfig] = field(default_factory=dict)
     source: str = "built-in defaults"
+
+    def signed_off(self) -> list[MulConfig]:
+        """Every multiplier under review: the assignment's (in layer order, once each) or the one."""
+        return list(dict.fromkeys(self.assignment.values())) if self.assignment else [self.multiplier]
 
     def deviation_limit(self, metric: str) -> float:
         """Largest allowed |deviation| (percent) for one accuracy metric."""
@@ -50,12 +68,15 @@ class SignoffConfig:
         return {
             "source": self.source,
             "multiplier": m.to_dict(),
+            "assignment": {layer: spec_string(c) for layer, c in self.assignment.items()},
             "rtl": {"require_all_pass": self.require_all_pass, "min_coverage_pct": self.min_coverage_pct},
             "cosim": {"max_mismatches": self.max_mismatches},
             "accuracy": {
                 "default_max_abs_deviation_pct": self.default_max_abs_deviation_pct,
                 "max_abs_deviation_pct": dict(self.max_abs_deviation_pct),
                 "check_all_row": self.check_all_row,
+                "check_layer_rows": self.check_layer_rows,
+                "budget": describe(self.budget) if self.budget else None,
             },
             "synthesis": {"bits": list(self.synth_bits)},
             "testplan": {"require_all": self.testplan_require_all},
@@ -83,7 +104,7 @@ def load_config(path: str | Path) -> SignoffConfig:
     for section, table in data.items():
         if section not in _SECTIONS or not isinstance(table, dict):
             raise MBMError(f"unknown section [{section}] in {path}: allowed {', '.join(_SECTIONS)}")
-        unknown = set(table) - _SECTIONS[section]
+        unknown = set() if _SECTIONS[section] is None else set(table) - _SECTIONS[section]
         if unknown:
             allowed = ", ".join(sorted(_SECTIONS[section]))
             raise MBMError(f"unknown key {section}.{sorted(unknown)[0]} in {path}: allowed {allowed}")
@@ -94,6 +115,14 @@ def load_config(path: str | Path) -> SignoffConfig:
         raise MBMError(
             f"accuracy.max_abs_deviation_pct={limits!r} is invalid: allowed a table metric = percent"
         )
+    assignment = data.get("assignment", {})
+    if not all(isinstance(v, str) for v in assignment.values()):
+        raise MBMError(f"[assignment] in {path}: allowed \"layer\" = \"spec\" strings, e.g. \"decoder.up1.convA\" = \"mbm:8\"")
+    if assignment and "multiplier" in data:
+        raise MBMError(f"{path} has [multiplier] and [assignment]: allowed one of the two")
+    budget = acc.get("budget")
+    if budget is not None and not isinstance(budget, str):
+        raise MBMError(f"accuracy.budget={budget!r} is invalid: allowed a string like \"a1=-1,rel=+2\"")
     bits = data.get("synthesis", {}).get("bits", [8, 16])
     if not isinstance(bits, list) or not all(isinstance(b, int) and MIN_BITS <= b <= MAX_BITS for b in bits):
         raise MBMError(f"synthesis.bits={bits!r} is invalid: allowed a list of widths {MIN_BITS}..{MAX_BITS}")
@@ -107,5 +136,8 @@ def load_config(path: str | Path) -> SignoffConfig:
         check_all_row=bool(acc.get("check_all_row", True)),
         synth_bits=tuple(bits),
         testplan_require_all=bool(data.get("testplan", {}).get("require_all", True)),
+        check_layer_rows=bool(acc.get("check_layer_rows", True)),
+        budget=parse_budget(budget) if budget is not None else None,
+        assignment={layer: parse_spec(spec) for layer, spec in assignment.items()},
         source=str(path),
     )

@@ -9,8 +9,9 @@ Five checks, each over the producers' result files:
 3. co-simulation: at most ``max_mismatches`` mismatching outputs per layer (0: bit-exact),
    measured with the signed-off multiplier;
 4. accuracy: |deviation from the exact network| of every metric of every approximated layer
-   of a complete sweep (and of the row with all of them at once, ``check_all_row``) within
-   its limit, measured with the signed-off multiplier; a deviation that is not applicable
+   of a complete sweep (and of the row with all of them at once, ``check_all_row``; only that
+   row with ``check_layer_rows = false``) within its limit (or the signed ``budget``),
+   measured with the signed-off multiplier or per-layer assignment; a deviation that is not applicable
    (exact value 0) is counted as such, not failed; the sweep's clamping and saturation
    warnings do not fail the check but its summary counts them (section (e) lists them);
 5. testplan (``[testplan] require_all``, and only for a checkout that holds testplans): every
@@ -29,7 +30,8 @@ from typing import Any
 
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
-from pymodel.report.accuracy import deviation_rows
+from pymodel.core.spec import spec_string
+from pymodel.report.accuracy import ALL_ROW, deviation_rows
 from pymodel.report.collect import Source
 from pymodel.report.config import SignoffConfig
 from pymodel.report.testplan import NOT_RUN, PYTEST
@@ -97,10 +99,10 @@ def check_rtl(rtl: Source, cfg: SignoffConfig) -> Check:
     ]
     if not cfg.require_all_pass:
         reasons = []
-    m = cfg.multiplier
-    if m.mult != "exact" and not any(_simulates(r, m) for r in rtl.data):
-        shown = " ".join(f"{k}={v}" for k, v in m.rtl_parameters().items())
-        reasons.append(f"no passing RTL test ran the signed-off configuration {m.label} ({shown})")
+    for m in cfg.signed_off():
+        if m.mult != "exact" and not any(_simulates(r, m) for r in rtl.data):
+            shown = " ".join(f"{k}={v}" for k, v in m.rtl_parameters().items())
+            reasons.append(f"no passing RTL test ran the signed-off configuration {m.label} ({shown})")
     return _from_reasons(
         name,
         reasons,
@@ -142,18 +144,30 @@ def check_coverage(rtl: Source, cfg: SignoffConfig) -> Check:
     )
 
 
-def _config_mismatch(measured: dict[str, Any] | None, cfg: SignoffConfig) -> str | None:
-    """Why a result measured another multiplier than the one signed off (None when it matches)."""
-    m = cfg.multiplier
+def _config_mismatch(measured: dict[str, Any] | None, cfg: SignoffConfig, layer: str | None = None) -> str | None:
+    """Why a result measured another multiplier than the one signed off (None when it matches):
+    with an assignment, the layer's own multiplier (any of the assignment's for other layers)."""
     if not measured:
         return None
     try:
         got = MulConfig.from_dict(measured)
     except MBMError as err:
         return f"measured an unreadable multiplier: {err}"
-    if (got.mult, got.bits, got.trunc) == (m.mult, m.bits, m.trunc):
+    allowed = [cfg.assignment[layer]] if layer in cfg.assignment else cfg.signed_off()
+    if any((got.mult, got.bits, got.trunc) == (m.mult, m.bits, m.trunc) for m in allowed):
         return None
-    return f"measured {got.label}, but the sign-off configuration is {m.label}"
+    return f"measured {got.label}, but the sign-off configuration is {' or '.join(m.label for m in allowed)}"
+
+
+def _assignment_mismatch(measured: dict[str, Any] | None, cfg: SignoffConfig) -> str | None:
+    """Why a sweep did not measure the signed-off per-layer assignment (None when it did)."""
+    want = {layer: spec_string(m) for layer, m in cfg.assignment.items()}
+    got = (measured or {}).get("assignment")
+    if got == want:
+        return None
+    shown = "one multiplier for every layer" if got is None else f"another assignment ({len(got)} layers)"
+    return f"measured {shown}, but the sign-off configuration is the assignment of {cfg.source}: " \
+           f"run `pymodel sweep --assignment {cfg.source.rsplit('/', 1)[0]}/explore.json`"
 
 
 def check_cosim(cosim: Source, cfg: SignoffConfig) -> Check:
@@ -172,9 +186,14 @@ def check_cosim(cosim: Source, cfg: SignoffConfig) -> Check:
             reasons.append(
                 f"layer {rec['layer']}: {rec['mismatches']} mismatching outputs, {rec.get('macs', '?')} MACs"
             )
-        other = _config_mismatch(rec.get("config"), cfg)
+        other = _config_mismatch(rec.get("config"), cfg, rec["layer"])
         if other:
             reasons.append(f"layer {rec['layer']}: {other}")
+    for m in cfg.signed_off():
+        measured = [MulConfig.from_dict(r["config"]) for r in cosim.data if r.get("config")]
+        if m.mult != "exact" and not any((c.mult, c.bits, c.trunc) == (m.mult, m.bits, m.trunc) for c in measured):
+            reasons.append(f"no co-simulated layer used {m.label}: run `make cosim COSIM_ARGS=\"--mult {m.mult} "
+                           f"--bits {m.bits}\"`")
     macs = sum(int(r.get("macs") or 0) for r in cosim.data)
     return _from_reasons(
         name, reasons, f"{len(cosim.data)} layer(s), {macs:,} MACs, no mismatch", f"{len(reasons)} problem(s)"
@@ -192,19 +211,27 @@ def check_accuracy(accuracy: Source, tables: dict[str, Any] | None, cfg: Signoff
         return Check(
             name, INCOMPLETE, f"{accuracy.files[0]} is not complete: run `{accuracy.command}` (it resumes)"
         )
-    deviations = deviation_rows(tables, cfg.check_all_row)
+    deviations = [r for r in deviation_rows(tables, cfg.check_all_row)
+                  if cfg.check_layer_rows or r["layer"] == ALL_ROW]
     if not deviations:
         return Check(
             name, FAIL, "the sweep holds no approximated layer", [f"{accuracy.files[0]}: no deviation values"]
         )
     reasons = []
-    other = _config_mismatch(tables["multiplier"], cfg)
+    other = _assignment_mismatch(tables["multiplier"], cfg) if cfg.assignment else _config_mismatch(
+        tables["multiplier"], cfg)
     if other:
         reasons.append(f"the sweep {other}")
     applicable = [r for r in deviations if not r["not_applicable"]]
     for row in applicable:
-        limit = cfg.deviation_limit(row["metric"])
         dev = row["deviation_pct"]
+        if cfg.budget is not None:
+            limit = cfg.budget.get(row["metric"])
+            if limit is not None and (dev is None or not limit.lower <= dev <= limit.upper):
+                shown = "missing" if dev is None else f"{dev:+.3f} %"
+                reasons.append(f"layer {row['layer']}, {row['metric']}: deviation {shown}, budget {limit.text()}")
+            continue
+        limit = cfg.deviation_limit(row["metric"])
         if dev is None or abs(dev) > limit:
             shown = "missing" if dev is None else f"{dev:+.3f} %"
             reasons.append(f"layer {row['layer']}, {row['metric']}: deviation {shown}, limit ±{limit:g} %")

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from pymodel.core.errors import MBMError
-from pymodel.explore.budget import Limit, describe, excess, from_max_abs, parse_budget, worst_deviation
+from pymodel.explore.budget import Limit, budget_text, describe, excess, from_max_abs, parse_budget, worst_deviation
 
 
 def test_signed_and_unsigned_limits():
@@ -35,3 +35,8 @@ def test_worst_deviation_and_signoff_default():
 def test_bad_budgets_name_the_grammar(text):
     with pytest.raises(MBMError, match="does not parse.*METRIC=\\[\\+\\|-\\]PCT"):
         parse_budget(text)
+
+
+def test_budget_text_is_the_inverse_of_parse():
+    for text in ("a1=-1,rel=+2,rms=0.5", "log10=+0.25", "a2=3"):
+        assert budget_text(parse_budget(text)) == text

@@ -10,11 +10,13 @@ import pytest
 
 from pymodel.cli import main
 from pymodel.core.errors import MBMError
-from pymodel.core.spec import parse_specs
+from pymodel.core.paths import REPO_ROOT
+from pymodel.core.spec import parse_specs, spec_string
 from pymodel.explore.budget import excess, parse_budget
 from pymodel.explore.outputs import write_outputs
 from pymodel.explore.run import ExploreSettings, explore
 from pymodel.nn.metrics import METRICS, deviation_pct
+from pymodel.report.config import load_config
 
 LAYERS = "decoder.up5.*"
 MULTS = "mbm:8,mitchell:8,exact:8"
@@ -79,12 +81,15 @@ def test_greedy_verifies_its_combined_assignment(tmp_path, synth_cache, exhausti
 
 def test_outputs(exhaustive):
     doc, out = exhaustive
-    paths = write_outputs(doc, out, "[accuracy]\ndefault_max_abs_deviation_pct = 2.0\n")
+    paths = write_outputs(doc, out, (REPO_ROOT / "signoff.toml").read_text())
     assert [p.name for p in paths] == ["pareto.png", "heatmap.png", "signoff.toml"]
     assert all(p.stat().st_size > 0 for p in paths)
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in paths[:2])
     toml = paths[2].read_text()
     assert all(f'"{layer}" = "{spec}"' in toml for layer, spec in doc["assignment"].items())
+    cfg = load_config(paths[2])  # the report reads what explore wrote
+    assert {layer: spec_string(m) for layer, m in cfg.assignment.items()} == doc["assignment"]
+    assert cfg.budget == parse_budget("a1=-1,rel=+2") and not cfg.check_layer_rows
     assert json.loads((out / "explore.json").read_text())["assignment"] == doc["assignment"]
 
 

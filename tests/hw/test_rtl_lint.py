@@ -1,5 +1,7 @@
 """`make lint`: every RTL module lint clean with -Wall; illegal parameters refused with a
-one-line message naming the allowed range (pymodel/hw/sim/lint.py, cases from pymodel/hw/sim/regressions.py)."""
+one-line message naming the instance and the allowed range; the rtl/ conventions (timescale,
+_q registers, %m and the stop instance of parameter checks) held and their checker proven
+on broken copies (pymodel/hw/sim/lint.py, cases from pymodel/hw/sim/regressions.py)."""
 
 import pytest
 
@@ -22,11 +24,37 @@ def test_every_rtl_file_is_linted():
     assert {f.stem for f in lint.RTL_DIR.glob("*.v")} <= tops
 
 
-def test_illegal_parameter_message_is_one_line_naming_the_range():
-    case = lint.lint("mbm_mul", {"N": 20}, "N=20 is out of range: allowed 4..16")
+def test_illegal_parameter_message_is_one_line_naming_the_instance_and_the_range():
+    """The message is "%m: ..." (simulators that expand %m at elaboration print the instance
+    there); Verilator prints %m as it is and names the instance on its next line."""
+    case = lint.lint("mbm_mac_array", {"N": 20}, "N=20 is out of range: allowed 4..16")
     assert case.ok
-    first = next(line for line in case.output.splitlines() if line.startswith("%"))
-    assert first.endswith("mbm_mul: N=20 is out of range: allowed 4..16")
+    lines = case.output.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("%"))
+    assert lines[first].endswith(": N=20 is out of range: allowed 4..16")
+    assert "In instance 'mbm_mac_array.g_lane[" in lines[first + 1]
+
+
+def test_rtl_files_keep_the_conventions():
+    assert [c.output for c in map(lint.style, sorted(lint.RTL_DIR.glob("*.v"))) if not c.ok] == []
+
+
+@pytest.mark.parametrize(
+    "old,new,problem",
+    [
+        ("reg                   r_valid_q;", "reg                   r_valid;", "reg r_valid: registers end in _q"),
+        ("reg                   r_valid_q;", "reg                   r_valid_q, r_spare;", "reg r_spare: registers end"),
+        ("`timescale 1ns / 1ps", "", "no `timescale before the module"),
+        ("`default_nettype none", "", "no `default_nettype none before the module"),
+        ('"%m: LANES=', '"mbm_mac_array: LANES=', 'the message must start with the instance'),
+        ("ERROR_mbm_mac_array_LANES_out_of_range_1_to_1024 stop ();", "", "followed by its stop instance"),
+    ],
+)
+def test_conventions_check_catches_a_broken_copy(old, new, problem):
+    text = (lint.RTL_DIR / "mbm_mac_array.v").read_text()
+    assert old in text
+    problems = lint.style_problems(text.replace(old, new, 1))
+    assert any(problem in p for p in problems), problems
 
 
 def test_lint_detects_a_warning(tmp_path):

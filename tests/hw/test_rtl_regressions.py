@@ -118,39 +118,40 @@ def test_bench_catches_a_wrong_model(reg):
     print(f"{reg.name}: caught, {record.mismatches:,} mismatches; first: {record.first_mismatches[0]}")
 
 
-#: (label, text in rtl/mbm_mul_axis.v, its broken replacement, what the bench must report)
+#: (label, DUT, text in its rtl/<dut>.v, the broken replacement, what the bench must report,
+#: parameters, cocotb test, samples): deliberately broken RTL, not a wrong model
 MUTANTS = [
-    ("output-never-valid", "assign m_axis_tvalid = valid[LATENCY];", "assign m_axis_tvalid = 1'b0;", "the DUT is stuck"),
-    (
-        "loads-while-stalled",
-        "end else if (ready[i]) begin",
-        "end else begin",
-        "changed while stalled",
-    ),
-    (
-        "no-bubble-fill",
-        "assign ready[i]   = m_axis_tready | ~&valid[LATENCY:i+1];",
-        "assign ready[i]   = ~valid[i+1];",
-        "AXI-Stream BFM",
-    ),
+    ("output-never-valid", "mbm_mul_axis", "assign m_axis_tvalid = valid[LATENCY];", "assign m_axis_tvalid = 1'b0;",
+     "the DUT is stuck"),
+    ("loads-while-stalled", "mbm_mul_axis", "end else if (ready[i]) begin", "end else begin", "changed while stalled"),
+    ("no-bubble-fill", "mbm_mul_axis", "assign ready[i]   = m_axis_tready | ~&valid[LATENCY:i+1];",
+     "assign ready[i]   = ~valid[i+1];", "AXI-Stream BFM"),
+    # the array bench drives random s_axis_tuser on every beat but a dot product's first
+    ("bias-on-last-beat", "mbm_mac_array", "if (!in_dot_q) p_bias_q <= s_axis_tuser;",
+     "if (s_axis_tlast) p_bias_q <= s_axis_tuser;", "MISMATCH dot #"),
+    ("half-throughput", "mbm_mac_array", "assign s_axis_tready = !rst && (!p_valid_q || acc_fire);",
+     "assign s_axis_tready = !rst && !p_valid_q;", "not full throughput"),
 ]
+_MUTANT_RUN = {"mbm_mul_axis": ({"N": 8, "SIGNED": 0, "LATENCY": 2}, "AxisRandomTest", 3000),
+               "mbm_mac_array": (regressions.by_name("mac-n8-l4-a32").parameters, "MacArraySaturationTest", None)}
 
 
-@pytest.mark.parametrize("label,good,bad,message", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_axis_bench_catches_broken_handshakes(tmp_path, label, good, bad, message):
-    """Deliberately broken RTL (not a wrong model) must fail with the protocol check's message."""
-    source = (runner.RTL_DIR / "mbm_mul_axis.v").read_text()
+@pytest.mark.parametrize("label,dut_name,good,bad,message", MUTANTS, ids=[m[0] for m in MUTANTS])
+def test_bench_catches_broken_rtl(tmp_path, label, dut_name, good, bad, message):
+    """A broken copy of the RTL must fail with the message of the check that catches it."""
+    source = (runner.RTL_DIR / f"{dut_name}.v").read_text()
     assert source.count(good) == 1
-    (tmp_path / "mbm_mul_axis.v").write_text(source.replace(good, bad))
-    dut = regressions.DUTS["mbm_mul_axis"]
+    (tmp_path / f"{dut_name}.v").write_text(source.replace(good, bad))
+    dut = regressions.DUTS[dut_name]
+    params, testcase, samples = _MUTANT_RUN[dut_name]
     result = runner.run(
         dut.toplevel,
-        [*dut.sources[:-1], tmp_path / "mbm_mul_axis.v"],
-        {"N": 8, "SIGNED": 0, "LATENCY": 2},
+        [*dut.sources[:-1], tmp_path / f"{dut_name}.v"],
+        params,
         dut.test_module,
         name=f"mutant-{label}",
-        testcase="AxisRandomTest",
-        samples=3000,
+        testcase=testcase,
+        samples=samples,
         variant=f"mutant-{label}",
     )
     assert not result.passed

@@ -1,26 +1,38 @@
 """The testbench building blocks without a simulator: sequences walk their operand space,
-batched coverage counts exactly, pin encodings round-trip, the scoreboard flags a one-LSB
-difference with the operands and both results."""
+batched coverage counts exactly, pin encodings round-trip, the scoreboards flag a one-LSB
+difference with the operands and both results, resets end an epoch (dropped results
+counted and checked), the MAC array's port packing round-trips through the one layout, and
+the wrong-model scoreboards are installed by factory overrides."""
 
 import json
 
 import numpy as np
 import pytest
-from pyuvm import ConfigDB
+from pyuvm import uvm_factory
 
 from pymodel.core.arith import MulConfig, mul_signed
+from pymodel.core.conv import dot_int
 from pymodel.core.corners import corner_values
+from pymodel.hw.tb.common.cfg import publish
 from pymodel.hw.tb.common.coverage import BatchCoverage, Point
 from pymodel.hw.tb.common.sequences import ArrayItem, CornerSeq, ExhaustiveSeq, OperandSpace, RandomSeq
+from pymodel.hw.tb.mbm_mac_array.cfg import MacArrayCfg
+from pymodel.hw.tb.mbm_mac_array.scoreboard import (
+    ExactProductScoreboard,
+    MacArrayOverrideScoreboard,
+    MacArrayScoreboard,
+)
 from pymodel.hw.tb.mbm_mul.env import (
+    MulEnvCfg,
+    MulOverrideScoreboard,
     MulScoreboard,
     decode_operands,
     decode_product,
     encode_operands,
-    model_config,
     mul_features,
     operand_space,
 )
+from pymodel.hw.vecformat import Field, Layout, pack_hex, unpack_hex, unpack_word
 
 SPACE = OperandSpace({"a": (0, 5), "b": (-3, 3)}, {"a": [0, 5]})
 
@@ -90,18 +102,24 @@ def test_features_mask_zero_operands():
     assert f["carry"].tolist() == [-1, -1, 1] and f["zeros"].tolist() == [1, 2, 0]
 
 
+def _mul_scoreboard(name, cls=MulScoreboard, rtl=MulConfig(bits=8), signed=True):
+    publish(MulEnvCfg(None, name, rtl, signed))
+    sb = cls(name, None)
+    sb.build_phase()
+    return sb
+
+
 def test_model_override_only_changes_the_model(monkeypatch):
     params = {"N": 8, "TRUNC": 0, "FRAC_OUT": 0, "MITCHELL": 1}
     monkeypatch.setenv("MODEL_OVERRIDE", json.dumps({"mult": "mbm"}))
-    assert MulConfig.from_rtl_parameters(params).mult == "mitchell" and model_config(params).mult == "mbm"
+    sb = _mul_scoreboard("sb_override", MulOverrideScoreboard, MulConfig.from_rtl_parameters(params), signed=False)
+    assert sb.cfg.rtl.mult == "mitchell" and sb.model.mult == "mbm"
+    assert _mul_scoreboard("sb_plain", rtl=MulConfig.from_rtl_parameters(params), signed=False).model.mult == "mitchell"
 
 
 def test_scoreboard_reports_a_one_lsb_difference():
     cfg = MulConfig(bits=8)
-    ConfigDB().set(None, "*", "MODEL_CFG", cfg)
-    ConfigDB().set(None, "*", "SIGNED", True)
-    sb = MulScoreboard("sb_unit", None)
-    sb.build_phase()
+    sb = _mul_scoreboard("sb_unit")
     a, b = np.array([3, -255, 7]), np.array([5, 255, -9])
     p = mul_signed(a, b, cfg)
     p[1] += 1
@@ -113,11 +131,131 @@ def test_scoreboard_reports_a_one_lsb_difference():
 
 
 def test_scoreboard_flags_missing_outputs():
-    ConfigDB().set(None, "*", "MODEL_CFG", MulConfig(bits=8))
-    ConfigDB().set(None, "*", "SIGNED", False)
-    sb = MulScoreboard("sb_unit2", None)
-    sb.build_phase()
+    sb = _mul_scoreboard("sb_unit2", signed=False)
     sb.in_export.write(ArrayItem("in", a=[1, 2], b=[3, 4]))
     sb.out_export.write(ArrayItem("out", p=[3]))
     sb.check_phase()
     assert not sb.passed and "1 accepted inputs never produced an output" in sb.errors
+
+
+def _epoch(item: ArrayItem, epoch: int) -> ArrayItem:
+    item.epoch = epoch
+    return item
+
+
+def test_scoreboard_pairs_within_an_epoch_whatever_the_delivery_order():
+    """Outputs of the epoch after a reset arrive before the last inputs of the one before:
+    still no mismatch, and the reset's dropped input is counted against the BFM's count."""
+    cfg = MulConfig(bits=8)
+    sb = _mul_scoreboard("sb_epochs", signed=False)
+    sb.out_export.write(_epoch(ArrayItem("out", p=mul_signed(np.array([9]), np.array([9]), cfg)), 1))
+    sb.in_export.write(_epoch(ArrayItem("in", a=[2, 3], b=[5, 7]), 0))
+    sb.out_export.write(_epoch(ArrayItem("out", p=[10]), 0))
+    sb.reset_export.write(ArrayItem("reset", epoch=[0], in_flight=[1], beats_into_packet=[0]))
+    sb.in_export.write(_epoch(ArrayItem("in", a=[9], b=[9]), 1))
+    sb.check_phase()
+    assert (sb.checked, sb.mismatches, sb.dropped, sb.errors) == (2, 0, 1, [])
+
+
+def test_scoreboard_catches_a_wrong_in_flight_count_at_reset():
+    sb = _mul_scoreboard("sb_epochs2", signed=False)
+    sb.in_export.write(_epoch(ArrayItem("in", a=[2, 3], b=[5, 7]), 0))
+    sb.reset_export.write(ArrayItem("reset", epoch=[0], in_flight=[1], beats_into_packet=[0]))
+    sb.check_phase()
+    assert any("the BFM had 1 results in flight, the scoreboard 2" in e for e in sb.errors)
+
+
+# ---- the MAC array ----
+ARRAY = MacArrayCfg(None, "unit", MulConfig(bits=8), lanes=3, acc_w=20)
+
+
+def _array_scoreboard(name, cls=MacArrayScoreboard):
+    publish(MacArrayCfg(None, name, ARRAY.rtl, ARRAY.lanes, ARRAY.acc_w))
+    sb = cls(name, None)
+    sb.build_phase()
+    return sb
+
+
+def _beats(act, wgt, bias, wait=0):
+    k = len(act)
+    return ArrayItem("in", act=act, wgt=wgt, bias=np.tile(bias, (k, 1)), last=[0] * (k - 1) + [1], wait=[wait] * k)
+
+
+def test_array_ports_are_the_header_packing():
+    """s_axis_tdata {act, w[L-1..0]}: weight lane i at bits i*(N+1), the activation on top."""
+    ports = ARRAY.ports
+    word = int(pack_hex(ports["s_axis_tdata"], [[-3], [7], [0], [-1]])[0], 16)
+    w = ARRAY.rtl.bits + 1
+    assert word & ((1 << w) - 1) == (1 << (w - 1)) | 1  # w0 = -1
+    assert (word >> w) & ((1 << w) - 1) == 0 and (word >> 2 * w) & ((1 << w) - 1) == 7
+    assert word >> 3 * w == (1 << (w - 1)) | 3  # act = -3
+    assert ports["m_axis_tdata"].width == 3 * 20 and ports["m_axis_tuser"].width == 3
+
+
+def test_unpack_hex_matches_the_bitstring_reference():
+    lay = Layout((Field("a", 1), Field("b", 63, "tc"), Field("c", 9, "sm"), Field("d", 64, "tc"), Field("e", 5)))
+    rng = np.random.default_rng(4)
+    cols = [rng.integers(0, 2, 40), rng.integers(-(1 << 62), (1 << 62) - 1, 40), rng.integers(-255, 256, 40),
+            rng.integers(-(1 << 63), (1 << 63) - 1, 40), rng.integers(0, 32, 40)]
+    cols[1][:2], cols[3][:2] = [-(1 << 62), (1 << 62) - 1], [-(1 << 63), (1 << 63) - 1]
+    words = pack_hex(lay, cols)
+    got = unpack_hex(lay, words)
+    for i, w in enumerate(words):
+        assert unpack_word(lay, w) == {k: int(v[i]) for k, v in got.items()}
+    assert all((got[f.name] == c).all() for f, c in zip(lay.fields, cols))
+
+
+def test_array_scoreboard_checks_dot_products_across_batches_and_resets():
+    """A dot product split over two batches, one cut by a reset (dropped, not compared), a
+    result one LSB off reported with K, lane and operands."""
+    sb = _array_scoreboard("sb_array")
+    rng = np.random.default_rng(1)
+    act, wgt, bias = rng.integers(-255, 256, 7), rng.integers(-255, 256, (7, 3)), np.array([5, -6, 7])
+    acc, ovf = dot_int(act[None], wgt.T.copy(), bias, ARRAY.rtl, ARRAY.acc_w)
+    beats = _beats(act, wgt, bias, wait=1)
+    head = ArrayItem("a", **{c: v[:4] for c, v in beats.cols.items()})
+    tail = ArrayItem("b", **{c: v[4:] for c, v in beats.cols.items()})
+    sb.in_export.write(_beats(act[:3], wgt[:3], bias))  # finished: in flight at the reset
+    sb.in_export.write(ArrayItem("cut", **{c: v[:2] for c, v in beats.cols.items()}))  # open at the reset
+    sb.reset_export.write(ArrayItem("reset", epoch=[0], in_flight=[1], beats_into_packet=[2]))
+    sb.in_export.write(_epoch(head, 1))
+    sb.in_export.write(_epoch(tail, 1))
+    wrong = acc.numpy().copy()
+    wrong[0, 2] += 1
+    result = ArrayItem("r", acc=wrong, ovf=ovf.numpy().astype(np.int64), stall=[0], latency=[2], overflow_o=[0])
+    sb.out_export.write(_epoch(result, 1))
+    sb.cfg.bfm = type("Bfm", (), {"final": {"overflow_o": 0}, "epoch": 1})()
+    sb.check_phase()
+    assert (sb.checked, sb.mismatches, sb.dropped) == (1, 1, 1)
+    assert sb.reports[0].startswith(f"MISMATCH dot #0 K=7 lane 2: bias 7, act[:4] {act[:4].tolist()}")
+
+
+def test_stream_latency_is_checked_both_ways():
+    """LATENCY=2: a beat out after 1 cycle fails, and so does a shortest latency of 3."""
+    for latencies, error in (([1, 2], "a beat came out after 1 cycles, LATENCY=2"),
+                             ([3, 4], "shortest in-to-out latency 3 cycles, LATENCY=2")):
+        sb = _array_scoreboard(f"sb_latency{latencies[0]}")
+        sb.out_export.write(ArrayItem("r", acc=np.zeros((2, 3)), ovf=np.zeros((2, 3)), stall=[0, 0],
+                                      latency=latencies, overflow_o=[0, 0]))
+        sb.cfg.bfm = type("Bfm", (), {"final": {}, "epoch": 0})()
+        sb.check_phase()
+        assert error in sb.errors, sb.errors
+
+
+def test_array_wrong_models_are_factory_overrides(monkeypatch):
+    factory = uvm_factory()
+    factory.clear_overrides()
+    try:
+        factory.set_type_override_by_type(MacArrayScoreboard, ExactProductScoreboard)
+        publish(ARRAY)
+        sb = MacArrayScoreboard.create("sb_factory", None)
+        sb.build_phase()
+        assert type(sb) is ExactProductScoreboard and sb.model.mul.mult == "exact"
+        factory.clear_overrides()
+        monkeypatch.setenv("MODEL_OVERRIDE", json.dumps({"acc_bits": 33}))
+        factory.set_type_override_by_type(MacArrayScoreboard, MacArrayOverrideScoreboard)
+        sb = MacArrayScoreboard.create("sb_factory2", None)
+        sb.build_phase()
+        assert sb.model.acc_bits == 33 and sb.model.mul == ARRAY.rtl
+    finally:
+        factory.clear_overrides()

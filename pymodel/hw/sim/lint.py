@@ -8,10 +8,17 @@ expected message). Every other core in ``rtl/`` is linted with default parameter
 Verilator gets exactly the files and options of the top's core file (its ``lint`` target,
 what ``fusesoc run --target lint`` runs), and no ``-y`` search path: a core that forgets a
 dependency fails here instead of passing by finding the file on its own.
+
+Each ``rtl/*.v`` file is also held to the conventions Verilator does not check
+(:func:`style_problems`): `` `timescale`` and `` `default_nettype none`` before the module,
+registers named ``*_q`` (a register's next-state value, where named, ``*_d``), and every
+parameter check naming the instance (``%m``) and followed by the instance of a missing
+module that stops elaboration in every tool.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from collections.abc import Mapping
@@ -25,6 +32,14 @@ from pymodel.hw.sim.runner import param_tag, verilator_env
 
 #: the core target lint runs
 TARGET = "lint"
+
+#: ``expect`` of the conventions check of one file
+STYLE = "rtl/ conventions"
+_REG = re.compile(r"^\s*reg\b(?:\s*signed)?(?:\s*\[[^\]]*\])?([^;]*);", re.M)
+_NAME = re.compile(r"^\s*(\w+)")
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+_FUNCTION = re.compile(r"\bfunction\b.*?\bendfunction\b", re.S)
+_ERROR = re.compile(r"\$error\s*\(\s*\"([^\"]*)\"[^;]*;\s*\w+\s+stop\s*\(\s*\)\s*;|\$error\b", re.S)
 
 
 @dataclass
@@ -86,7 +101,34 @@ def cases() -> list[tuple[str, dict[str, int], str]]:
     return out
 
 
+def style_problems(text: str) -> list[str]:
+    """What in one RTL file's text breaks the conventions of the module docstring."""
+    problems = []
+    text = _COMMENT.sub("", text)
+    head = text[: text.find("module ")] if "module " in text else text
+    for directive in ("`timescale", "`default_nettype none"):
+        if directive not in head:
+            problems.append(f"no {directive} before the module")
+    body = _FUNCTION.sub("", text)  # a function's reg is a variable, not a register
+    names = [_NAME.match(d).group(1) for decl in _REG.findall(body) for d in decl.split(",") if _NAME.match(d)]
+    problems += [f"reg {name}: registers end in _q" for name in names if not name.endswith("_q")]
+    for m in _ERROR.finditer(text):
+        if m.group(1) is None:
+            problems.append(f"{text[m.start():m.start() + 60]!r}: a parameter check must be followed by its stop instance")
+        elif not m.group(1).startswith("%m: "):
+            problems.append(f"$error(\"{m.group(1)}\"): the message must start with the instance, \"%m: \"")
+    return problems
+
+
+def style(path) -> LintCase:
+    start = time.perf_counter()
+    problems = style_problems(path.read_text())
+    return LintCase(path.stem, {}, STYLE, not problems, "\n".join(problems), time.perf_counter() - start)
+
+
 def lint_all() -> list[LintCase]:
     """Every case of :func:`cases`, after one failed case per problem of rtl/'s core files."""
     bad_cores = [LintCase("rtl/*.core", {}, "clean", False, p, 0.0) for p in cores.problems((RTL_DIR,))]
-    return bad_cores + [lint(top, params, expect) for top, params, expect in cases()]
+    return bad_cores + [lint(top, params, expect) for top, params, expect in cases()] + [
+        style(f) for f in sorted(RTL_DIR.glob("*.v"))
+    ]

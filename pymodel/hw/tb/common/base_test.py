@@ -1,14 +1,18 @@
 """The pyuvm test base every RTL test derives from: seed, sample count, timing, record.
 
-A concrete test implements :meth:`BaseTest.make_bfm`, :meth:`BaseTest.make_env` and
-``async`` :meth:`BaseTest.stimulus` (start sequences on ``self.env.seqr``); the env must
-expose ``scoreboard`` (an :class:`~tb.common.components.InOrderScoreboard`) and
-``coverages`` (a list of :class:`~tb.common.coverage.BatchCoverage`).
+A concrete test implements :meth:`BaseTest.make_cfg` (the env's configuration dataclass,
+BFM included, :mod:`tb.common.cfg`), :meth:`BaseTest.make_env` and ``async``
+:meth:`BaseTest.stimulus` (start sequences on the env's sequencer); the env must expose
+``scoreboard`` (an :class:`~tb.common.scoreboard.InOrderScoreboard`) and ``coverages`` (a
+list of :class:`~tb.common.coverage.BatchCoverage`).
 
 * Seed: the run's seed (``SEED=...`` replays it) is logged with a replay hint; the test's
   numpy generator is seeded from cocotb's per-test seed, itself derived from the run seed.
 * Samples: ``SAMPLES`` (environment) or :attr:`BaseTest.default_samples` random rows, so a
   quick run and a soak use the same test.
+* Wrong models: :meth:`BaseTest.type_overrides` are installed as pyuvm factory overrides
+  before the env is built (by default :attr:`BaseTest.model_override` when ``MODEL_OVERRIDE``
+  is set), so a deliberately wrong scoreboard is a subclass, not a flag in the bench.
 * Verdict: after the scoreboard's ``check_phase``, :meth:`report_phase` prints coverage and
   writes the JSON record; :meth:`final_phase` fails the test on any mismatch, protocol
   error, leftover transaction, or coverage below :attr:`BaseTest.required_coverage`.
@@ -16,12 +20,14 @@ expose ``scoreboard`` (an :class:`~tb.common.components.InOrderScoreboard`) and
 
 from __future__ import annotations
 
+import os
 import time
 
 import cocotb
 import numpy as np
-from pyuvm import ConfigDB, uvm_test
+from pyuvm import uvm_factory, uvm_test
 
+from pymodel.hw.tb.common.cfg import EnvCfg, publish
 from pymodel.hw.tb.common.results import env_int, run_seed, sim_params, write_record
 
 
@@ -31,10 +37,18 @@ class BaseTest(uvm_test):
     default_samples = 20_000
     #: Fail below this coverage (percent of bins); None: report only.
     required_coverage: float | None = None
+    #: (the env's scoreboard class, the same with ModelOverride mixed in): what a run with
+    #: MODEL_OVERRIDE set scores with
+    model_override: tuple[type, type] | None = None
 
     # ---- hooks ----
-    def make_bfm(self, dut):
+    def make_cfg(self, dut) -> EnvCfg:
+        """The env's configuration, its BFM on ``dut`` included."""
         raise NotImplementedError
+
+    def type_overrides(self) -> list[tuple[type, type]]:
+        """(original, override) factory type overrides of this test."""
+        return [self.model_override] if self.model_override and os.environ.get("MODEL_OVERRIDE") else []
 
     def make_env(self):
         raise NotImplementedError
@@ -52,8 +66,13 @@ class BaseTest(uvm_test):
             f"{self.test_name}: parameters {self.params}, seed {self.seed} (replay with SEED={self.seed}), "
             f"SAMPLES={self.samples}"
         )
-        self.bfm = self.make_bfm(cocotb.top)
-        ConfigDB().set(None, "*", "BFM", self.bfm)
+        factory = uvm_factory()
+        factory.clear_overrides()  # the factory outlives a test: drop the previous test's overrides
+        for original, override in self.type_overrides():
+            factory.set_type_override_by_type(original, override)
+        self.cfg = self.make_cfg(cocotb.top)
+        self.bfm = self.cfg.bfm
+        publish(self.cfg)
         self.env = self.make_env()
         self.seconds = 0.0
 

@@ -27,7 +27,11 @@ DEFAULT_BATCH = 4096
 
 
 class ArrayItem(uvm_sequence_item):
-    """A batch of transactions: named integer columns of equal length (int64 arrays)."""
+    """A batch of transactions: named integer columns of equal length (int64 arrays; a
+    column may have more axes, e.g. (rows, lanes)). ``epoch``: the number of resets before
+    these rows were observed (set by the BFM; see tb/common/scoreboard.py)."""
+
+    epoch = 0
 
     def __init__(self, name: str = "item", **columns: Sequence[int] | np.ndarray) -> None:
         super().__init__(name)
@@ -45,9 +49,9 @@ class ArrayItem(uvm_sequence_item):
     def __contains__(self, column: str) -> bool:
         return column in self.cols
 
-    def row(self, i: int) -> dict[str, int]:
-        """Row ``i`` as plain ints, for messages."""
-        return {k: int(v[i]) for k, v in self.cols.items()}
+    def row(self, i: int) -> dict[str, int | list]:
+        """Row ``i`` as plain ints (lists for a column with more axes), for messages."""
+        return {k: v[i].tolist() for k, v in self.cols.items()}
 
     def __str__(self) -> str:
         first = self.row(0) if len(self) else {}

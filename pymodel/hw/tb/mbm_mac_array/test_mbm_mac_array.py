@@ -1,4 +1,4 @@
-"""pyuvm tests of mbm_mac_array; see tb/mbm_mac_array/env.py.
+"""pyuvm tests of mbm_mac_array; see tb/mbm_mac_array/env.py and its neighbours.
 
 Every test runs under rotating random input stalls and output backpressure, with the
 full-throughput check, and scoreboards every result against pymodel.core.conv.dot_int.
@@ -9,17 +9,19 @@ full-throughput check, and scoreboards every result against pymodel.core.conv.do
 * MacArraySaturationTest: the saturation corners alone (a quick run; with MODEL_OVERRIDE
   it proves that a wrong model fails).
 * MacArrayWrongModelTest: the saturation corners scored against exact products instead
-  of the approximate multiplier; expected to FAIL (cocotb expect_fail), so every run proves the bench can.
+  of the approximate multiplier (a factory override installs ExactProductScoreboard);
+  expected to FAIL (cocotb expect_fail), so every run proves the bench can.
 * MacArraySoakTest: SAMPLES random beats of dot products up to 11,520 long.
 """
 
 import pyuvm
 
-from pymodel.hw.tb.mbm_mac_array.env import (
+from pymodel.hw.tb.mbm_mac_array.base_test import MacArrayTestBase
+from pymodel.hw.tb.mbm_mac_array.scoreboard import ExactProductScoreboard, MacArrayScoreboard
+from pymodel.hw.tb.mbm_mac_array.seq_lib import (
     MAX_K,
     BurstSeq,
     LengthSweepSeq,
-    MacArrayTestBase,
     RandomDotSeq,
     ResetSeq,
     SaturationSeq,
@@ -52,7 +54,8 @@ class MacArraySaturationTest(MacArrayTestBase):
 
 @pyuvm.test(expect_fail=True)
 class MacArrayWrongModelTest(MacArrayTestBase):
-    wrong_model = True
+    def type_overrides(self) -> list[tuple[type, type]]:
+        return [(MacArrayScoreboard, ExactProductScoreboard)]
 
     async def stimulus(self) -> None:
         await self.seq(SaturationSeq, "saturation").start(self.env.seqr)

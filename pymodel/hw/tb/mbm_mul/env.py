@@ -2,9 +2,10 @@
 AXI-Stream BFM) mbm_mul_axis.
 
 Configuration comes from the HDL parameters the runner built with (``SIM_PARAMS``):
-N, TRUNC, FRAC_OUT, MITCHELL give the :class:`~pymodel.core.arith.MulConfig` of the RTL, and
-the scoreboard's model is the same unless ``MODEL_OVERRIDE`` (JSON of MulConfig fields)
-says otherwise; that is only for the tests proving the bench can fail.
+N, TRUNC, FRAC_OUT, MITCHELL give the :class:`~pymodel.core.arith.MulConfig` of the RTL
+(:class:`MulEnvCfg`), and the scoreboard's model is the same; with ``MODEL_OVERRIDE`` (JSON
+of MulConfig fields) the test installs :class:`MulOverrideScoreboard` by a factory override,
+only for the runs proving the bench can fail.
 
 Transactions are rows (a, b) of operand VALUES: unsigned 0..2^N-1, or sign-magnitude
 -(2^N-1)..2^N-1. The BFM encodes them as pin words (sign bit above the magnitude; a zero
@@ -19,27 +20,30 @@ negative-zero operands.
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
-from pyuvm import ConfigDB, uvm_env, uvm_sequencer
+from pyuvm import uvm_env, uvm_sequencer
 
 from pymodel.core.arith import MulConfig, log_fraction, mul, sm_decode, sm_encode, sm_sign, tc_decode
 from pymodel.core.corners import corner_values
 from pymodel.hw.tb.common.base_test import BaseTest
 from pymodel.hw.tb.common.bfm import CombBfm
-from pymodel.hw.tb.common.components import BfmDriver, CoverageSubscriber, InOrderScoreboard, QueueMonitor
+from pymodel.hw.tb.common.cfg import EnvCfg, get_cfg
+from pymodel.hw.tb.common.components import BfmDriver, CoverageSubscriber, QueueMonitor
 from pymodel.hw.tb.common.coverage import BatchCoverage, Point
+from pymodel.hw.tb.common.scoreboard import InOrderScoreboard, ModelOverride
 from pymodel.hw.tb.common.sequences import ArrayItem, OperandSpace
 
 
-def model_config(params: Mapping[str, int]) -> MulConfig:
-    """The scoreboard's model: the RTL's configuration, unless MODEL_OVERRIDE changes it."""
-    cfg = MulConfig.from_rtl_parameters(params)
-    override = os.environ.get("MODEL_OVERRIDE")
-    return dataclasses.replace(cfg, **json.loads(override)) if override else cfg
+@dataclass
+class MulEnvCfg(EnvCfg):
+    """A multiplier env: the RTL's MulConfig, signed operands, and (mbm_mul_axis) LATENCY."""
+
+    rtl: MulConfig
+    signed: bool
+    latency: int = 0
 
 
 def operand_space(cfg: MulConfig, signed: bool) -> OperandSpace:
@@ -104,16 +108,21 @@ class MulScoreboard(InOrderScoreboard):
     input_columns = ("a", "b")
     output_columns = ("p",)
 
-    def build_phase(self) -> None:
-        super().build_phase()
-        self.cfg: MulConfig = ConfigDB().get(self, "", "MODEL_CFG")
-        self.signed: bool = ConfigDB().get(self, "", "SIGNED")
+    def rtl_model(self) -> MulConfig:
+        return self.cfg.rtl
+
+    def with_fields(self, model: MulConfig, fields: dict) -> MulConfig:
+        return dataclasses.replace(model, **fields)
 
     def predict(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {"p": mul(inputs["a"], inputs["b"], self.cfg, signed=self.signed)}
+        return {"p": mul(inputs["a"], inputs["b"], self.model, signed=self.cfg.signed)}
 
     def describe(self) -> str:
-        return f"pymodel {self.cfg.label}{' signed' if self.signed else ''}"
+        return f"pymodel {self.model.label}{' signed' if self.cfg.signed else ''}"
+
+
+class MulOverrideScoreboard(ModelOverride, MulScoreboard):
+    """MulScoreboard with the model fields of MODEL_OVERRIDE (a run that must fail)."""
 
 
 def mul_coverage(name: str, cfg: MulConfig, signed: bool) -> BatchCoverage:
@@ -152,12 +161,11 @@ def mul_features(batch: ArrayItem, cfg: MulConfig, signed: bool) -> dict[str, np
 
 class MulCoverageSubscriber(CoverageSubscriber):
     def build_phase(self) -> None:
-        self.cfg: MulConfig = ConfigDB().get(self, "", "RTL_CFG")
-        self.signed: bool = ConfigDB().get(self, "", "SIGNED")
-        self.coverage = mul_coverage(ConfigDB().get(self, "", "COVER_NAME"), self.cfg, self.signed)
+        self.cfg: MulEnvCfg = get_cfg(self)
+        self.coverage = mul_coverage(self.cfg.cover_name, self.cfg.rtl, self.cfg.signed)
 
     def features(self, batch: ArrayItem) -> dict[str, np.ndarray]:
-        return mul_features(batch, self.cfg, self.signed)
+        return mul_features(batch, self.cfg.rtl, self.cfg.signed)
 
 
 class MulEnv(uvm_env):
@@ -167,7 +175,7 @@ class MulEnv(uvm_env):
         self.seqr = uvm_sequencer("seqr", self)
         self.driver = BfmDriver("driver", self)
         self.monitor = QueueMonitor("monitor", self)
-        self.scoreboard = MulScoreboard("scoreboard", self)
+        self.scoreboard = MulScoreboard.create("scoreboard", self)
         self.cover = MulCoverageSubscriber("coverage", self)
 
     def connect_phase(self) -> None:
@@ -182,30 +190,22 @@ class MulEnv(uvm_env):
 
 
 class MulTestBase(BaseTest):
-    """Shared set-up of the multiplier tests: configurations, BFM, env, operand space."""
+    """Shared set-up of the multiplier tests: configuration, BFM, env, operand space."""
 
     signed = False
     #: every bin must be hit: the sequences always include the corner cross
     required_coverage = 100.0
+    model_override = (MulScoreboard, MulOverrideScoreboard)
 
-    def publish_config(self) -> None:
-        self.rtl_cfg = MulConfig.from_rtl_parameters(self.params)
-        self.model_cfg = model_config(self.params)
-        if self.model_cfg != self.rtl_cfg:
-            self.logger.warning(
-                f"MODEL_OVERRIDE: RTL is {self.rtl_cfg.label} but the model is {self.model_cfg.label}: "
-                "this run is expected to FAIL"
-            )
-        db = ConfigDB()
-        db.set(None, "*", "RTL_CFG", self.rtl_cfg)
-        db.set(None, "*", "MODEL_CFG", self.model_cfg)
-        db.set(None, "*", "SIGNED", self.signed)
-        db.set(None, "*", "COVER_NAME", self.test_name)
-        self.space = operand_space(self.rtl_cfg, self.signed)
+    def make_cfg(self, dut) -> MulEnvCfg:
+        rtl = MulConfig.from_rtl_parameters(self.params)
+        self.space = operand_space(rtl, self.signed)
+        cfg = MulEnvCfg(None, self.test_name, rtl, self.signed)
+        cfg.bfm = self.make_bfm(dut, cfg)
+        return cfg
 
-    def make_bfm(self, dut) -> MulBfm:
-        self.publish_config()
-        return MulBfm(dut, self.rtl_cfg, self.signed, self.rng)
+    def make_bfm(self, dut, cfg: MulEnvCfg) -> MulBfm:
+        return MulBfm(dut, cfg.rtl, cfg.signed, self.rng)
 
     def make_env(self) -> MulEnv:
         return MulEnv("env", self)

@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from pyuvm import ConfigDB, uvm_env, uvm_sequencer
 
 from pymodel.hw.tb.common.axis import AxisBfm, handshake_coverage, in_features, out_features
-from pymodel.hw.tb.common.components import BfmDriver, FeatureCoverage, QueueMonitor
+from pymodel.hw.tb.common.cfg import get_cfg
+from pymodel.hw.tb.common.components import FeatureCoverage, StreamEnv
 from pymodel.hw.tb.common.coverage import BatchCoverage
+from pymodel.hw.tb.common.scoreboard import ModelOverride
 from pymodel.hw.tb.common.sequences import ArrayItem
 from pymodel.hw.tb.mbm_mul.env import (
     MulCoverageSubscriber,
+    MulEnvCfg,
     MulScoreboard,
     MulTestBase,
     check_widths,
@@ -38,49 +40,32 @@ class MulAxisScoreboard(MulScoreboard):
     input_columns = ("a", "b", "last")
     output_columns = ("p", "last")
 
-    def build_phase(self) -> None:
-        super().build_phase()
-        self.latency = ConfigDB().get(self, "", "LATENCY")
-        self.min_latency: int | None = None
+    def expected_latency(self) -> int:
+        return self.cfg.latency
 
     def predict(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {**super().predict(inputs), "last": inputs["last"]}
 
-    def _write_outputs(self, batch: ArrayItem) -> None:
-        lat = int(batch["latency"].min())
-        self.min_latency = lat if self.min_latency is None else min(self.min_latency, lat)
-        unstalled = batch["latency"][batch["stall"] == 0]
-        if unstalled.size and int(unstalled.min()) < self.latency:
-            self.errors.append(f"a beat came out after {int(unstalled.min())} cycles, LATENCY={self.latency}")
-        super()._write_outputs(batch)
 
-    def check_phase(self) -> None:
-        if self.min_latency is not None and self.min_latency != self.latency:
-            self.errors.append(f"shortest in-to-out latency {self.min_latency} cycles, LATENCY={self.latency}")
-        super().check_phase()
+class MulAxisOverrideScoreboard(ModelOverride, MulAxisScoreboard):
+    """MulAxisScoreboard with the model fields of MODEL_OVERRIDE (a run that must fail)."""
 
 
-class MulAxisEnv(uvm_env):
+class MulAxisEnv(StreamEnv):
+    scoreboard_type = MulAxisScoreboard
+
     def build_phase(self) -> None:
-        self.seqr = uvm_sequencer("seqr", self)
-        self.driver = BfmDriver("driver", self)
-        self.in_monitor = QueueMonitor("in_monitor", self)
-        self.in_monitor.queue_name = "in_obs"
-        self.out_monitor = QueueMonitor("out_monitor", self)
-        self.out_monitor.queue_name = "out_obs"
-        self.scoreboard = MulAxisScoreboard("scoreboard", self)
+        super().build_phase()
         self.cover = MulCoverageSubscriber("coverage", self)
-        hs_in, hs_out = handshake_coverage(ConfigDB().get(self, "", "COVER_NAME"))
+        hs_in, hs_out = handshake_coverage(get_cfg(self).cover_name)
         self.cover_in = FeatureCoverage("handshake_in", self, hs_in, in_features)
         self.cover_out = FeatureCoverage("handshake_out", self, hs_out, out_features)
 
     def connect_phase(self) -> None:
-        self.driver.seq_item_port.connect(self.seqr.seq_item_export)
-        self.in_monitor.ap.connect(self.scoreboard.in_export)
-        self.in_monitor.ap.connect(self.cover.analysis_export)
-        self.in_monitor.ap.connect(self.cover_in.analysis_export)
-        self.out_monitor.ap.connect(self.scoreboard.out_export)
-        self.out_monitor.ap.connect(self.cover_out.analysis_export)
+        super().connect_phase()
+        self.agent.in_ap.connect(self.cover.analysis_export)
+        self.agent.in_ap.connect(self.cover_in.analysis_export)
+        self.agent.out_ap.connect(self.cover_out.analysis_export)
 
     @property
     def coverages(self) -> list[BatchCoverage]:
@@ -90,27 +75,33 @@ class MulAxisEnv(uvm_env):
 class MulAxisTestBase(MulTestBase):
     """Multiplier tests through mbm_mul_axis: SIGNED and LATENCY from the parameters."""
 
-    def make_bfm(self, dut) -> AxisBfm:
+    model_override = (MulAxisScoreboard, MulAxisOverrideScoreboard)
+
+    def make_cfg(self, dut) -> MulEnvCfg:
         self.signed = bool(self.params.get("SIGNED", 0))
-        self.publish_config()
-        ConfigDB().set(None, "*", "LATENCY", self.params.get("LATENCY", 2))
-        cfg, signed, bits = self.rtl_cfg, self.signed, self.rtl_cfg.bits
+        cfg = super().make_cfg(dut)
+        cfg.latency = self.params.get("LATENCY", 2)
+        return cfg
+
+    def make_bfm(self, dut, cfg: MulEnvCfg) -> AxisBfm:
+        signed, bits = cfg.signed, cfg.rtl.bits
         op_w = bits + int(signed)
-        p_w = check_widths(cfg, signed, len(dut.s_axis_tdata) // 2, len(dut.m_axis_tdata), dut._name)
+        p_w = check_widths(cfg.rtl, signed, len(dut.s_axis_tdata) // 2, len(dut.m_axis_tdata), dut._name)
         rng = self.rng
 
-        def pack(item: ArrayItem) -> np.ndarray:
+        def pack(item: ArrayItem) -> dict[str, np.ndarray]:
             a = encode_operands(item["a"], bits, signed, rng)
             b = encode_operands(item["b"], bits, signed, rng)
-            return (b << op_w) | a
+            return {"tdata": ((b << op_w) | a).tolist(), **({"tlast": item["last"].tolist()} if "last" in item else {})}
 
-        def unpack_in(words: np.ndarray) -> dict[str, np.ndarray]:
+        def unpack_in(ports: dict[str, list[int]]) -> dict[str, np.ndarray]:
+            words = np.asarray(ports["tdata"], dtype=np.int64)
             a, sa = decode_operands(words & ((1 << op_w) - 1), bits, signed)
             b, sb = decode_operands(words >> op_w, bits, signed)
             return {"a": a, "b": b, "sa": sa, "sb": sb}
 
-        def unpack_out(words: np.ndarray) -> dict[str, np.ndarray]:
-            return {"p": decode_product(words, p_w, signed)}
+        def unpack_out(ports: dict[str, list[int]]) -> dict[str, np.ndarray]:
+            return {"p": decode_product(np.asarray(ports["tdata"], dtype=np.int64), p_w, signed)}
 
         return AxisBfm(dut, self.rng, pack, unpack_in, unpack_out, full_throughput=True)
 

@@ -6,10 +6,11 @@
 // prints a pass/fail count and ends with $fatal (non-zero exit status) on any mismatch or
 // on a timeout.
 //
-// Words (see vectors/README.md), each zero-padded to whole hex digits:
-//   stim   one per beat:         {last, act, w[LANES-1], ..., w[0]}  (N+1-bit sign-magnitude)
-//   bias   one per dot product:  {b[LANES-1], ..., b[0]}             (ACC_W-bit two's complement)
-//   expect one per dot product:  {ovf[LANES-1:0], acc[LANES-1], ..., acc[0]}
+// Words (see vectors/README.md), each zero-padded to whole hex digits, are the DUT's ports
+// (packing in rtl/mbm_mac_array.v's header, mirrored by pymodel.hw.vectors.array_ports):
+//   stim   one per beat:         {s_axis_tlast, s_axis_tdata} = {last, act, w[LANES-1], ..., w[0]}
+//   bias   one per dot product:  s_axis_tuser = {b[LANES-1], ..., b[0]}
+//   expect one per dot product:  {m_axis_tuser, m_axis_tdata} = {ovf[LANES-1:0], acc[LANES-1], ..., acc[0]}
 // Plusargs: +stim= +bias= +expect= (.hex files) +beats=<n> +dots=<n> [+stall=<0..99 %>]
 //           [+seed=<n>] [+out=<file>]
 // This is the bench an FPGA bring-up mirrors: the same words live in the .coe/.mif files.
@@ -69,10 +70,9 @@ module mbm_mac_array_replay #(
         .rst           (rst),
         .s_axis_tvalid (s_valid),
         .s_axis_tready (s_ready),
+        .s_axis_tdata  (s_word[IN_W-2:0]),
+        .s_axis_tuser  (bias[dot_in][LANES*ACC_W-1:0]),
         .s_axis_tlast  (s_word[IN_W-1]),
-        .s_axis_act    (s_word[IN_W-2 -: N+1]),
-        .s_axis_wgt    (s_word[LANES*(N+1)-1:0]),
-        .s_axis_bias   (bias[dot_in][LANES*ACC_W-1:0]),
         .m_axis_tvalid (m_valid),
         .m_axis_tready (m_ready),
         .m_axis_tdata  (m_data),

@@ -1,0 +1,24 @@
+"""The configuration of the mbm_mac_array environment (its ``<ip>_env_cfg``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pymodel.core.arith import MulConfig
+from pymodel.hw.tb.common.cfg import EnvCfg
+from pymodel.hw.vecformat import Layout
+from pymodel.hw.vectors import array_ports
+
+
+@dataclass
+class MacArrayCfg(EnvCfg):
+    """The RTL's multiplier (from N, TRUNC, FRAC_OUT, MITCHELL), LANES and ACC_W."""
+
+    rtl: MulConfig
+    lanes: int
+    acc_w: int
+
+    @property
+    def ports(self) -> dict[str, Layout]:
+        """The packing of the stream ports (rtl/mbm_mac_array.v's header)."""
+        return array_ports(self.rtl.bits, self.lanes, self.acc_w)
