@@ -141,6 +141,11 @@ class ProductTable:
         object.__setattr__(self, "bits", bits)
         object.__setattr__(self, "sha256", hashlib.sha256(values.tobytes()).hexdigest())
 
+    def __reduce__(self):
+        """Pickle (process pools, Ray workers) as the constructor call: the copy is validated
+        and read-only again, and the per-device caches are not shipped."""
+        return (ProductTable, (self.values, self.encoding, self.product_bits, self.scale, self.name))
+
     @classmethod
     def from_config(cls, cfg: Any, signed: bool = False) -> "ProductTable":
         """A built-in multiplier (:class:`pymodel.core.arith.MulConfig`) as a table:

@@ -97,3 +97,13 @@ def test_swapped_exchanges_the_operands():
     s = t.swapped()
     assert int(s.mul(-7, -8)) == 59 and int(s.mul(-8, -7)) == 56 and int(t.mul(-8, -7)) == 59
     assert s.encoding == "twos" and s.product_bits == t.product_bits and s.name == "t swapped"
+
+
+def test_pickles_as_a_validated_read_only_copy():
+    import pickle
+
+    t = ProductTable(exact("twos", 4), "twos", name="t")
+    t.torch_values()  # fills a cache that must not travel
+    back = pickle.loads(pickle.dumps(t))
+    assert back.sha256 == t.sha256 and back.label == t.label and not back.values.flags.writeable
+    assert "_torch" not in back.__dict__
