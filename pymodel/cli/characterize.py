@@ -14,15 +14,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_mul_arguments(parser)
     parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES, help="random pairs when N > 10")
     parser.add_argument("--seed", type=int, default=1, help="seed of the random pairs")
+    parser.add_argument("--signed", action="store_true", help="sign-magnitude operands (N <= 10, exhaustive)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 def main(args: argparse.Namespace) -> int:
-    stats = characterize(mul_config(args), args.samples, args.seed)
+    stats = characterize(mul_config(args), args.samples, args.seed, signed=args.signed)
     if args.json:
         print(json.dumps(asdict(stats)))
         return 0
     scope = "exhaustive" if stats.exhaustive else f"random, seed {stats.seed}, plus corners"
-    print(f"{mul_config(args).label}: {stats.pairs:,} pairs ({scope})")
+    print(f"{mul_config(args).label}{' signed' if args.signed else ''}: {stats.pairs:,} pairs ({scope})")
     rows = [
         ("bias (mean relative error)", f"{stats.bias_pct:+.4f} %"),
         ("mean |relative error|", f"{stats.mred_pct:.4f} %"),
@@ -30,6 +31,12 @@ def main(args: argparse.Namespace) -> int:
         ("NMED", f"{stats.nmed:.3e}"),
         ("error rate", f"{stats.error_rate_pct:.2f} %"),
         ("worst-case |error|", f"{stats.wce:g}"),
+        ("MAE% (EvoApproxLib)", f"{stats.mae_pct:.4f} %"),
+        ("WCE%", f"{stats.wce_pct:.4f} %"),
+        ("MRE%", f"{stats.mre_pct:.4f} %"),
+        ("EP%", f"{stats.ep_pct:.2f} %"),
+        ("WCRE%", f"{stats.wcre_pct:.2f} %"),
+        ("MSE", f"{stats.mse:.6g}"),
     ]
     for name, value in rows:
         print(f"  {name:<28} {value:>14}")

@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from pymodel.cli.common import add_mul_arguments, mul_config
-from pymodel.core.lut import FORMATS, build_lut, write_lut
+from pymodel.core.lut import FORMATS, save_table
+from pymodel.core.table import ProductTable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,8 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     cfg = mul_config(args)
-    table = build_lut(cfg, args.signed)
-    width = cfg.product_bits + (1 if args.signed else 0)
-    write_lut(table, args.out, args.format, width)
-    print(f"wrote {args.out}: {cfg.label}{' signed' if args.signed else ''}, {table.shape[0]}x{table.shape[1]}, {args.format}")
+    table = ProductTable.from_config(cfg, args.signed)
+    save_table(table, args.out, args.format)
+    side = table.values.shape[0]
+    print(f"wrote {args.out}: {cfg.label}{' signed' if args.signed else ''}, {side}x{side}, {args.format}")
     return 0

@@ -14,18 +14,27 @@ MAC array semantics (one lane per output channel, one dot product per output pix
   taken wide enough never to overflow).
 
 All tensors are int64 torch tensors; operands are sign-magnitude values in
-[-(2^N - 1), 2^N - 1].
+[-(2^N - 1), 2^N - 1] for a built-in :class:`~pymodel.core.arith.MulConfig`. ``mult`` may also
+be any multiplier with a vectorized ``mul(a, b)`` and ``max_abs`` (a
+:class:`pymodel.core.table.ProductTable`): its products replace ``mul_signed``, its operand
+range applies, and zero padding multiplies the operand 0 like any other (an approximate table
+may give ``P(0, w) != 0``; the MAC array streams those zeros through its multipliers too).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Union
 
 from pymodel.core.arith import MulConfig, mul_signed
 from pymodel.core.errors import MBMError
 
 if TYPE_CHECKING:
     import torch
+
+    from pymodel.core.table import ProductTable
+
+#: A built-in multiplier or anything with a vectorized ``mul(a, b)`` (a product table).
+Multiplier = Union[MulConfig, "ProductTable"]
 
 #: Products held in memory at once (elements of the (rows, Cout, K) product block).
 _CHUNK_ELEMENTS = 1 << 21
@@ -56,23 +65,35 @@ def acc_range(acc_bits: int) -> tuple[int, int]:
     return -(1 << (acc_bits - 1)), (1 << (acc_bits - 1)) - 1
 
 
-def acc_bits_needed(k: int, cfg: MulConfig, bias_bound: int = 0) -> int:
+def max_abs_product(mult: Multiplier) -> int:
+    """Bound on |P|: 2^product_bits - 1 (the RTL port) for a built-in config, the largest
+    |entry| for a table."""
+    return (1 << mult.product_bits) - 1 if isinstance(mult, MulConfig) else int(mult.max_abs)
+
+
+def acc_bits_needed(k: int, cfg: Multiplier, bias_bound: int = 0) -> int:
     """Accumulator width that can never overflow: bias plus k products of full port width.
 
-    Each product magnitude is below 2^cfg.product_bits (the RTL port width), so
-    |acc| <= bias_bound + k * (2^product_bits - 1); one more bit holds the sign.
+    Each product magnitude is at most :func:`max_abs_product` (below 2^cfg.product_bits, the
+    RTL port width, for a built-in config), so |acc| <= bias_bound + k * max|P|; one more bit
+    holds the sign.
     """
     if k < 0 or bias_bound < 0:
         raise MBMError(f"k={k}, bias_bound={bias_bound}: allowed non-negative values")
-    bound = abs(int(bias_bound)) + k * ((1 << cfg.product_bits) - 1)
+    bound = abs(int(bias_bound)) + k * max_abs_product(cfg)
     return bound.bit_length() + 1
+
+
+def signed_products(x: Any, w: Any, mult: Multiplier) -> Any:
+    """x * w through the multiplier: :func:`mul_signed` for a built-in config, else ``mult.mul``."""
+    return mul_signed(x, w, mult) if isinstance(mult, MulConfig) else mult.mul(x, w)
 
 
 def dot_int(
     x_rows: "torch.Tensor",
     w_rows: "torch.Tensor",
     bias: "torch.Tensor | None",
-    cfg: MulConfig,
+    cfg: Multiplier,
     acc_bits: int | None = None,
 ) -> tuple["torch.Tensor", "torch.Tensor"]:
     """The MAC array: every row of x_rows (M, K) dotted with every row of w_rows (Cout, K).
@@ -100,7 +121,7 @@ def dot_int(
     rows = max(1, _CHUNK_ELEMENTS // max(1, cout * k))
     for start in range(0, m, rows):
         stop = min(m, start + rows)
-        products = mul_signed(x[start:stop, None, :], w[None, :, :], cfg)
+        products = signed_products(x[start:stop, None, :], w[None, :, :], cfg)
         if acc_bits is None:
             acc[start:stop] = b + products.sum(dim=2)
             continue
@@ -166,7 +187,7 @@ def conv2d_int(
     x_q: "torch.Tensor",
     w_q: "torch.Tensor",
     bias_q: "torch.Tensor | None",
-    cfg: MulConfig,
+    cfg: Multiplier,
     *,
     stride: int | tuple[int, int] = 1,
     padding: int | tuple[int, int] = 0,
@@ -205,7 +226,7 @@ def linear_int(
     x_q: "torch.Tensor",
     w_q: "torch.Tensor",
     bias_q: "torch.Tensor | None",
-    cfg: MulConfig,
+    cfg: Multiplier,
     *,
     acc_bits: int | None = None,
 ) -> tuple["torch.Tensor", int]:

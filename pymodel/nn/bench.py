@@ -36,6 +36,7 @@ from typing import Any
 
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
+from pymodel.core.table import ProductTable
 
 #: Where ``pymodel bench`` writes its document unless told otherwise (the report reads it).
 DEFAULT_OUT = Path("reports/bench.json")
@@ -153,18 +154,24 @@ def backend_threads(backend: str) -> int:
     return torch.get_num_threads()
 
 
-def bench_layer(layer: LayerShape, backends: Sequence[str], cfg: MulConfig, repeats: int, warmup: int,
-                seed: int = 0) -> list[dict[str, Any]]:
-    """Rows of one layer: each backend timed against the exact float conv on the same device."""
+def operand_bounds(cfg: "MulConfig | ProductTable") -> tuple[int, int]:
+    """(lo, hi) of the signed operands: sign-magnitude for a config, the table's own range."""
+    return (cfg.lo, cfg.hi) if isinstance(cfg, ProductTable) else (-cfg.max_operand, cfg.max_operand)
+
+
+def bench_layer(layer: LayerShape, backends: Sequence[str], cfg: "MulConfig | ProductTable", repeats: int,
+                warmup: int, seed: int = 0) -> list[dict[str, Any]]:
+    """Rows of one layer: each backend timed against the exact float conv on the same device.
+    A product table (an imported multiplier) runs on the gather kernels."""
     import torch
     import torch.nn.functional as F
 
     from pymodel.core.kernels import approx_conv2d
 
     gen = torch.Generator().manual_seed(seed)
-    m = cfg.max_operand
-    x = torch.randint(-m, m + 1, (1, layer.cin, layer.height, layer.width), generator=gen)
-    w = torch.randint(-m, m + 1, (layer.cout, layer.cin, layer.kernel, layer.kernel), generator=gen)
+    lo, hi = operand_bounds(cfg)
+    x = torch.randint(lo, hi + 1, (1, layer.cin, layer.height, layer.width), generator=gen)
+    w = torch.randint(lo, hi + 1, (layer.cout, layer.cin, layer.kernel, layer.kernel), generator=gen)
     bias = torch.randint(-1000, 1001, (layer.cout,), generator=gen)
     rows, results = [], {}
     for backend in backends:
@@ -191,7 +198,7 @@ def bench_layer(layer: LayerShape, backends: Sequence[str], cfg: MulConfig, repe
     return rows
 
 
-def spot_check(acc, x, w, bias, layer: LayerShape, cfg: MulConfig, crop: int = 6, channels: int = 2) -> bool:
+def spot_check(acc, x, w, bias, layer: LayerShape, cfg: "MulConfig | ProductTable", crop: int = 6, channels: int = 2) -> bool:
     """True when the timed output's top-left corner equals the reference model's.
 
     The reference runs on a crop x[..., :crop, :crop] and the first ``channels`` output
@@ -252,7 +259,7 @@ def format_table(rows: list[dict[str, Any]], summary: dict[str, dict[str, float]
     return "\n".join(lines)
 
 
-def run(layers: Sequence[LayerShape], backends: Sequence[str], cfg: MulConfig, repeats: int,
+def run(layers: Sequence[LayerShape], backends: Sequence[str], cfg: "MulConfig | ProductTable", repeats: int,
         warmup: int = 1) -> dict[str, Any]:
     """Time every (layer, backend); returns the bench.json document."""
     from tqdm import tqdm

@@ -40,3 +40,48 @@ def random_layer(layer, cfg, seed):
     wt = torch.randint(-m, m + 1, (cout, c // groups, kh, kw), generator=g)
     bias = torch.randint(-1000, 1001, (cout,), generator=g)
     return x, wt, bias, dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+def noisy_table(encoding: str, bits: int, seed: int, spread: int = 40):
+    """An 'approximate multiplier' table: the exact products plus seeded errors, with
+    P(0, w) != 0 somewhere (so padding semantics matter)."""
+    import numpy as np
+
+    from pymodel.core.table import ProductTable, operand_bounds
+
+    lo, hi = operand_bounds(encoding, bits)
+    ops = np.arange(lo, hi + 1)
+    rng = np.random.default_rng(seed)
+    values = ops[:, None] * ops[None, :] + rng.integers(-spread, spread + 1, (ops.size, ops.size))
+    if encoding == "unsigned":
+        values = np.abs(values)
+    return ProductTable(values, encoding, name=f"noisy {encoding} {bits}")
+
+
+def table_cases():
+    """(id, table) pairs the table-kernel tests run over."""
+    import numpy as np
+
+    from pymodel.core.table import ProductTable
+
+    wide = noisy_table("twos", 10, seed=3)
+    wide = ProductTable(wide.values << 26, "twos", name="wide twos 10")  # int64 lanes
+    return [
+        ("twos8", noisy_table("twos", 8, seed=1)),
+        ("unsigned8", noisy_table("unsigned", 8, seed=2)),
+        ("twos4", noisy_table("twos", 4, seed=4, spread=3)),
+        ("signmag6-mbm", ProductTable.from_config(MulConfig("mbm", 6), signed=True)),
+        ("wide-twos10", wide),
+        ("constant", ProductTable(np.full((16, 16), -5), "twos")),
+    ]
+
+
+def random_table_layer(layer, table, seed):
+    """random_layer with operands over the table's whole range (zeros included)."""
+    n, c, h, w, cout, kh, kw, stride, padding, dilation, groups = layer
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randint(table.lo, table.hi + 1, (n, c, h, w), generator=g)
+    x[torch.rand(x.shape, generator=g) < 0.2] = 0
+    wt = torch.randint(table.lo, table.hi + 1, (cout, c // groups, kh, kw), generator=g)
+    bias = torch.randint(-1000, 1001, (cout,), generator=g)
+    return x, wt, bias, dict(stride=stride, padding=padding, dilation=dilation, groups=groups)

@@ -68,7 +68,8 @@ def test_cli_json_has_the_documented_keys():
     out = run_cli("characterize", "--mult", "mbm", "--bits", "8", "--frac-out", "--json")
     assert out.returncode == 0, out.stderr
     stats = json.loads(out.stdout)
-    for key in ("bias_pct", "mred_pct", "peak_pct", "nmed", "error_rate_pct", "wce", "pairs", "exhaustive"):
+    for key in ("bias_pct", "mred_pct", "peak_pct", "nmed", "error_rate_pct", "wce", "pairs", "exhaustive",
+                "mae_pct", "wce_pct", "mre_pct", "ep_pct", "wcre_pct", "mse"):
         assert key in stats
     assert stats["pairs"] == 65536 and stats["exhaustive"] is True
 
@@ -91,3 +92,40 @@ def test_cli_bad_input_is_one_line(args, message):
     assert out.returncode == 2
     assert out.stderr.strip() == message
     assert "Traceback" not in out.stderr
+
+
+def test_a_builtin_multipliers_table_characterizes_like_its_config():
+    from pymodel.core.table import ProductTable
+
+    cfg = MulConfig("mbm", 8, frac_out=True)
+    got, want = characterize(ProductTable.from_config(cfg)), characterize(cfg)
+    for key in ("bias_pct", "mred_pct", "peak_pct", "nmed", "error_rate_pct", "wce", "pairs", "mae_pct",
+                "wce_pct", "mre_pct", "ep_pct", "wcre_pct", "mse"):
+        assert getattr(got, key) == pytest.approx(getattr(want, key), rel=1e-12), key
+    assert want.encoding == "unsigned" and got.sha256 is not None and want.sha256 is None
+
+
+def test_one_wrong_entry_hand_computed():
+    """Exact 8-bit table with P(0, 5) = 3: one pair in 65536 is wrong, by 3, where the exact
+    product is 0: MRE ignores it, WCRE counts it as 100 % (EvoApproxLib's rule)."""
+    import numpy as np
+
+    from pymodel.core.table import ProductTable
+
+    ops = np.arange(256)
+    values = ops[:, None] * ops[None, :]
+    values[0, 5] = 3
+    s = characterize(ProductTable(values, "unsigned"))
+    assert s.ep_pct == pytest.approx(100 / 65536) and s.mre_pct == 0 and s.wcre_pct == 100
+    assert s.mae_pct == pytest.approx(3 / 65536 / 65536 * 100) and s.wce_pct == pytest.approx(3 / 65536 * 100)
+    assert s.mse == pytest.approx(9 / 65536) and s.wce == 3
+    values[1, 1] = 4  # now 1 x 1 = 4: relative error 300 %
+    assert characterize(ProductTable(values, "unsigned")).wcre_pct == 300
+
+
+def test_signed_config_is_its_sign_magnitude_table():
+    s = characterize(MulConfig("mbm", 6), signed=True)
+    assert s.encoding == "signmag" and s.pairs == 127 * 127 and s.exhaustive
+    u = characterize(MulConfig("mbm", 6))
+    assert s.mred_pct == pytest.approx(u.mred_pct, rel=1e-12)  # |relative error| is sign-symmetric
+    assert s.wce == u.wce

@@ -54,7 +54,7 @@ def test_hex_is_one_twos_complement_word_per_entry(tmp_path):
     "args,message",
     [
         (["--bits", "12", "--format", "npy"], "error: bits=12 is too wide for a lookup table: allowed 4..10"),
-        (["--bits", "8", "--format", "csv"], "error: unknown LUT format 'csv': allowed npy, hex"),
+        (["--bits", "8", "--format", "csv"], "error: unknown LUT format 'csv': allowed npy, hex, tfapprox, adapt, approxtorch"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, args, message):

@@ -10,6 +10,11 @@ saturated-output count), so a user picks one for speed only:
   tensors under ``TRITON_INTERPRET=1`` (how CI checks it without a GPU);
 * ``auto``: triton for CUDA tensors when it is installed, else cpu.
 
+A multiplier given as a product table (:class:`pymodel.core.table.ProductTable`, e.g. an
+imported Verilog module) runs on the same backend names through the gather kernels
+:mod:`pymodel.core.kernels.lut_cpu` and :mod:`pymodel.core.kernels.lut_triton`; ``reference``
+is :func:`pymodel.core.conv.conv2d_int` with the table.
+
 Saturation (``acc_bits``): the fast kernels compute plain int64 sums. An output can only
 saturate when |bias| + sum of |products| exceeds the accumulator's positive limit; those
 outputs (found with the same kernel on |x| and |w|, or ruled out at once by a global bound)
@@ -24,10 +29,13 @@ import importlib.util
 import os
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from pymodel.core import conv
-from pymodel.core.arith import MulConfig, check_extremes
+from pymodel.core.arith import check_extremes
 from pymodel.core.errors import MBMError
 from pymodel.core.kernels.logcode import product_bound
+from pymodel.core.table import ProductTable
 
 if TYPE_CHECKING:
     import torch
@@ -75,7 +83,7 @@ def resolve_backend(backend: str, device: "torch.device | None" = None) -> str:
     return backend
 
 
-def _check_operands(x: "torch.Tensor", name: str, cfg: MulConfig) -> None:
+def _check_operands(x: "torch.Tensor", name: str, cfg: "conv.Multiplier") -> None:
     if x.numel() == 0:
         return
     if x.device.type == "cpu" and "cpu" in available_backends():
@@ -84,14 +92,30 @@ def _check_operands(x: "torch.Tensor", name: str, cfg: MulConfig) -> None:
         lo, hi = extremes(x.contiguous())
     else:
         lo, hi = (int(v) for v in x.aminmax())
-    check_extremes(lo, hi, -cfg.max_operand, cfg.max_operand, name, cfg)
+    if isinstance(cfg, ProductTable):
+        cfg.check_operands(np.array([lo, hi]), name)
+    else:
+        check_extremes(lo, hi, -cfg.max_operand, cfg.max_operand, name, cfg)
+
+
+def kernel_module(name: str, cfg: "conv.Multiplier") -> str:
+    """The module of backend ``name`` for ``cfg``: the gather kernels for a product table."""
+    return f"pymodel.core.kernels.{'lut_' if isinstance(cfg, ProductTable) else ''}{name}"
+
+
+def _abs_table(table: ProductTable) -> ProductTable:
+    """|P| of every entry (bounds sum |P| for the saturation check; cached on the table)."""
+    cache = table.__dict__.setdefault("_abs", {})
+    if "abs" not in cache:
+        cache["abs"] = ProductTable(np.abs(table.values), table.encoding, name=f"|{table.name}|")
+    return cache["abs"]
 
 
 def approx_conv2d(
     x_q: "torch.Tensor",
     w_q: "torch.Tensor",
     bias_q: "torch.Tensor | None",
-    cfg: MulConfig,
+    cfg: "conv.Multiplier",
     *,
     stride: int | tuple[int, int] = 1,
     padding: int | tuple[int, int] = 0,
@@ -142,7 +166,7 @@ def approx_conv2d(
         if bias.numel() and (int(bias.min()) < lo or int(bias.max()) > hi):
             bad = int(bias.min()) if int(bias.min()) < lo else int(bias.max())
             raise MBMError(f"bias value {bad} does not fit acc_bits={acc_bits}: allowed {lo}..{hi}")
-    run = importlib.import_module(f"pymodel.core.kernels.{name}").conv2d
+    run = importlib.import_module(kernel_module(name, cfg)).conv2d
     if name == "cpu" and x.device.type != "cpu":
         acc = run(x.cpu(), w.cpu(), bias.cpu(), cfg, *geometry, groups, out_hw).to(x.device)
     else:
@@ -160,12 +184,17 @@ def _resaturate(acc, x, w, bias, acc_bits, run, args) -> tuple["torch.Tensor", i
     cfg, stride, padding, dilation, groups, _ = args
     _, hi = conv.acc_range(acc_bits)
     k = w[0].numel()
-    if int(bias.abs().max()) + k * product_bound(cfg) <= hi:
+    table = isinstance(cfg, ProductTable)
+    if int(bias.abs().max()) + k * (cfg.max_abs if table else product_bound(cfg)) <= hi:
         return acc, 0
     device = acc.device
     xc, wc, bc = x.cpu(), w.cpu(), bias.cpu()
-    bound = run(xc.abs(), wc.abs(), bc.abs(), *args) if device.type == "cpu" else run(
-        x.abs(), w.abs(), bias.abs(), *args).cpu()
+    # sum |P| per output: the table of |P| on the operands, or the kernel on |x| and |w|
+    # (sign-magnitude products: |P(x, w)| = P(|x|, |w|))
+    bound_args = (_abs_table(cfg), *args[1:]) if table else args
+    xb, wb = (x, w) if table else (x.abs(), w.abs())
+    bound = run(xb.cpu(), wb.cpu(), bc.abs(), *bound_args) if device.type == "cpu" else run(
+        xb, wb, bias.abs(), *bound_args).cpu()
     suspect = (bound > hi).nonzero()
     acc = acc.cpu().clone()
     saturated = 0
@@ -193,7 +222,7 @@ def approx_linear(
     x_q: "torch.Tensor",
     w_q: "torch.Tensor",
     bias_q: "torch.Tensor | None",
-    cfg: MulConfig,
+    cfg: "conv.Multiplier",
     *,
     acc_bits: int | None = None,
     backend: str = "auto",

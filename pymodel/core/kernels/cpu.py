@@ -148,11 +148,11 @@ def _tile_contiguous(xp, xf, w, table_w, offset, out, acc, n, c0, co0, nco, oh0,
     since_flush = 0
     t = 0
     while t < ntap:
-        ci, base = _tap_base(t, oh0, geom)
+        ci, base = tap_base(t, oh0, geom)
         xpc, xfc = xp[n, c0 + ci], xf[n, c0 + ci]
         cp, cf = xpc[base : base + lanes], xfc[base : base + lanes]  # C layout: plain vector loads
         if chunk >= 2 and t + 1 < ntap and nco % 2 == 0:
-            ci2, base2 = _tap_base(t + 1, oh0, geom)
+            ci2, base2 = tap_base(t + 1, oh0, geom)
             xpd, xfd = xp[n, c0 + ci2], xf[n, c0 + ci2]
             dp, df = xpd[base2 : base2 + lanes], xfd[base2 : base2 + lanes]
             for k in range(0, nco, 2):
@@ -181,9 +181,9 @@ def _tile_contiguous(xp, xf, w, table_w, offset, out, acc, n, c0, co0, nco, oh0,
         t += step
         since_flush += step
         if since_flush + 2 > chunk:
-            _flush(acc, out, n, co0, nco, oh0, rows, geom[7])
+            flush_tile(acc, out, n, co0, nco, oh0, rows, geom[7])
             since_flush = 0
-    _flush(acc, out, n, co0, nco, oh0, rows, geom[7])
+    flush_tile(acc, out, n, co0, nco, oh0, rows, geom[7])
 
 
 @njit(inline="always")
@@ -193,7 +193,7 @@ def _tile_strided(xp, xf, w, table_w, offset, out, acc, n, c0, co0, nco, oh0, ro
     sw = geom[4]
     since_flush = 0
     for t in range(w.shape[1]):
-        ci, base = _tap_base(t, oh0, geom)
+        ci, base = tap_base(t, oh0, geom)
         xpc, xfc = xp[n, c0 + ci], xf[n, c0 + ci]
         sp, sf = xpc[base : base + lanes * sw : sw], xfc[base : base + lanes * sw : sw]
         for k in range(nco):
@@ -206,13 +206,13 @@ def _tile_strided(xp, xf, w, table_w, offset, out, acc, n, c0, co0, nco, oh0, ro
                 ak[j] += _product(sp[j], sf[j], pu, tu, au, bu, lane)
         since_flush += 1
         if since_flush == chunk:
-            _flush(acc, out, n, co0, nco, oh0, rows, 0)
+            flush_tile(acc, out, n, co0, nco, oh0, rows, 0)
             since_flush = 0
-    _flush(acc, out, n, co0, nco, oh0, rows, 0)
+    flush_tile(acc, out, n, co0, nco, oh0, rows, 0)
 
 
 @njit(inline="always")
-def _tap_base(t, oh0, geom):  # pragma: no cover - compiled
+def tap_base(t, oh0, geom):  # pragma: no cover - compiled
     """(input channel within the group, flat offset of the tile's first lane) of tap t."""
     _, khs, kws, sh, _, dh, dw, wpad = geom
     kh = (t // kws) % khs
@@ -221,7 +221,7 @@ def _tap_base(t, oh0, geom):  # pragma: no cover - compiled
 
 
 @njit(inline="always")
-def _flush(acc, out, n, co0, nco, oh0, rows, row_stride):  # pragma: no cover - compiled
+def flush_tile(acc, out, n, co0, nco, oh0, rows, row_stride):  # pragma: no cover - compiled
     """Add the int32 partial sums of a tile to the int64 output and clear them."""
     for k in range(nco):
         for r in range(rows):

@@ -165,7 +165,7 @@ def build(
             except (RuntimeError, SystemExit) as err:
                 tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
                 raise RuntimeError(f"Verilator build of {toplevel} {dict(parameters)} failed:\n{tail}") from err
-            _save_runtime(runtime, build_dir)
+            save_runtime(runtime, build_dir)
 
     return buildcache.build(build_dir, key, toplevel, make)
 
@@ -216,7 +216,9 @@ def _runtime_objects(build_dir: Path) -> list[Path]:
     return objects
 
 
-def _save_runtime(cache: Path, build_dir: Path) -> None:
+def save_runtime(cache: Path, build_dir: Path) -> None:
+    """Keep the runtime objects of a finished build in ``cache`` (once; later builds with the
+    same flags copy them in: this runner's and the Verilog import's harness builds)."""
     if cache.is_dir():
         return
     objects = _runtime_objects(build_dir)
