@@ -100,6 +100,33 @@ def _product(px, fx, pws, thr, a, b, lane):  # pragma: no cover - compiled
     return lane(px * g * pws)
 
 
+@njit(inline="always")
+def tile_count(n_img, out_shape, geom, rows_per_tile):  # pragma: no cover - compiled
+    """Work items of a conv: images x groups x CO_BLOCK output-channel blocks x row tiles."""
+    cout_g = out_shape[1] // geom[0]
+    return n_img * geom[0] * ((cout_g + CO_BLOCK - 1) // CO_BLOCK) * ((out_shape[2] + rows_per_tile - 1) // rows_per_tile)
+
+
+@njit(inline="always")
+def tile_at(item, out_shape, geom, rows_per_tile):  # pragma: no cover - compiled
+    """(image, group, first output channel, channels, first row, rows, lanes) of work item ``item``:
+    the one tiling of the code kernel here and the table kernel of pymodel.core.kernels.lut_cpu."""
+    groups, sw, wpad = geom[0], geom[4], geom[7]
+    oh_n, ow_n = out_shape[2], out_shape[3]
+    cout_g = out_shape[1] // groups
+    n_cb = (cout_g + CO_BLOCK - 1) // CO_BLOCK
+    n_rt = (oh_n + rows_per_tile - 1) // rows_per_tile
+    rt = item % n_rt
+    cb = (item // n_rt) % n_cb
+    g = (item // (n_rt * n_cb)) % groups
+    n = item // (n_rt * n_cb * groups)
+    oh0 = rt * rows_per_tile
+    rows = min(rows_per_tile, oh_n - oh0)
+    lanes = (rows - 1) * wpad + ow_n if sw == 1 else ow_n
+    co0 = g * cout_g + cb * CO_BLOCK
+    return n, g, co0, min(CO_BLOCK, g * cout_g + cout_g - co0), oh0, rows, lanes
+
+
 @njit(parallel=True, cache=True)
 def _conv_tiles(xp, xf, w, table_w, offset, out, geom, rows_per_tile, chunk, lane):  # pragma: no cover
     """Accumulate the approximate conv of the code planes into ``out`` (int64, bias-filled).
@@ -108,23 +135,9 @@ def _conv_tiles(xp, xf, w, table_w, offset, out, geom, rows_per_tile, chunk, lan
 
     geom = (groups, kh, kw, stride_h, stride_w, dil_h, dil_w, padded_width).
     """
-    n_img = xp.shape[0]
-    n_out, cin_g = out.shape[1], w.shape[1] // (geom[1] * geom[2])
-    groups, khs, kws, sh, sw, dh, dw, wpad = geom
-    oh_n, ow_n = out.shape[2], out.shape[3]
-    cout_g = n_out // groups
-    n_cb = (cout_g + CO_BLOCK - 1) // CO_BLOCK
-    n_rt = (oh_n + rows_per_tile - 1) // rows_per_tile
-    for item in prange(n_img * groups * n_cb * n_rt):
-        rt = item % n_rt
-        cb = (item // n_rt) % n_cb
-        g = (item // (n_rt * n_cb)) % groups
-        n = item // (n_rt * n_cb * groups)
-        oh0 = rt * rows_per_tile
-        rows = min(rows_per_tile, oh_n - oh0)
-        lanes = (rows - 1) * wpad + ow_n if sw == 1 else ow_n
-        co0 = g * cout_g + cb * CO_BLOCK
-        nco = min(CO_BLOCK, g * cout_g + cout_g - co0)
+    sw, cin_g = geom[4], w.shape[1] // (geom[1] * geom[2])
+    for item in prange(tile_count(xp.shape[0], out.shape, geom, rows_per_tile)):
+        n, g, co0, nco, oh0, rows, lanes = tile_at(item, out.shape, geom, rows_per_tile)
         acc = np.zeros((CO_BLOCK, lanes), lane)
         if sw == 1:
             _tile_contiguous(xp, xf, w, table_w, offset, out, acc, n, g * cin_g, co0, nco, oh0, rows, lanes, geom,

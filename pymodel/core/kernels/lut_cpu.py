@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from pymodel.core.kernels.cpu import CO_BLOCK, flush_tile, rows_per_tile, tap_base
+from pymodel.core.kernels.cpu import CO_BLOCK, flush_tile, rows_per_tile, tap_base, tile_at, tile_count
 from pymodel.core.table import ProductTable
 
 #: Largest |product| sum of two products that int32 partial sums hold.
@@ -55,23 +55,9 @@ def _conv_tiles(xi, w, cols, out, geom, rows_per_tile, chunk, lane):  # pragma: 
     w (Cout, taps) int64 weight indices; cols[w][x] the product of operands x and w.
     geom = (groups, kh, kw, stride_h, stride_w, dil_h, dil_w, padded_width).
     """
-    n_img = xi.shape[0]
-    n_out, cin_g = out.shape[1], w.shape[1] // (geom[1] * geom[2])
-    groups, _, _, _, sw, _, _, wpad = geom
-    oh_n, ow_n = out.shape[2], out.shape[3]
-    cout_g = n_out // groups
-    n_cb = (cout_g + CO_BLOCK - 1) // CO_BLOCK
-    n_rt = (oh_n + rows_per_tile - 1) // rows_per_tile
-    for item in prange(n_img * groups * n_cb * n_rt):
-        rt = item % n_rt
-        cb = (item // n_rt) % n_cb
-        g = (item // (n_rt * n_cb)) % groups
-        n = item // (n_rt * n_cb * groups)
-        oh0 = rt * rows_per_tile
-        rows = min(rows_per_tile, oh_n - oh0)
-        lanes = (rows - 1) * wpad + ow_n if sw == 1 else ow_n
-        co0 = g * cout_g + cb * CO_BLOCK
-        nco = min(CO_BLOCK, g * cout_g + cout_g - co0)
+    sw, cin_g = geom[4], w.shape[1] // (geom[1] * geom[2])
+    for item in prange(tile_count(xi.shape[0], out.shape, geom, rows_per_tile)):
+        n, g, co0, nco, oh0, rows, lanes = tile_at(item, out.shape, geom, rows_per_tile)
         acc = np.zeros((CO_BLOCK, lanes), lane)
         if sw == 1:
             _tile_contiguous(xi, w, cols, out, acc, n, g * cin_g, co0, nco, oh0, rows, lanes, geom, chunk)
