@@ -64,6 +64,7 @@ def main(args: argparse.Namespace) -> int:
     doc = explore(settings)
     paths = outputs.write_outputs(doc, args.out, SIGNOFF.read_text())
     print(outputs.format_tables(doc))
+    print(f"cost model: {doc['cost_model']['description']}")
     print(f"\nwrote {args.out}/explore.json, rows.jsonl, {', '.join(p.name for p in paths)} in {doc['seconds']:.1f} s")
     if doc["synthetic"]:
         print(f"NOTE: {SYNTHETIC_NOTE}")
