@@ -308,6 +308,7 @@ def test_fusesoc_lints_every_rtl_core_and_refuses_illegal_parameters(tmp_path):
 
 
 @pytest.mark.rtl
+@pytest.mark.slow  # a fresh fusesoc build of the bench; the core files themselves are checked above
 def test_fusesoc_replays_a_vector_set_and_fails_a_wrong_word(mul_corner_set, corrupt_expected_word, tmp_path):
     files = [
         f"--stim={mul_corner_set / 'stim.hex'}",

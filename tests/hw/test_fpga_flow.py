@@ -88,6 +88,7 @@ def test_a_wrong_expected_word_fails_both_simulations_at_its_index(tmp_path, net
         assert r.leds[-3:] == "101"  # fail, not pass, done
 
 
+@pytest.mark.slow  # a second full place and route; the CI-sized flow above covers the default clock
 def test_a_pll_clock_builds_meets_timing_and_simulates(tmp_path):
     """--clock 50: an EHXPLLL from the 25 MHz oscillator (ecppll's dividers); nextpnr times
     the PLL's output, the UART divisor follows the new clock, both simulations PASS."""
