@@ -27,7 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", help="nyu_test.zip, its folder or the labeled .mat (default: SYNTHETIC scenes)")
     parser.add_argument("--images", type=int, default=2, help="images to evaluate (the first N)")
     parser.add_argument("--calib-images", type=int, default=2, help="images used to calibrate the multipliers")
-    parser.add_argument("--cost-model", default="luts", help="per-MAC cost: luts (Xilinx LUTs, no DSP) or cells")
+    parser.add_argument("--cost-model", default="luts",
+                        help="per-MAC cost: luts (Xilinx LUTs, no DSP), cells (generic gates) or ecp5 (make fpga-array)")
     parser.add_argument("--flip", action="store_true", help="average with the mirrored prediction")
     parser.add_argument("--backend", default="auto", help="integer kernel backend (pymodel.core.kernels)")
     parser.add_argument("--workers", type=int, default=0, help="local worker processes (default: cores)")
