@@ -101,6 +101,12 @@ DUTS: dict[str, Dut] = {
             ({"PIPE": -1}, "PIPE=-1 is not allowed: allowed 0 or 1"),
         ),
     ),
+    "mbm_array_fpga_top": Dut(
+        "mbm_array_fpga_top",
+        "",
+        ({}, {"EXACT": 1, "LANES": 1}, {"MITCHELL": 1, "SKID": 1, "PIPE": 1, "LANES": 64}),
+        (({"EXACT": 1, "MITCHELL": 1}, "EXACT=1 with MITCHELL=1 TRUNC=0 is not allowed"),),
+    ),
     "mbm_bringup_top": Dut(
         "mbm_bringup_top",
         "",
@@ -117,7 +123,7 @@ DUTS: dict[str, Dut] = {
 
 
 def cocotb_duts() -> list[str]:
-    """The DUTs with a cocotb bench (every one but the FPGA bring-up top): those with runs."""
+    """The DUTs with a cocotb bench (every one but the FPGA tops): those with runs."""
     return [name for name, dut in DUTS.items() if dut.test_module]
 
 
