@@ -68,7 +68,7 @@ fpga: vectors
 	$(PY) -m pymodel fpga $(FPGA_ARGS)
 
 # The MAC array alone through synth_ecp5 and nextpnr-ecp5 (ULX3S 85F, 25 MHz by default):
-# reports/fpga/array/<mult>-l<LANES>.json and the summary reports/fpga/array.json, which the
+# reports/fpga/array/<mult>-l<LANES>.json and the summary reports/fpga/array/summary.json, which the
 # sign-off report reads. FPGA_ARRAY_ARGS e.g. "--lanes 16 --skid 1 --pipe 1".
 fpga-array: $(STAMP)
 	$(PY) -m pymodel.hw.fpga.array $(FPGA_ARRAY_ARGS)

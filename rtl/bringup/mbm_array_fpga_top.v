@@ -80,17 +80,22 @@ module mbm_array_fpga_top #(
         .overflow_o    (overflow)
     );
 
-    // every output bit into one of eight parity registers
-    function [7:0] fold8(input [OUT_W-1:0] bits);
-        integer k;
-        begin
-            fold8 = 8'b0;
-            for (k = 0; k < OUT_W; k = k + 1)
-                fold8[k % 8] = fold8[k % 8] ^ bits[k];
-        end
-    endfunction
+    // every output bit into one of eight parity registers: bit k to register k % 8, each a
+    // reduction XOR (a balanced tree; a chained fold overflows Yosys's stack at 64 lanes)
+    localparam COLS = OUT_W / 8 + 1;  // at least one pad bit
+    wire [8*COLS-1:0] out_bits = {{(8 * COLS - OUT_W){1'b0}}, overflow, m_user, m_data};
+    wire [7:0]        fold;
 
-    wire [7:0] fold = fold8({overflow, m_user, m_data}) ^ {7'b0, s_ready ^ m_valid};
+    genvar i, j;
+    generate
+        for (i = 0; i < 8; i = i + 1) begin : g_fold
+            wire [COLS-1:0] col;
+            for (j = 0; j < COLS; j = j + 1) begin : g_col
+                assign col[j] = out_bits[8*j + i];
+            end
+            assign fold[i] = (^col) ^ (i == 0 ? s_ready ^ m_valid : 1'b0);
+        end
+    endgenerate
 
     always @(posedge clk_i) led_q <= fold;
 

@@ -50,6 +50,6 @@ def test_lanes_are_not_merged(small_sweep):
 
 def test_summary_and_point_files_are_written(small_sweep):
     tmp, rec = small_sweep
-    summary = json.loads((tmp / "reports" / "array.json").read_text())
+    summary = json.loads((tmp / "reports" / array.SUMMARY_FILE).read_text())
     assert {r["point"] for r in summary["points"]} == set(rec)
     assert json.loads((tmp / "reports" / "array" / "exact-l1.json").read_text())["per_lane"]["dsp"] == 1.0

@@ -9,8 +9,9 @@ runs with its defaults, so exact products map to MULT18X18D DSP blocks and the a
 ones to LUT4s: the like-for-like comparison an engineer gets from the default flow.
 
 Files: build/fpga/array/<board>/<point>/ (synth.ys, synth.log, top.json, board.lpf,
-pnr.log, report.json), reports/fpga/array/<point>.json per point and reports/fpga/array.json
-with every point measured so far (a sweep that stops part way leaves what it finished).
+pnr.log, report.json), reports/fpga/array/<point>.json per point and
+reports/fpga/array/summary.json with every point measured so far (a sweep that stops part way
+leaves what it finished). Not reports/fpga/*.json: those are the bring-up's design records.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ TOP = "mbm_array_fpga_top"
 MULTS = ("mbm", "mitchell", "exact")
 LANES = (1, 4, 16, 64)
 REPORTS = REPO_ROOT / "reports" / "fpga"
-SUMMARY = REPORTS / "array.json"  #: what the sign-off report reads
+SUMMARY_FILE = "array/summary.json"  #: under the reports' fpga/: what the sign-off report reads
 #: the resources a point reports per lane
 PER_LANE = ("lut4", "ff", "dsp", "bram")
 
@@ -109,7 +110,7 @@ def measure(point: Point, brd: Board, clock_mhz: float, build_root: Path = BUILD
 
 
 def write_summary(records: list[dict[str, Any]], path: Path) -> None:
-    """reports/fpga/array.json: every point's record, the tools and how the harness counts."""
+    """The summary: every point's record, the tools and how the harness counts."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({
         "top": TOP, "tools": tools.versions(),
@@ -122,9 +123,9 @@ def write_summary(records: list[dict[str, Any]], path: Path) -> None:
 
 def sweep(points: list[Point], brd: Board, clock_mhz: float, log=print, build_root: Path = BUILD_DIR / "fpga" / "array",
           reports: Path = REPORTS) -> list[dict[str, Any]]:
-    """Measure each point in turn, rewriting <reports>/array.json after each (kept: the
-    points of other names already in it for the same board)."""
-    summary = reports / "array.json"
+    """Measure each point in turn, rewriting the summary after each (kept: the points of
+    other names already in it for the same board)."""
+    summary = reports / SUMMARY_FILE
     old = json.loads(summary.read_text())["points"] if summary.exists() else []
     done = {r["point"]: r for r in old if r.get("board") == brd.name}
     for p in points:
