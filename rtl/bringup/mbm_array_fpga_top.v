@@ -1,7 +1,8 @@
 // mbm_array_fpga_top: the MAC array alone on an ECP5 board, for its utilization and Fmax
 // after place and route (pymodel.hw.fpga.array, `make fpga-array`); not a bring-up.
 //
-// Everything the array reads comes from registers fed by a 16-bit LFSR, so no input is a
+// Everything the array reads comes from registers fed by a 16-bit LFSR (bringup_lfsr's, inline:
+// one file belongs to one core), so no input is a
 // constant Yosys could fold, and every lane's weights are distinct registers (lanes with
 // identical inputs would be merged): s_axis_tdata is a (LANES+1)*(N+1)-bit shift register
 // stepping 16 bits a cycle, the bias one ACC_W-bit register shared by every lane (their
@@ -37,7 +38,8 @@ module mbm_array_fpga_top #(
     localparam OUT_W = LANES * ACC_W + LANES + 1;  // m_axis_tdata, m_axis_tuser, overflow_o
 
     reg         rst_q;
-    wire [15:0] lfsr;
+    reg  [15:0] lfsr_q;  // bringup_lfsr's polynomial, x^16 + x^14 + x^13 + x^11 + 1 (Galois)
+    wire [15:0] lfsr = lfsr_q;
     reg  [IN_W-1:0]  data_q;
     reg  [ACC_W-1:0] bias_q;
     reg  [7:0]  led_q;
@@ -56,11 +58,11 @@ module mbm_array_fpga_top #(
 
     always @(posedge clk_i) begin
         rst_q  <= !rst_btn_i;
+        lfsr_q <= rst_q ? 16'hACE1 : (lfsr_q >> 1) ^ (16'hB400 & {16{lfsr_q[0]}});
         data_q <= data_shift[IN_W-1:0];
         bias_q <= bias_shift[ACC_W-1:0];
     end
 
-    bringup_lfsr u_lfsr (.clk (clk_i), .rst (rst_q), .en_i (1'b1), .state_o (lfsr));
 
     mbm_mac_array #(
         .N (N), .TRUNC (TRUNC), .FRAC_OUT (FRAC_OUT), .MITCHELL (MITCHELL),
