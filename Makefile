@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.lock-installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv sim sim-full test lint vectors replay cosim fpga bench accuracy explore explore-scale report clean
+.PHONY: help venv sim sim-full test lint vectors replay cosim fpga fpga-array bench accuracy explore explore-scale report clean
 
 help:
 	@echo "make sim       build and run the RTL regression, print a summary"
@@ -17,6 +17,7 @@ help:
 	@echo "make replay    replay vector sets through the plain-Verilog bench"
 	@echo "make cosim     co-simulate a real conv layer tile through the MAC array RTL"
 	@echo "make fpga      ECP5 bring-up bitstream, timing, netlist simulation, equivalence (FPGA_ARGS)"
+	@echo "make fpga-array  MAC array LUT4/FF/DSP/Fmax on ECP5, mbm/mitchell/exact x LANES 1,4,16,64 (FPGA_ARRAY_ARGS)"
 	@echo "make bench     time the approximate conv backends against exact conv"
 	@echo "make accuracy  per-layer accuracy sweep of the depth network"
 	@echo "make explore   which multiplier in which layer within the accuracy budget, at what hardware cost"
@@ -65,6 +66,12 @@ cosim: $(STAMP)
 # reports/fpga/<design>.json. FPGA_ARGS e.g. "--set golden/mbm_mul/corners-mbm-n8-t0 --board ulx3s-25f".
 fpga: vectors
 	$(PY) -m pymodel fpga $(FPGA_ARGS)
+
+# The MAC array alone through synth_ecp5 and nextpnr-ecp5 (ULX3S 85F, 25 MHz by default):
+# reports/fpga/array/<mult>-l<LANES>.json and the summary reports/fpga/array/summary.json, which the
+# sign-off report reads. FPGA_ARRAY_ARGS e.g. "--lanes 16 --skid 1 --pipe 1".
+fpga-array: $(STAMP)
+	$(PY) -m pymodel.hw.fpga.array $(FPGA_ARRAY_ARGS)
 
 # Sign-off report: reads the results under reports/, synthesizes what is not cached yet
 # (Yosys), names the make target of anything missing; writes reports/signoff.{html,md,json}.

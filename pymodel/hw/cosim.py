@@ -26,6 +26,7 @@ import numpy as np
 
 from pymodel.core.errors import MBMError
 from pymodel.hw import vectors
+from pymodel.hw.array_params import array_parameters
 from pymodel.hw.layers import QuantLayer, Tile, reference, tile_rows
 from pymodel.hw.replay import replay_set
 from pymodel.hw.vecformat import Layout, gather, unpack_hex
@@ -73,7 +74,7 @@ def cosimulate(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, *, stall: int 
             prog = vectors.array_program(rows[p0:p1], w, q.bias_q, lanes)
             want_acc, want_ovf = prog.lane_view(acc[p0:p1]), prog.lane_view(ovf[p0:p1])
             mem = vectors.array_memories(prog, want_acc, want_ovf, q.cfg.bits, acc_bits)
-            params = {**q.cfg.rtl_parameters(), "LANES": lanes, "ACC_W": acc_bits}
+            params = array_parameters(q.cfg, lanes, acc_bits)
             vs = vectors.VectorSet("mbm_mac_array", "cosim", q.cfg, seed, mem,
                                    {"beats": int(prog.last.size), "dots": int(prog.bias.shape[0])}, params)
             folder = vectors.write_set(vs, Path(tmp) / f"chunk{p0}", commit="cosim")

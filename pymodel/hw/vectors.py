@@ -31,6 +31,7 @@ from pymodel.core.arith import MulConfig, mul_signed, mul_unsigned, sm_decode
 from pymodel.core.corners import corner_words
 from pymodel.core.errors import MBMError
 from pymodel.hw import layers
+from pymodel.hw.array_params import array_mul_config, array_parameters
 from pymodel.hw.vecformat import FORMATS, Field, Layout, pack_hex, pack_named, parse_hex, spread, write_memory
 
 if TYPE_CHECKING:
@@ -222,7 +223,7 @@ def array_set(kind: str, cfg: MulConfig, lanes: int, seed: int = 1, layer: str =
         acc_bits = layers.min_acc_bits(cfg) if kind == "layer-sat" else layers.default_acc_bits(q)
     acc, ovf = layers.reference(q, t, acc_bits)
     prog = array_program(rows, w, q.bias_q, lanes)
-    params = {**cfg.rtl_parameters(), "LANES": lanes, "ACC_W": acc_bits}
+    params = array_parameters(cfg, lanes, acc_bits)
     mem = array_memories(prog, prog.lane_view(acc), prog.lane_view(ovf), cfg.bits, acc_bits)
     info = {"layer": q.name, "tile": t.as_list(), "saturated": int(ovf.sum()), "k": int(rows.shape[1])}
     return VectorSet("mbm_mac_array", kind, cfg, seed, mem,
@@ -304,7 +305,7 @@ def load_set(folder: str | Path) -> LoadedSet:
     if missing or manifest["dut"] not in DUTS:
         raise MBMError(f"{mpath}: missing keys {missing} or unknown dut {manifest.get('dut')!r}")
     try:
-        cfg, built = MulConfig.from_dict(manifest["mul_config"]), MulConfig.from_rtl_parameters(manifest["parameters"])
+        cfg, built = MulConfig.from_dict(manifest["mul_config"]), array_mul_config(manifest["parameters"])
     except MBMError as err:
         raise MBMError(f"{mpath}: {err}") from None
     if built != cfg:

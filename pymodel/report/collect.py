@@ -14,6 +14,7 @@ are read strictly as :mod:`pymodel.hw.sim.record` records: any other shape is a 
 | accuracy  | accuracy/sweep.json (+ *.png charts)              | ``make accuracy``|
 | bench     | bench.json                                        | ``make bench``   |
 | fpga      | fpga/*.json, one per design (pymodel.hw.fpga.flow) | ``make fpga``    |
+| fpga_array| fpga/array/summary.json (pymodel.hw.fpga.array)  | ``make fpga-array`` |
 | vectors   | <repo>/vectors/**/manifest.json (pymodel.hw.vectors)  | ``make vectors`` |
 """
 
@@ -81,6 +82,14 @@ _SOURCES: tuple[tuple[str, str, str, str, tuple[str, ...], bool], ...] = (
         "fpga/*.json",
         "make fpga",
         ("design", "device", "target_mhz", "fmax_mhz", "timing_met", "utilization", "bitstream_sha256"),
+        False,
+    ),
+    (
+        "fpga_array",
+        "MAC array on ECP5 (place and route)",
+        "fpga/array/summary.json",
+        "make fpga-array",
+        ("points",),
         False,
     ),
     (

@@ -1,4 +1,5 @@
-"""The report's hardware-cost chart, drawn from :func:`pymodel.hw.synthesis.cost_table` rows."""
+"""The report's hardware-cost chart, drawn from :func:`pymodel.hw.synthesis.cost_table` rows,
+and the MAC array's place-and-route rows (:mod:`pymodel.hw.fpga.array`'s summary)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,24 @@ def cost_chart_png(rows: list[dict[str, Any]]) -> bytes | None:
         ax.set_title(title)
     fig.suptitle("Hardware cost of one combinational multiplier (lower is cheaper)")
     return png(fig)
+
+
+#: the order of the array table: multipliers as the summary names them, then lanes
+_MULT_ORDER = {"mbm": 0, "mitchell": 1, "exact": 2}
+
+
+def array_rows(summary: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """One row per measured array point: totals, per lane (= per MAC: a lane is one MAC),
+    Fmax against the target and the peak MAC rate LANES x Fmax. Empty without a summary."""
+    rows = []
+    for p in (summary or {}).get("points", []):
+        u = p["utilization"]
+        rows.append({
+            "point": p["point"], "mult": p["mult"], "lanes": p["lanes"], "bits": p["bits"],
+            "slices": "+".join(k.upper() for k in ("skid", "pipe") if p.get(k)) or "—",
+            "device": p["device"], "lut4": u["lut4"]["used"], "ff": u["ff"]["used"], "dsp": u["dsp"]["used"],
+            "ebr": u["bram"]["used"], "per_lane": p["per_lane"], "fmax_mhz": p["fmax_mhz"],
+            "target_mhz": p["target_mhz"], "timing_met": p["timing_met"],
+            "gmacs": p["lanes"] * p["fmax_mhz"] / 1000.0, "critical_path": p["critical_path"],
+        })
+    return sorted(rows, key=lambda r: (r["lanes"], r["slices"], _MULT_ORDER.get(r["mult"], 9)))

@@ -121,6 +121,9 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
             "flows": {k: v.format(top="<module>") for k, v in synthesis.FLOWS.items()},
         },
         "fpga": sources["fpga"].data or [],
+        "fpga_array": {"rows": hardware.array_rows(sources["fpga_array"].data),
+                       "harness": (sources["fpga_array"].data or {}).get("harness", ""),
+                       "dsp": (sources["fpga_array"].data or {}).get("dsp", "")},
         "bench": accuracy.bench_rows(sources["bench"].data),
         "figures": figures,
     }

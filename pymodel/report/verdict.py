@@ -31,6 +31,7 @@ from typing import Any
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
 from pymodel.core.spec import spec_string
+from pymodel.hw.array_params import array_mul_config
 from pymodel.report.accuracy import ALL_ROW, deviation_rows
 from pymodel.report.collect import Source
 from pymodel.report.config import SignoffConfig
@@ -82,7 +83,7 @@ def _simulates(rec: dict[str, Any], m: MulConfig) -> bool:
     if rec.get("expect_fail") or str(rec["result"]).upper() != PASS:
         return False
     try:
-        return MulConfig.from_rtl_parameters(rec.get("params") or {}) == m
+        return array_mul_config(rec.get("params") or {}) == m
     except MBMError:  # parameters no multiplier has: not the signed-off one
         return False
 

@@ -220,8 +220,8 @@ def test_a_core_that_forgets_a_dependency_fails_lint(rtl_copy):
         ),
         (
             "mbm_mac_array.core",
-            "MITCHELL, LANES",
-            "MITCHEL, LANES",
+            "MITCHELL, EXACT",
+            "MITCHEL, EXACT",
             "target 'default' names parameters entry 'MITCHEL': allowed N, TRUNC",
         ),
     ],

@@ -127,13 +127,30 @@ MUTANTS = [
     ("no-bubble-fill", "mbm_mul_axis", "assign ready[i]   = m_axis_tready | ~&valid[LATENCY:i+1];",
      "assign ready[i]   = ~valid[i+1];", "AXI-Stream BFM"),
     # the array bench drives random s_axis_tuser on every beat but a dot product's first
-    ("bias-on-last-beat", "mbm_mac_array", "if (!in_dot_q) p_bias_q <= s_axis_tuser;",
-     "if (s_axis_tlast) p_bias_q <= s_axis_tuser;", "MISMATCH dot #"),
-    ("half-throughput", "mbm_mac_array", "assign s_axis_tready = !rst && (!p_valid_q || acc_fire);",
-     "assign s_axis_tready = !rst && !p_valid_q;", "not full throughput"),
+    ("bias-on-last-beat", "mbm_mac_array", "if (!in_dot_q) p_bias_q <= x_tuser;",
+     "if (x_tlast) p_bias_q <= x_tuser;", "MISMATCH dot #"),
+    ("half-throughput", "mbm_mac_array", "assign x_tready = !rst && (!p_valid_q || p_take);",
+     "assign x_tready = !rst && !p_valid_q;", "not full throughput"),
+    # the options: exact products signed by one operand only, a skid buffer that loses the
+    # beat it caught, a pipeline stage that never fills, a skid whose ready lags two cycles
+    ("exact-sign-of-act-only", "mbm_mac_array", "assign prod[l*PS_W +: PS_W] = (act[N] ^ wgt[N]) ?",
+     "assign prod[l*PS_W +: PS_W] = (act[N]) ?", "MISMATCH dot #"),
+    ("skid-loses-caught-beat", "mbm_mac_array", "tmp_valid_q <= s_axis_tvalid;", "tmp_valid_q <= 1'b0;",
+     "MISMATCH dot #"),
+    ("pipe-never-fills", "mbm_mac_array", "assign p_take  = !q_valid_q || acc_fire;", "assign p_take  = acc_fire;",
+     "not full throughput"),
+    ("skid-ready-late", "mbm_mac_array", "wire ready_d = x_tready || (!tmp_valid_q && (!out_valid_q || !s_axis_tvalid));",
+     "wire ready_d = !tmp_valid_q && !out_valid_q;", "not full throughput"),
 ]
 _MUTANT_RUN = {"mbm_mul_axis": ({"N": 8, "SIGNED": 0, "LATENCY": 2}, "AxisRandomTest", 3000),
                "mbm_mac_array": (regressions.by_name("mac-n8-l4-a32").parameters, "MacArraySaturationTest", None)}
+#: mutants of an option: (the regression that turns it on, cocotb test, samples); the skid's
+#: temporary register only fills when a tlast beat meets a full result register, which the
+#: short dot-product bursts of MacArrayTest provoke
+_MUTANT_REGRESSION = {"exact-sign-of-act-only": ("mac-n8-l4-a32-exact", "MacArraySaturationTest", None),
+                      "skid-loses-caught-beat": ("mac-n8-l4-a32-skid", "MacArrayTest", 200),
+                      "pipe-never-fills": ("mac-n8-l4-a32-pipe", "MacArraySaturationTest", None),
+                      "skid-ready-late": ("mac-n8-l4-a32-skid", "MacArraySaturationTest", None)}
 
 
 @pytest.mark.parametrize("label,dut_name,good,bad,message", MUTANTS, ids=[m[0] for m in MUTANTS])
@@ -144,6 +161,9 @@ def test_bench_catches_broken_rtl(tmp_path, label, dut_name, good, bad, message)
     (tmp_path / f"{dut_name}.v").write_text(source.replace(good, bad))
     dut = regressions.DUTS[dut_name]
     params, testcase, samples = _MUTANT_RUN[dut_name]
+    if label in _MUTANT_REGRESSION:
+        run, testcase, samples = _MUTANT_REGRESSION[label]
+        params = regressions.by_name(run).parameters
     result = runner.run(
         dut.toplevel,
         [*dut.sources[:-1], tmp_path / f"{dut_name}.v"],

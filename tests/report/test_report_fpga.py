@@ -3,6 +3,7 @@ reports/fpga/*.json files shaped as pymodel.hw.fpga.flow writes them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,41 @@ def test_the_section_shows_utilization_fmax_and_checks(dirs):
     section = md.split("## (g) FPGA implementation")[1].split("## Backend benchmark")[0]
     assert "| `ulx3s-85f-mbm_mul-exhaustive-mbm-n8-t0-25mhz` | LFE5U-85F (ulx3s-85f) |" in section
     assert "118 / 208 (56.7 %)" in section and "35.5 / 25.0" in section and "| met |" in section
-    assert "mbm_mul N=16 proven" in section and "not in this report yet" in section
+    assert "mbm_mul N=16 proven" in section and "is in (f) Hardware cost" in section
     html = (out / "signoff.html").read_text()
     assert 'id="fpga"' in html and "118 / 208" in html
+
+
+def _array_point(mult: str, lanes: int, lut4: int, dsp: int, fmax: float) -> dict:
+    """A point as pymodel.hw.fpga.array writes it (the keys the report reads)."""
+    used = {"lut4": lut4, "ff": 100 * lanes, "dsp": dsp, "bram": 0}
+    return {"point": f"{mult}-l{lanes}", "mult": mult, "lanes": lanes, "bits": 8, "skid": 0, "pipe": 0,
+            "device": "LFE5U-85F", "board": "ulx3s-85f", "target_mhz": 25.0, "fmax_mhz": fmax, "timing_met": fmax >= 25,
+            "utilization": {k: {"used": v, "available": 1000, "percent": 0.0} for k, v in used.items()},
+            "per_lane": {k: v / lanes for k, v in used.items()},
+            "critical_path": {"from": "a.Q", "to": "b.DI", "delay_ns": 1.0}}
+
+
+def _hardware_section(out: Path, repo: Path) -> str:
+    fx.write_all(out, repo)
+    write_report(build_report(CFG, out, repo), out)
+    return (out / "signoff.md").read_text().split("## (f) Hardware cost")[1].split("## (g) FPGA implementation")[0]
+
+
+def test_the_hardware_cost_section_shows_the_array_per_mac(dirs):
+    out, repo = dirs
+    (out / "fpga" / "array").mkdir(parents=True)
+    (out / "fpga" / "array" / "summary.json").write_text(json.dumps({"harness": "H", "dsp": "D", "points": [
+        _array_point("exact", 16, 2400, 16, 80.0), _array_point("mbm", 16, 5600, 0, 56.1)]}))
+    section = _hardware_section(out, repo)
+    assert "### MAC array on ECP5, place and route" in section
+    # per lane = per MAC; MBM before exact at the same LANES; GMAC/s = 16 x 56.1 MHz
+    mbm, exact = section.index("| mbm | 16 |"), section.index("| exact | 16 |")
+    assert mbm < exact
+    assert "| 5,600 | 1,600 | 0 | 0 | 350.0 | 100.0 | 0.00 | 56.1 / 25.0 | 0.90 |" in section
+    assert "| 150.0 | 100.0 | 1.00 | 80.0 / 25.0 |" in section
+
+
+def test_without_make_fpga_array_the_section_names_it(dirs):
+    section = _hardware_section(*dirs)
+    assert "fpga/array/summary.json` found. Run `make fpga-array`" in section

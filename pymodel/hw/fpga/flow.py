@@ -83,11 +83,16 @@ def synthesize(b: bringup.Bringup, folder: Path) -> dict[str, Any]:
 
 def place_and_route(b: bringup.Bringup, folder: Path) -> dict[str, Any]:
     """nextpnr-ecp5 with the clock constraint; returns its JSON report."""
-    shutil.copy(b.board.lpf, folder / "board.lpf")
+    return nextpnr(b.board, b.clock_mhz, folder)
+
+
+def nextpnr(board: Board, clock_mhz: float, folder: Path) -> dict[str, Any]:
+    """nextpnr-ecp5 of folder/top.json on ``board`` at ``clock_mhz``; returns its JSON report."""
+    shutil.copy(board.lpf, folder / "board.lpf")
     tools.run("nextpnr-ecp5", [
-        f"--{b.board.device.nextpnr}", "--package", b.board.package, "--speed", str(b.board.speed),
+        f"--{board.device.nextpnr}", "--package", board.package, "--speed", str(board.speed),
         "--json", "top.json", "--lpf", "board.lpf", "--textcfg", "top.config", "--report", "report.json",
-        "--freq", f"{b.clock_mhz:g}", "--timing-allow-fail", "--seed", str(SEED), "-l", "pnr.log", "-q",
+        "--freq", f"{clock_mhz:g}", "--timing-allow-fail", "--seed", str(SEED), "-l", "pnr.log", "-q",
     ], folder, "pnr.out")
     return json.loads((folder / "report.json").read_text())
 

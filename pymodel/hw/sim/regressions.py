@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pymodel.core.arith import MulConfig
 from pymodel.hw import cores
+from pymodel.hw.array_params import array_parameters
 from pymodel.hw.sim import runner
 
 
@@ -81,6 +82,10 @@ DUTS: dict[str, Dut] = {
             {"N": 4, "LANES": 1, "ACC_W": 10},
             {"N": 16, "TRUNC": 8, "FRAC_OUT": 1, "LANES": 16, "ACC_W": 63},
             {"N": 12, "TRUNC": 2, "MITCHELL": 1, "LANES": 7, "ACC_W": 26},
+            {"EXACT": 1, "LANES": 16},
+            {"N": 16, "FRAC_OUT": 1, "EXACT": 1, "SKID": 1, "PIPE": 1, "LANES": 3, "ACC_W": 56},
+            {"N": 4, "SKID": 1, "LANES": 1, "ACC_W": 10},
+            {"PIPE": 1, "MITCHELL": 1},
         ),
         (
             ({"LANES": 0}, "LANES=0 is out of range: allowed 1..1024"),
@@ -88,7 +93,19 @@ DUTS: dict[str, Dut] = {
             ({"N": 16, "FRAC_OUT": 1, "ACC_W": 48}, "ACC_W=48 is out of range: allowed 49..63"),
             ({"ACC_W": 64}, "ACC_W=64 is out of range"),
             ({"N": 17}, "N=17 is out of range: allowed 4..16"),
+            ({"N": 17, "EXACT": 1}, "N=17 is out of range: allowed 4..16"),
+            ({"EXACT": 1, "MITCHELL": 1}, "EXACT=1 with MITCHELL=1 TRUNC=0 is not allowed: EXACT=1 needs MITCHELL=0 and TRUNC=0"),
+            ({"N": 10, "EXACT": 1, "TRUNC": 2}, "EXACT=1 with MITCHELL=0 TRUNC=2 is not allowed"),
+            ({"EXACT": 2}, "EXACT=2 is not allowed: allowed 0 or 1"),
+            ({"SKID": 2}, "SKID=2 is not allowed: allowed 0 or 1"),
+            ({"PIPE": -1}, "PIPE=-1 is not allowed: allowed 0 or 1"),
         ),
+    ),
+    "mbm_array_fpga_top": Dut(
+        "mbm_array_fpga_top",
+        "",
+        ({}, {"EXACT": 1, "LANES": 1}, {"MITCHELL": 1, "SKID": 1, "PIPE": 1, "LANES": 64}),
+        (({"EXACT": 1, "MITCHELL": 1}, "EXACT=1 with MITCHELL=1 TRUNC=0 is not allowed"),),
     ),
     "mbm_bringup_top": Dut(
         "mbm_bringup_top",
@@ -106,7 +123,7 @@ DUTS: dict[str, Dut] = {
 
 
 def cocotb_duts() -> list[str]:
-    """The DUTs with a cocotb bench (every one but the FPGA bring-up top): those with runs."""
+    """The DUTs with a cocotb bench (every one but the FPGA tops): those with runs."""
     return [name for name, dut in DUTS.items() if dut.test_module]
 
 
@@ -165,8 +182,8 @@ def _mul(n: int, trunc: int = 0, frac: int = 0, mitchell: int = 0) -> dict[str, 
     return MulConfig("mitchell" if mitchell else "mbm", n, trunc, bool(frac)).rtl_parameters()
 
 
-def _mac(n: int, lanes: int, acc_w: int, trunc: int = 0, frac: int = 0, mitchell: int = 0) -> dict[str, int]:
-    return {**_mul(n, trunc, frac, mitchell), "LANES": lanes, "ACC_W": acc_w}
+def _mac(n: int, lanes: int, acc_w: int, trunc: int = 0, frac: int = 0, mult: str = "mbm", **slices: int) -> dict[str, int]:
+    return array_parameters(MulConfig(mult, n, trunc, bool(frac)), lanes, acc_w, **slices)
 
 
 def _axis(n: int, signed: int, latency: int, trunc: int = 0, frac: int = 0) -> dict[str, int]:
@@ -199,9 +216,16 @@ REGRESSIONS: tuple[Regression, ...] = (
     # MAC array: random stalls, backpressure, mid-dot-product resets, lengths 1..11,520, saturation
     Regression("mac-n8-l4-a32", "mbm_mac_array", _mac(8, 4, 32), "MacArrayTest", samples=5_000),
     Regression("mac-n16-l3-a56-t4-frac", "mbm_mac_array", _mac(16, 3, 56, trunc=4, frac=1), "MacArrayTest", samples=5_000),
+    Regression("mac-n8-l4-a32-exact", "mbm_mac_array", _mac(8, 4, 32, mult="exact"), "MacArrayTest", samples=5_000),
+    Regression("mac-n8-l4-a32-skid", "mbm_mac_array", _mac(8, 4, 32, SKID=1), "MacArrayTest", samples=5_000),
+    Regression("mac-n8-l4-a32-pipe", "mbm_mac_array", _mac(8, 4, 32, PIPE=1), "MacArrayTest", samples=5_000),
+    Regression("mac-n8-l16-a32-mitchell-skid-pipe", "mbm_mac_array", _mac(8, 16, 32, mult="mitchell", SKID=1, PIPE=1),
+               "MacArrayTest", samples=5_000, slow=True),
+    Regression("mac-n16-l3-a56-frac-exact-skid-pipe", "mbm_mac_array", _mac(16, 3, 56, frac=1, mult="exact", SKID=1, PIPE=1),
+               "MacArrayTest", samples=5_000, slow=True),
     Regression("mac-n4-l1-a10", "mbm_mac_array", _mac(4, 1, 10), "MacArrayTest", samples=5_000, slow=True),
     Regression("mac-n12-l8-a30-t2", "mbm_mac_array", _mac(12, 8, 30, trunc=2), "MacArrayTest", samples=5_000, slow=True),
-    Regression("mac-n8-l16-a18-mitchell", "mbm_mac_array", _mac(8, 16, 18, mitchell=1), "MacArrayTest", samples=5_000, slow=True),
+    Regression("mac-n8-l16-a18-mitchell", "mbm_mac_array", _mac(8, 16, 18, mult="mitchell"), "MacArrayTest", samples=5_000, slow=True),
     Regression("mac-n16-l16-a63-t8-frac", "mbm_mac_array", _mac(16, 16, 63, trunc=8, frac=1), "MacArrayTest", samples=5_000, slow=True),
     # the bench must be able to fail (issue item 9)
     Regression("fails-mitchell-rtl-vs-mbm-model", "mbm_mul", _mul(8, mitchell=1), "MulExhaustiveTest", expect_fail=True, env=_MITCHELL_AS_MBM),

@@ -34,7 +34,9 @@ may be wider than 64 bits):
 
 Checks made here, reported through :attr:`AxisBfm.errors`: the m_axis beat stable and
 tvalid held while stalled (AXI-Stream), more outputs than inputs, and optionally
-(``full_throughput``) that s_axis_tready is high in every cycle in which m_axis_tready is.
+(``full_throughput``) that s_axis_tready is high in every cycle in which m_axis_tready is
+(and, with ``ready_lag`` = n, was in the n cycles before: a DUT whose s_axis_tready is
+registered, such as a skid buffer, follows m_axis_tready that much later).
 A DUT that moves no beat for :data:`STUCK_CYCLES` cycles while work is pending, or
 :data:`MAX_ERRORS` errors, stops the test at once.
 """
@@ -86,6 +88,7 @@ class AxisBfm:
         batch: int = 1024,
         profile_cycles: int = 400,
         full_throughput: bool = False,
+        ready_lag: int = 0,
         packets: bool = False,
         sideband: tuple[str, ...] = (),
         profiles: tuple[tuple[float, float], ...] = STALL_PROFILES,
@@ -93,7 +96,7 @@ class AxisBfm:
         self.dut, self.rng = dut, rng
         self.pack, self.unpack_in, self.unpack_out = pack, unpack_in, unpack_out
         self.period_ns, self.batch, self.profile_cycles = period_ns, batch, profile_cycles
-        self.full_throughput, self.packets = full_throughput, packets
+        self.full_throughput, self.ready_lag, self.packets = full_throughput, ready_lag, packets
         self.profiles = profiles
         self.s_user = hasattr(dut, "s_axis_tuser")
         self.m_user, self.m_last = hasattr(dut, "m_axis_tuser"), hasattr(dut, "m_axis_tlast")
@@ -174,6 +177,7 @@ class AxisBfm:
         fall, read_only = FallingEdge(d.clk), ReadOnly()
         pending, in_cycles, in_rows, out_rows = self._pending, self._in_cycles, self._in_rows, self._out_rows
         waited = stalled = 0
+        ready_run = 0  # consecutive cycles m_axis_tready has been high, this one included
         last_taken = -2
         valid_now = ready_now = 0  # what s_axis_tvalid / m_axis_tready are driven to
         held: tuple | None = None  # output beat seen stalled in the previous cycle
@@ -217,7 +221,8 @@ class AxisBfm:
 
             await read_only
             taken = offering and int(s_ready.value)
-            if self.full_throughput and sink_ready and not int(s_ready.value):
+            ready_run = ready_run + 1 if sink_ready else 0
+            if self.full_throughput and ready_run > self.ready_lag and not int(s_ready.value):
                 self._error(f"cycle {cycle}: s_axis_tready low while m_axis_tready is high (not full throughput)")
             if taken:
                 last = int(s_last.value)

@@ -70,5 +70,5 @@ def make_bfm(dut, cfg: MacArrayCfg, rng: np.random.Generator) -> AxisBfm:
         acc, ovf = _fields(ports["m_axis_tdata"], words["tdata"]), _fields(ports["m_axis_tuser"], words["tuser"])
         return {"acc": gather("acc", acc, lanes), "ovf": gather("ovf", ovf, lanes)}
 
-    return AxisBfm(dut, rng, pack, unpack_in, unpack_out, full_throughput=True, packets=True,
+    return AxisBfm(dut, rng, pack, unpack_in, unpack_out, full_throughput=True, ready_lag=cfg.skid, packets=True,
                    sideband=("overflow_o",))

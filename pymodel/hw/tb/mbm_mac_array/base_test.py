@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pyuvm import uvm_sequence
 
-from pymodel.core.arith import MulConfig
 from pymodel.hw.tb.common.base_test import BaseTest
 from pymodel.hw.tb.mbm_mac_array.agent import make_bfm
 from pymodel.hw.tb.mbm_mac_array.cfg import MacArrayCfg
 from pymodel.hw.tb.mbm_mac_array.env import MacArrayEnv
 from pymodel.hw.tb.mbm_mac_array.scoreboard import MacArrayOverrideScoreboard, MacArrayScoreboard
+from pymodel.hw.array_params import array_mul_config
 
 
 class MacArrayTestBase(BaseTest):
@@ -19,7 +19,8 @@ class MacArrayTestBase(BaseTest):
     model_override = (MacArrayScoreboard, MacArrayOverrideScoreboard)
 
     def make_cfg(self, dut) -> MacArrayCfg:
-        cfg = MacArrayCfg(None, self.test_name, MulConfig.from_rtl_parameters(self.params), self.params["LANES"], self.params["ACC_W"])
+        cfg = MacArrayCfg(None, self.test_name, array_mul_config(self.params), self.params["LANES"],
+                          self.params["ACC_W"], self.params.get("SKID", 0), self.params.get("PIPE", 0))
         cfg.bfm = make_bfm(dut, cfg, self.rng)
         return cfg
 

@@ -12,11 +12,20 @@ from pymodel.hw.vectors import array_ports
 
 @dataclass
 class MacArrayCfg(EnvCfg):
-    """The RTL's multiplier (from N, TRUNC, FRAC_OUT, MITCHELL), LANES and ACC_W."""
+    """The RTL's multiplier (from N, TRUNC, FRAC_OUT, MITCHELL, EXACT), LANES, ACC_W and
+    the register slices SKID and PIPE (each one cycle of latency)."""
 
     rtl: MulConfig
     lanes: int
     acc_w: int
+    skid: int = 0
+    pipe: int = 0
+
+    @property
+    def latency(self) -> int:
+        """Cycles from a tlast beat's transfer to its result's: 2 + PIPE + SKID
+        (rtl/mbm_mac_array.v's header)."""
+        return 2 + self.pipe + self.skid
 
     @property
     def ports(self) -> dict[str, Layout]:

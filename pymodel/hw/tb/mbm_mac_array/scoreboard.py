@@ -4,7 +4,8 @@ On the shared :class:`~tb.common.scoreboard.InOrderScoreboard`: input beats beco
 products when their tlast beat arrives (the bias is the first beat's s_axis_tuser, as the DUT
 samples it; a reset drops the open one), each is predicted with :func:`dot_int` and compared
 in order with the results (LANES accumulators and overflow flags), whose latency is checked
-(:data:`LATENCY`). Per epoch the sticky
+(:attr:`MacArrayCfg.latency`: no result that was not held comes sooner, some come
+exactly then). Per epoch the sticky
 overflow_o must be high with every result from the first saturated dot product on, and at
 the end it must equal the model's.
 
@@ -28,9 +29,6 @@ from pymodel.hw.tb.common.sequences import ArrayItem
 
 #: operands of a dot product quoted in a mismatch report
 QUOTED = 4
-#: cycles from a tlast beat's transfer to its result's (rtl/mbm_mac_array.v: product
-#: register, accumulator); no result that was not held comes sooner, some come exactly then
-LATENCY = 2
 #: the columns of an input beat the scoreboard keeps
 BEAT_COLUMNS = ("act", "wgt", "bias", "last", "wait")
 
@@ -62,7 +60,7 @@ class MacArrayScoreboard(InOrderScoreboard):
         return ArrayModel(self.cfg.rtl, self.cfg.acc_w)
 
     def expected_latency(self) -> int:
-        return LATENCY
+        return self.cfg.latency
 
     def with_fields(self, model: ArrayModel, fields: dict) -> ArrayModel:
         fields = dict(fields)
@@ -128,12 +126,14 @@ class MacArrayScoreboard(InOrderScoreboard):
 
 
 class ExactProductScoreboard(MacArrayScoreboard):
-    """Scores the approximate RTL against exact products: a model that must fail (not
-    Mitchell, which equals MBM at N=4 where the correction C is 0)."""
+    """Scores the approximate RTL against exact products, and the exact RTL (EXACT=1) against
+    MBM: a model that must fail (not Mitchell, which equals MBM at N=4 where the correction C
+    is 0)."""
 
     def make_model(self) -> ArrayModel:
         rtl = self.rtl_model()
-        return ArrayModel(dataclasses.replace(rtl.mul, mult="exact", trunc=0), rtl.acc_bits)
+        wrong = "mbm" if rtl.mul.mult == "exact" else "exact"
+        return ArrayModel(dataclasses.replace(rtl.mul, mult=wrong, trunc=0), rtl.acc_bits)
 
 
 class MacArrayOverrideScoreboard(ModelOverride, MacArrayScoreboard):

@@ -28,6 +28,9 @@ module mbm_mac_array_replay #(
     parameter TRUNC    = 0,
     parameter FRAC_OUT = 0,
     parameter MITCHELL = 0,
+    parameter EXACT    = 0,
+    parameter SKID     = 0,
+    parameter PIPE     = 0,
     parameter LANES    = 4,
     parameter ACC_W    = 32,
     parameter BEATS    = 65536,
@@ -64,7 +67,7 @@ module mbm_mac_array_replay #(
 
     mbm_mac_array #(
         .N (N), .TRUNC (TRUNC), .FRAC_OUT (FRAC_OUT), .MITCHELL (MITCHELL),
-        .LANES (LANES), .ACC_W (ACC_W)
+        .EXACT (EXACT), .SKID (SKID), .PIPE (PIPE), .LANES (LANES), .ACC_W (ACC_W)
     ) u_dut (
         .clk           (clk),
         .rst           (rst),
