@@ -54,8 +54,6 @@ def parse_hw(text: str) -> tuple[int, int]:
 
 def main(args: argparse.Namespace) -> int:
     cfg = mul_config(args)
-    if cfg.mult == "exact":
-        raise MBMError("--mult exact has no RTL multiplier in the array: allowed mbm, mitchell")
     input_hw = parse_hw(args.input_hw)
     conv, x, name = load_layer(args.layer, args.seed, input_hw,
                                checkpoint=args.checkpoint, data=args.data, image=args.image)

@@ -101,8 +101,9 @@ def check_rtl(rtl: Source, cfg: SignoffConfig) -> Check:
     if not cfg.require_all_pass:
         reasons = []
     for m in cfg.signed_off():
-        if m.mult != "exact" and not any(_simulates(r, m) for r in rtl.data):
-            shown = " ".join(f"{k}={v}" for k, v in m.rtl_parameters().items())
+        if not any(_simulates(r, m) for r in rtl.data):
+            params = {"EXACT": 1, "N": m.bits} if m.mult == "exact" else m.rtl_parameters()  # exact: the array only
+            shown = " ".join(f"{k}={v}" for k, v in params.items())
             reasons.append(f"no passing RTL test ran the signed-off configuration {m.label} ({shown})")
     return _from_reasons(
         name,
@@ -192,7 +193,7 @@ def check_cosim(cosim: Source, cfg: SignoffConfig) -> Check:
             reasons.append(f"layer {rec['layer']}: {other}")
     for m in cfg.signed_off():
         measured = [MulConfig.from_dict(r["config"]) for r in cosim.data if r.get("config")]
-        if m.mult != "exact" and not any((c.mult, c.bits, c.trunc) == (m.mult, m.bits, m.trunc) for c in measured):
+        if not any((c.mult, c.bits, c.trunc) == (m.mult, m.bits, m.trunc) for c in measured):
             reasons.append(f"no co-simulated layer used {m.label}: run `make cosim COSIM_ARGS=\"--mult {m.mult} "
                            f"--bits {m.bits}\"`")
     macs = sum(int(r.get("macs") or 0) for r in cosim.data)

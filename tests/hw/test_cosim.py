@@ -76,7 +76,15 @@ def test_tile_and_layer_errors():
         Tile.parse("20:0:5:1", (24, 32))
     with pytest.raises(MBMError, match="I0:J0:H:W"):
         Tile.parse("1:2", (24, 32))
-    assert main(["cosim", "--layer", "synthetic", "--mult", "exact"]) == 2
+
+
+def test_the_exact_multiplier_cosimulates_through_the_exact_array(tmp_path):
+    """EXACT=1 arrays (rtl/mbm_mac_array.v) let the exact multiplier be co-simulated like the others."""
+    out = tmp_path / "cosim"
+    assert main(["cosim", "--layer", "synthetic", "--tile", "0:0:1:1", "--mult", "exact", "--out", str(out),
+                 "--quiet"]) == 0
+    report = json.loads((out / "synthetic.json").read_text())
+    assert report["mismatches"] == 0 and report["config"]["mult"] == "exact"
 
 
 def test_hand_scales_past_the_range_are_named(capsys):

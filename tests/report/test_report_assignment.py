@@ -82,3 +82,11 @@ def test_bad_assignment_configs(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(MBMError, match=message):
         load_config(path)
+
+
+def test_an_exact_layer_needs_the_exact_array_run_too(tmp_path):
+    """exact:8 has an RTL now (mbm_mac_array EXACT=1): its run and co-simulation are required."""
+    cfg = config(tmp_path, {fx.LAYERS[0]: "mbm:8", fx.LAYERS[1]: "exact:8"})
+    checks = verdict(*results(tmp_path, {fx.LAYERS[0]: "mbm:8", fx.LAYERS[1]: "exact:8"}), cfg)
+    assert any("exact N=8 t=0 (EXACT=1 N=8)" in r for r in checks["RTL tests pass"].reasons)
+    assert any("no co-simulated layer used exact N=8" in r for r in checks["co-simulation bit-exact"].reasons)
