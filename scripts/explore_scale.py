@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,18 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from pymodel.core.spec import parse_spec  # noqa: E402
+from pymodel.explore.cluster import loopback_cluster  # noqa: E402
 from pymodel.explore.execute import Journal, Row, run_rows  # noqa: E402
 from pymodel.nn.data import synthetic_testset  # noqa: E402
 from pymodel.nn.evaluate import Evaluation  # noqa: E402
 from pymodel.nn.nets import DECODER_LAYERS, build_depth_net  # noqa: E402
 
 EIGEN_IMAGES, ROWS_PER_CANDIDATE, CANDIDATES = 654, 16, 5
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main() -> int:
@@ -77,21 +70,11 @@ def main() -> int:
             results = run_rows(batch, evaluation, Journal(Path(tmp) / f"{len(runs)}.jsonl", {}, False), **kw)
             runs[name] = (time.perf_counter() - start, {k: r.metrics for k, r in results.items()})
         if not args.no_ray:
-            ray_cli = str(Path(sys.executable).parent / "ray")
-            port = _free_port()
-            env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-            common = ["--num-cpus=1", "--disable-usage-stats"]
-            try:
-                subprocess.run([ray_cli, "start", "--head", "--node-ip-address=127.0.0.2", f"--port={port}",
-                                "--include-dashboard=false", *common], env=env, check=True, capture_output=True)
-                subprocess.run([ray_cli, "start", f"--address=127.0.0.2:{port}", "--node-ip-address=127.0.0.3",
-                                *common], env=env, check=True, capture_output=True)
+            with loopback_cluster() as address:
                 start = time.perf_counter()
                 results = run_rows(batch, evaluation, Journal(Path(tmp) / "ray.jsonl", {}, False), ray=True,
-                                   ray_address=f"127.0.0.2:{port}")
+                                   ray_address=address)
                 runs["Ray, 2 nodes x 1 CPU"] = (time.perf_counter() - start, {k: r.metrics for k, r in results.items()})
-            finally:
-                subprocess.run([ray_cli, "stop", "--force"], env=env, capture_output=True)
     reference = runs["in process"][1]
     print(f"\n{args.rows} rows x {args.images} image(s):")
     for name, (seconds, metrics) in runs.items():

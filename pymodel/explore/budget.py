@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pymodel.core.errors import MBMError
@@ -71,10 +71,10 @@ def excess(deviation: Mapping[str, float | None], budget: Budget) -> float:
     return worst
 
 
-def worst_deviation(deviation: Mapping[str, float | None], budget: Budget) -> float:
-    """The largest |deviation| over the budgeted metrics (inf if one is undefined): the x axis
-    of the Pareto front."""
-    values = [deviation.get(m) for m in budget]
+def worst_deviation(deviation: Mapping[str, float | None], metrics: Iterable[str]) -> float:
+    """The largest |deviation| over ``metrics`` (a budget's, or any names; inf if one is
+    undefined): the x axis of the Pareto front and the figure of the tables and heat map."""
+    values = [deviation.get(m) for m in metrics]
     if any(v is None or not math.isfinite(v) for v in values):
         return math.inf
     return max((abs(v) for v in values), default=0.0)

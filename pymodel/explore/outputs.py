@@ -11,18 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from pymodel.explore.budget import Limit, budget_text
+from pymodel.explore.budget import Limit, budget_text, worst_deviation
 from pymodel.nn.figures import png, pyplot
 from pymodel.nn.metrics import METRICS
 
 
 def _pct(v: float | None) -> str:
     return "n/a" if v is None or not math.isfinite(v) else f"{v:+.2f}"
-
-
-def _worst(dev: dict[str, float | None], metrics: list[str]) -> float:
-    values = [dev.get(m) for m in metrics]
-    return math.inf if any(v is None for v in values) else max((abs(v) for v in values), default=0.0)
 
 
 def format_tables(doc: dict[str, Any]) -> str:
@@ -36,7 +31,7 @@ def format_tables(doc: dict[str, Any]) -> str:
         cells = []
         for s in specs:
             e = row[s]
-            q, total = _worst(e["quantization_pct"], metrics), _worst(e["deviation_pct"], metrics)
+            q, total = worst_deviation(e["quantization_pct"], metrics), worst_deviation(e["deviation_pct"], metrics)
             mark = " " if e["within_budget"] else "*"
             cells.append(f"{total:>8.2f} ({q:.2f}{total - q:+.2f}){mark}" if math.isfinite(total) else f"{'n/a':>25}{mark}")
         lines.append(f"{layer:<22}" + "".join(f"{c:>26}" for c in cells))
@@ -59,7 +54,7 @@ def pareto_png(doc: dict[str, Any]) -> bytes:
                color="lightgray", s=14, label="evaluated")
     ax.step([p["worst_deviation_pct"] for p in front], [p["cost"] for p in front], where="post", marker="o",
             label="Pareto front")
-    ax.scatter([_worst(doc["deviation_pct"], list(doc["budget"]))], [doc["cost"]], color="tab:red", zorder=3,
+    ax.scatter([worst_deviation(doc["deviation_pct"], list(doc["budget"]))], [doc["cost"]], color="tab:red", zorder=3,
                label="chosen")
     ax.axhline(doc["baseline_cost"], color="gray", linestyle="--", label=f"all {doc['baseline']}")
     ax.set_xlabel("worst |deviation| over budgeted metrics, %")
@@ -73,7 +68,7 @@ def heatmap_png(doc: dict[str, Any]) -> bytes:
     metrics = list(doc["budget"]) or list(METRICS)
     layers = list(doc["table"])
     specs = list(doc["table"][layers[0]])
-    values = np.array([[_worst(doc["table"][layer][s]["deviation_pct"], metrics) for s in specs] for layer in layers])
+    values = np.array([[worst_deviation(doc["table"][layer][s]["deviation_pct"], metrics) for s in specs] for layer in layers])
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(specs), 1.2 + 0.38 * len(layers)))
     shown = np.where(np.isfinite(values), values, np.nan)

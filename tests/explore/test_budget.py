@@ -5,7 +5,15 @@ import math
 import pytest
 
 from pymodel.core.errors import MBMError
-from pymodel.explore.budget import Limit, budget_text, describe, excess, from_max_abs, parse_budget, worst_deviation
+from pymodel.explore.budget import (
+    Limit,
+    budget_text,
+    describe,
+    excess,
+    from_max_abs,
+    parse_budget,
+    worst_deviation,
+)
 
 
 def test_signed_and_unsigned_limits():
