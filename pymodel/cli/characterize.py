@@ -14,7 +14,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_mul_arguments(parser)
     parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES, help="random pairs when N > 10")
     parser.add_argument("--seed", type=int, default=1, help="seed of the random pairs")
-    parser.add_argument("--signed", action="store_true", help="sign-magnitude operands (N <= 10, exhaustive)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 def main(args: argparse.Namespace) -> int:

@@ -12,7 +12,6 @@ from pymodel.core.table import ProductTable
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_mul_arguments(parser)
-    parser.add_argument("--signed", action="store_true", help="sign-magnitude operands")
     parser.add_argument("--format", default="npy", help=f"output format: {', '.join(FORMATS)}")
     parser.add_argument("--out", type=Path, required=True, help="output file")
 

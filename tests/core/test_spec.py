@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from pymodel.core.arith import MAX_BITS, MIN_BITS, MulConfig
 from pymodel.core.errors import MBMError
-from pymodel.core.spec import parse_spec, parse_specs, spec_string
+from pymodel.core.spec import ImportSpec, parse_any, parse_spec, parse_specs, spec_string
 
 
 @pytest.mark.parametrize(("text", "cfg"), [
@@ -53,3 +53,32 @@ def test_lists():
         parse_specs("mbm:8,mbm:8:t0")
     with pytest.raises(MBMError, match="no multiplier"):
         parse_specs(" , ")
+
+
+@pytest.mark.parametrize(("text", "spec", "canonical"), [
+    ("lut:t/mul8u.npy", ImportSpec("lut", "t/mul8u.npy"), "lut:t/mul8u.npy"),
+    ("LUT:t/mul8s.npy:signed", ImportSpec("lut", "t/mul8s.npy", signed=True), "lut:t/mul8s.npy:signed"),
+    ("verilog:rtl/my_mul.v", ImportSpec("verilog", "rtl/my_mul.v", "my_mul"), "verilog:rtl/my_mul.v"),
+    ("verilog:rtl/my_mul.v:my_mul", ImportSpec("verilog", "rtl/my_mul.v", "my_mul"), "verilog:rtl/my_mul.v"),
+    ("verilog:lib.v:mul8s_1kv8:signed", ImportSpec("verilog", "lib.v", "mul8s_1kv8", True),
+     "verilog:lib.v:mul8s_1kv8:signed"),
+])
+def test_import_specs(text, spec, canonical):
+    assert parse_any(text) == spec
+    assert spec.spec == canonical
+    assert parse_any(canonical) == spec
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("lut:", "names no file"),
+    ("verilog:my_mul.txt", "is not a Verilog file"),
+    ("verilog:my_mul.v:9lives", "is not a Verilog module name"),
+    ("booth:8", "unknown multiplier 'booth'"),
+])
+def test_bad_import_specs(text, message):
+    with pytest.raises(MBMError, match=message):
+        parse_any(text)
+
+
+def test_parse_any_builtin_is_parse_spec():
+    assert parse_any("mbm:12:t3") == parse_spec("mbm:12:t3")

@@ -1,0 +1,78 @@
+"""Spec string -> multiplier: the one place a ``lut:`` or ``verilog:`` spec becomes products.
+
+Why here, one layer above :mod:`pymodel.core.multiplier`: a ``verilog:`` spec is resolved by
+simulating the module exhaustively (:mod:`pymodel.hw.verilog_import`), which needs the
+simulator. Every command and the Python API call :func:`resolve`; result files that recorded
+an imported multiplier are read back with :func:`from_dict`, which re-imports it and refuses
+a file whose products changed since.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from pymodel.core.arith import MulConfig
+from pymodel.core.errors import MBMError
+from pymodel.core.lut import load_table
+from pymodel.core.multiplier import IMPORT_KEYS, Multiplier, TableMultiplier, is_imported
+from pymodel.core.spec import ImportSpec, parse_any
+
+
+def resolve(spec: str | ImportSpec | Multiplier, *, bits: int | None = None, signed: bool = False) -> Multiplier:
+    """The multiplier a spec names.
+
+    bits: when given, must equal the multiplier's operand width (a table's or module's width
+    is read from it). signed: two's-complement operands for an imported multiplier (as a
+    ``:signed`` suffix); a built-in multiplier keeps sign-magnitude, so it is ignored there.
+    """
+    m = parse_any(spec) if isinstance(spec, str) else spec
+    if isinstance(m, ImportSpec):
+        m = _import(replace(m, signed=m.signed or signed))
+    if bits is not None and m.bits != bits:
+        raise MBMError(f"--bits {bits} disagrees with {_name(m)}, whose operands are {m.bits} bits wide: "
+                       f"allowed --bits {m.bits} or no --bits")
+    return m
+
+
+def from_dict(data: Mapping[str, Any]) -> Multiplier:
+    """The multiplier a result file recorded (:func:`pymodel.core.multiplier.to_dict`): a
+    built-in config, or the imported one re-imported from its spec, refused if its table's
+    sha256 differs from the recorded one (the file changed since the result was made)."""
+    if not is_imported(data):
+        return MulConfig.from_dict(data)
+    missing = [k for k in IMPORT_KEYS if k not in data]
+    if missing:
+        raise MBMError(f"imported multiplier record {dict(data)} lacks {', '.join(missing)}: "
+                       f"allowed keys {', '.join(IMPORT_KEYS)}")
+    m = resolve(str(data["spec"]))
+    if m.table.sha256 != data["table_sha256"]:
+        raise MBMError(f"{data['spec']!r}: its products changed since this result was made (table sha256 "
+                       f"{m.table.sha256[:12]}, recorded {str(data['table_sha256'])[:12]}): rerun with the current file")
+    return m
+
+
+def _import(spec: ImportSpec) -> TableMultiplier:
+    path = Path(spec.path)
+    if not path.is_file():
+        raise MBMError(f"multiplier spec {spec.spec!r}: {spec.path!r} does not exist")
+    file_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    if spec.kind == "lut":
+        table = load_table(path, signed=spec.signed)
+        if table.encoding == "signmag":
+            raise MBMError(f"{spec.spec!r}: a sign-magnitude table (odd side {table.values.shape[0]}) is a "
+                           f"built-in multiplier's: allowed unsigned or two's-complement tables (side 2^N)")
+        if table.encoding == "twos" and not spec.signed:  # AdaPT headers are always signed
+            spec = replace(spec, signed=True)
+    else:
+        from pymodel.hw.verilog_import import import_verilog
+
+        table, _ = import_verilog(path.resolve(), spec.module, signed=spec.signed)
+    return TableMultiplier(spec, table, file_sha256)
+
+
+def _name(m: Multiplier) -> str:
+    return m.source.spec if isinstance(m, TableMultiplier) else m.label
