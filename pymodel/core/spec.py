@@ -10,7 +10,7 @@ Grammar::
     IMPORT  := "lut:" PATH [":signed"] | "verilog:" PATH.v [":" MODULE] [":signed"]
 
 e.g. ``mbm:8``, ``mbm:12:t3``, ``mbm:8:frac``, ``mitchell:8``, ``exact:8``,
-``lut:tables/mul8u_2v0.npy``, ``verilog:rtl/my_mul.v`` (module = the file's stem),
+``lut:mul8u_2v0.npy``, ``verilog:my_mul.v`` (module = the file's stem),
 ``verilog:lib/mul8s.v:mul8s_1kv8:signed``. ``:signed`` (or a command's ``--signed``) means
 two's-complement operands in -2^(N-1)..2^(N-1)-1 (EvoApproxLib's mul8s_*, the peers' int8
 tables); without it an imported multiplier is unsigned and signed network operands reach it
