@@ -22,11 +22,8 @@ import triton
 import triton.language as tl
 
 from pymodel.core.kernels.lut_cpu import lane_dtype
+from pymodel.core.kernels.triton_tile import BLOCK_CO, BLOCK_P, ci_chunk, grid, output_tile, store_tile
 from pymodel.core.table import ProductTable
-
-BLOCK_CO = 16
-BLOCK_P = 64
-
 
 @triton.jit
 def _conv_kernel(xi_ptr, widx_ptr, cols_ptr, bias_ptr, out_ptr,
@@ -34,18 +31,7 @@ def _conv_kernel(xi_ptr, widx_ptr, cols_ptr, bias_ptr, out_ptr,
                  SH, SW, PH, PW, DH, DW, ZERO, SIDE,
                  CI_CHUNK, KH: tl.constexpr, KW: tl.constexpr,
                  PART: tl.constexpr, BLOCK_CO: tl.constexpr, BLOCK_P: tl.constexpr):  # pragma: no cover
-    pid_p = tl.program_id(0)
-    pid_c = tl.program_id(1)
-    n = tl.program_id(2)
-    g = pid_c // N_CB
-    cb = pid_c % N_CB
-    co_local = cb * BLOCK_CO + tl.arange(0, BLOCK_CO)
-    co_mask = co_local < COUT_G
-    co = g * COUT_G + co_local
-    p = pid_p * BLOCK_P + tl.arange(0, BLOCK_P)
-    p_mask = p < OH * OW
-    oh = p // OW
-    ow = p % OW
+    n, g, co, co_mask, p, p_mask, oh, ow = output_tile(N_CB, COUT_G, OH, OW, BLOCK_CO, BLOCK_P)
     taps = CIN_G * KH * KW
     acc = tl.zeros((BLOCK_CO, BLOCK_P), dtype=tl.int64)
     part = tl.zeros((BLOCK_CO, BLOCK_P), dtype=PART)
@@ -65,10 +51,7 @@ def _conv_kernel(xi_ptr, widx_ptr, cols_ptr, bias_ptr, out_ptr,
             acc += part.to(tl.int64)
             part = tl.zeros((BLOCK_CO, BLOCK_P), dtype=PART)
     acc += part.to(tl.int64)
-    bias = tl.load(bias_ptr + co, mask=co_mask, other=0)
-    acc += bias[:, None]
-    dst = out_ptr + (n * COUT + co[:, None]) * (OH * OW) + p[None, :]
-    tl.store(dst, acc, mask=co_mask[:, None] & p_mask[None, :])
+    store_tile(acc, bias_ptr, out_ptr, n, co, co_mask, p, p_mask, COUT, OH, OW)
 
 
 def _columns(table: ProductTable, device: torch.device) -> torch.Tensor:
@@ -93,16 +76,13 @@ def conv2d(x, w, bias, table: ProductTable, stride: tuple[int, int], padding: tu
     widx = (w.reshape(cout, -1) - table.lo).to(torch.int32).contiguous()
     n, c, h, wd = x.shape
     out = torch.empty((n, cout, *out_hw), dtype=torch.int64, device=x.device)
-    cout_g = cout // groups
-    n_cb = triton.cdiv(cout_g, BLOCK_CO)
-    grid = (triton.cdiv(out_hw[0] * out_hw[1], BLOCK_P), groups * n_cb, n)
-    limit = np.iinfo(np.int32).max // max(1, table.max_abs * kh * kw)
-    int32 = cols.dtype == torch.int32 and limit >= 1
-    _conv_kernel[grid](xi, widx, cols, bias.contiguous(), out,
-                       c, h, wd, out_hw[0], out_hw[1], cout, cin_g, cout_g, n_cb,
-                       stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
-                       -table.lo, cols.shape[1],
-                       max(1, min(limit, cin_g)) if int32 else cin_g,
-                       KH=kh, KW=kw, PART=tl.int32 if int32 else tl.int64,
-                       BLOCK_CO=BLOCK_CO, BLOCK_P=BLOCK_P)
+    launch, n_cb = grid(out_hw, cout // groups, groups, n)
+    # int32 partial sums over as many input channels as cannot overflow (int64 otherwise)
+    limit = np.iinfo(np.int32).max // max(1, table.max_abs * kh * kw) if cols.dtype == torch.int32 else 0
+    chunk, part = ci_chunk(limit, cin_g)
+    _conv_kernel[launch](xi, widx, cols, bias.contiguous(), out,
+                         c, h, wd, out_hw[0], out_hw[1], cout, cin_g, cout // groups, n_cb,
+                         stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
+                         -table.lo, cols.shape[1], chunk, KH=kh, KW=kw, PART=part,
+                         BLOCK_CO=BLOCK_CO, BLOCK_P=BLOCK_P)
     return out

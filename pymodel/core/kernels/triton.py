@@ -28,9 +28,7 @@ import triton.language as tl
 
 from pymodel.core.arith import MulConfig
 from pymodel.core.kernels.logcode import code_dtype, operand_codes, product_bound, weight_constants
-
-BLOCK_CO = 16
-BLOCK_P = 64
+from pymodel.core.kernels.triton_tile import BLOCK_CO, BLOCK_P, ci_chunk, grid, output_tile, store_tile
 
 
 @triton.jit
@@ -39,18 +37,7 @@ def _conv_kernel(xp_ptr, xf_ptr, wc_ptr, bias_ptr, out_ptr,
                  SH, SW, PH, PW, DH, DW,
                  CI_CHUNK, KH: tl.constexpr, KW: tl.constexpr, FRAC: tl.constexpr, FRAC_OUT: tl.constexpr,
                  PART: tl.constexpr, BLOCK_CO: tl.constexpr, BLOCK_P: tl.constexpr):  # pragma: no cover
-    pid_p = tl.program_id(0)
-    pid_c = tl.program_id(1)
-    n = tl.program_id(2)
-    g = pid_c // N_CB
-    cb = pid_c % N_CB
-    co_local = cb * BLOCK_CO + tl.arange(0, BLOCK_CO)
-    co_mask = co_local < COUT_G
-    co = g * COUT_G + co_local
-    p = pid_p * BLOCK_P + tl.arange(0, BLOCK_P)
-    p_mask = p < OH * OW
-    oh = p // OW
-    ow = p % OW
+    n, g, co, co_mask, p, p_mask, oh, ow = output_tile(N_CB, COUT_G, OH, OW, BLOCK_CO, BLOCK_P)
     taps = CIN_G * KH * KW
     mask_f = (1 << FRAC) - 1
     acc = tl.zeros((BLOCK_CO, BLOCK_P), dtype=tl.int64)
@@ -80,10 +67,7 @@ def _conv_kernel(xp_ptr, xf_ptr, wc_ptr, bias_ptr, out_ptr,
             acc += part.to(tl.int64)
             part = tl.zeros((BLOCK_CO, BLOCK_P), dtype=PART)
     acc += part.to(tl.int64)
-    bias = tl.load(bias_ptr + co, mask=co_mask, other=0)
-    acc += bias[:, None]
-    dst = out_ptr + (n * COUT + co[:, None]) * (OH * OW) + p[None, :]
-    tl.store(dst, acc, mask=co_mask[:, None] & p_mask[None, :])
+    store_tile(acc, bias_ptr, out_ptr, n, co, co_mask, p, p_mask, COUT, OH, OW)
 
 
 _TABLES: dict[tuple[str, int, int, str], tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
@@ -112,16 +96,13 @@ def conv2d(x, w, bias, cfg: MulConfig, stride: tuple[int, int], padding: tuple[i
     wc = table_w[w.reshape(cout, -1) + cfg.max_operand].contiguous()
     n, c, h, wd = x.shape
     out = torch.empty((n, cout, *out_hw), dtype=torch.int64, device=x.device)
-    cout_g = cout // groups
-    n_cb = triton.cdiv(cout_g, BLOCK_CO)
-    grid = (triton.cdiv(out_hw[0] * out_hw[1], BLOCK_P), groups * n_cb, n)
+    launch, n_cb = grid(out_hw, cout // groups, groups, n)
     # int32 partial sums over as many input channels as cannot overflow (int64 otherwise)
-    ci_chunk = (2**31 - 1) // (product_bound(cfg) * kh * kw) if code_dtype(cfg) == np.int32 else 0
-    part = tl.int32 if ci_chunk >= 1 else tl.int64
-    _conv_kernel[grid](xp, xf, wc, bias.contiguous(), out,
-                       c, h, wd, out_hw[0], out_hw[1], cout, cin_g, cout_g, n_cb,
-                       stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
-                       max(1, min(ci_chunk, cin_g)) if ci_chunk >= 1 else cin_g,
-                       KH=kh, KW=kw, FRAC=cfg.frac, FRAC_OUT=cfg.frac_out, PART=part,
-                       BLOCK_CO=BLOCK_CO, BLOCK_P=BLOCK_P)
+    limit = (2**31 - 1) // (product_bound(cfg) * kh * kw) if code_dtype(cfg) == np.int32 else 0
+    chunk, part = ci_chunk(limit, cin_g)
+    _conv_kernel[launch](xp, xf, wc, bias.contiguous(), out,
+                         c, h, wd, out_hw[0], out_hw[1], cout, cin_g, cout // groups, n_cb,
+                         stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
+                         chunk, KH=kh, KW=kw, FRAC=cfg.frac, FRAC_OUT=cfg.frac_out, PART=part,
+                         BLOCK_CO=BLOCK_CO, BLOCK_P=BLOCK_P)
     return out
