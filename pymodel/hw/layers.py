@@ -45,23 +45,26 @@ def load_layer(name: str, seed: int, input_hw: tuple[int, int] = SYNTHETIC_INPUT
         x = torch.nn.functional.leaky_relu(torch.randn(1, cin, *input_hw, generator=g), 0.2)
         return conv, x.double(), name
     from pymodel.nn import nets
-    from pymodel.nn.data import load_dataset
-    from pymodel.nn.predict import images_to_tensor
 
     model = nets.default_model() if checkpoint is None else nets.load_depth_net(checkpoint)
-    if data is None:
-        picture = torch.rand(1, 3, *nets.DEFAULT_INPUT_HW, generator=g)
-    else:
-        if image < 0:
-            raise MBMError(f"--image {image} is invalid: allowed 0 or more")
-        ds = load_dataset(data, image + 1)
-        if image >= len(ds):
-            raise MBMError(f"--image {image} is past the {len(ds)} images of {data}: allowed 0..{len(ds) - 1}")
-        picture = images_to_tensor(ds.rgb[image : image + 1])
+    picture = torch.rand(1, 3, *nets.DEFAULT_INPUT_HW, generator=g) if data is None else data_picture(data, image)
     module, x = nets.layer_input(model, name, picture)
     if not isinstance(module, torch.nn.Conv2d):
         raise MBMError(f"layer {name!r} is a {type(module).__name__}: allowed Conv2d layers")
     return module, x.double(), name
+
+
+def data_picture(data: str, image: int) -> torch.Tensor:
+    """Image ``image`` of the data set ``data`` as the network's 1 x 3 x H x W input."""
+    from pymodel.nn.data import load_dataset
+    from pymodel.nn.predict import images_to_tensor
+
+    if image < 0:
+        raise MBMError(f"--image {image} is invalid: allowed 0 or more")
+    ds = load_dataset(data, image + 1)
+    if image >= len(ds):
+        raise MBMError(f"--image {image} is past the {len(ds)} images of {data}: allowed 0..{len(ds) - 1}")
+    return images_to_tensor(ds.rgb[image : image + 1])
 
 
 @dataclass
