@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import resource
 import time
 from pathlib import Path
 
@@ -45,20 +46,28 @@ def main(args: argparse.Namespace) -> int:
                    input_hw=parse_hw(args.input_hw), layers=[p.strip() for p in args.layers.split(",") if p.strip()],
                    lanes=args.lanes, stall=args.stall, calibration=args.calibration, on_overflow=args.on_overflow,
                    jobs=args.jobs, force=args.force, out=Path(args.out), progress=not args.quiet)
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), _cpu_seconds()
     runs = run_all(opts)
-    wall = time.perf_counter() - start
-    print(f"{'layer':<20} {'output':>16} {'MACs':>15} {'mismatches':>10} {'seconds':>8} {'MAC/s':>12}")
+    wall, cpu = time.perf_counter() - start, _cpu_seconds() - cpu0
+    print(f"{'layer':<20} {'output':>12} {'MACs':>15} {'mismatches':>10} {'seconds':>8} {'MAC/s':>12} "
+          f"{'MAC/CPU-s':>12}")
     for run in runs:
         r = run.record
         out = "x".join(map(str, r["shape"]["output"][1:]))
         note = "  (up to date, skipped)" if run.skipped else ""
-        print(f"{r['layer']:<20} {out:>16} {r['macs']:>15,} {r['mismatches']:>10} {r['seconds']:>8.1f} "
-              f"{r['macs_per_s']:>12,.0f}{note}")
+        print(f"{r['layer']:<20} {out:>12} {r['macs']:>15,} {r['mismatches']:>10} {r['seconds']:>8.1f} "
+              f"{r['macs_per_s']:>12,.0f} {r.get('sim_macs_per_cpu_s') or 0:>12,.0f}{note}")
     ran = [run.record for run in runs if not run.skipped]
     macs = sum(r["macs"] for r in ran)
     bad = sum(run.record["mismatches"] for run in runs)
     print(f"{'PASS' if bad == 0 else 'FAIL'} cosim-all: {len(runs)} layers, {sum(r.record['macs'] for r in runs):,} "
           f"MACs, {bad} mismatches; ran {len(ran)} ({macs:,} MACs) in {wall:.1f} s "
-          f"({macs / wall if ran else 0:,.0f} MAC/s end to end) -> {opts.out}")
+          f"({macs / wall if ran else 0:,.0f} MAC/s end to end; {cpu:.0f} CPU-s, of which the RTL "
+          f"{sum(r.get('sim_cpu_seconds') or 0 for r in ran):.0f}) -> {opts.out}")
     return 0 if bad == 0 else 1
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the harnesses, the builds)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime

