@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pymodel.cli.common import add_mul_arguments, mul_config
 from pymodel.core.errors import MBMError
-from pymodel.hw.cosim import DEFAULT_OUT, cosimulate, report_record, write_record
+from pymodel.hw.cosim import DEFAULT_OUT, cosimulate, cosimulate_stream, report_record, write_record
 from pymodel.hw.layers import (
     MAX_ACC_W,
     SYNTHETIC,
@@ -16,6 +16,7 @@ from pymodel.hw.layers import (
     load_layer,
     min_acc_bits,
     quantize_layer,
+    reference,
 )
 
 
@@ -37,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--s-x", type=float, default=None, help="image multiplier s_x by hand (per tensor)")
     parser.add_argument("--s-w", type=float, default=None, help="kernel multiplier s_w by hand (per tensor)")
     parser.add_argument("--on-overflow", default="error", help="operands past the range: error or clamp (count)")
+    parser.add_argument("--engine", default="replay", choices=("replay", "stream"),
+                        help="replay: the vector-set replay bench an FPGA mirrors (tb/replay/); stream: the "
+                             "C++ harness of make cosim-all (tb/stream/), for large tiles")
     parser.add_argument("--stall", type=int, default=20, help="input/output stall probability, percent 0..99")
     parser.add_argument("--seed", type=int, default=1, help="seed of weights/input and stalls")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="report folder")
@@ -64,7 +68,10 @@ def main(args: argparse.Namespace) -> int:
     acc_bits = default_acc_bits(q) if args.acc_bits is None else args.acc_bits
     if not min_acc_bits(cfg) <= acc_bits <= MAX_ACC_W:
         raise MBMError(f"--acc-bits={acc_bits} is out of range: allowed {min_acc_bits(cfg)}..{MAX_ACC_W}")
-    r = cosimulate(q, t, lanes, acc_bits, stall=args.stall, seed=args.seed, progress=not args.quiet)
+    if args.engine == "replay":
+        r = cosimulate(q, t, lanes, acc_bits, stall=args.stall, seed=args.seed, progress=not args.quiet)
+    else:
+        r = cosimulate_stream(q, t, lanes, acc_bits, reference(q, t, acc_bits), stall=args.stall, seed=args.seed)
     source = {"checkpoint": args.checkpoint or "bundled SYNTHETIC model", "data": args.data,
               "image": args.image if args.data else None}
     path = write_record(report_record(q, t, r, lanes=lanes, acc_bits=acc_bits, calibration=args.calibration,

@@ -60,6 +60,8 @@ MAX_LANES = 48
 MIN_SEEDED_HW = 64
 #: MACs of the plain reference per layer (its sample of pixels); a few seconds each.
 REFERENCE_MACS = 1 << 22
+#: Pixels of that sample at most (a one-channel layer would otherwise take thousands).
+REFERENCE_PIXELS = 1024
 #: The golden arithmetic a finished record depends on (part of the fingerprint).
 GOLDEN_SOURCES = ("pymodel/core/arith.py", "pymodel/core/conv.py")
 ENGINE = "stream: rtl/mbm_mac_array.v under Verilator, driven by tb/stream/mbm_mac_array_stream.cpp"
@@ -186,11 +188,12 @@ def finished(path: Path, fp: str) -> dict | None:
 def plan(opts: Options) -> list[LayerRun]:
     """The selected layers, quantized, with their fingerprints. One ACC_W for all 14 layers
     (the widest any of them needs, so none can overflow): one harness build per LANES."""
-    captured = capture(opts)
+    from pymodel.nn.nets import DECODER_LAYERS
+
+    chosen = set(select(DECODER_LAYERS, opts.layers))
     quantized = [quantize_layer(conv, x, name, opts.cfg, opts.calibration, on_overflow=opts.on_overflow)
-                 for name, conv, x in captured]
+                 for name, conv, x in capture(opts)]
     acc_bits = max(default_acc_bits(q) for q in quantized)
-    chosen = set(select([q.name for q in quantized], opts.layers))
     runs = []
     for q in quantized:
         if q.name in chosen:
@@ -216,7 +219,7 @@ def golden(q: QuantLayer, acc_bits: int) -> tuple[np.ndarray, np.ndarray]:
 def reference_pixels(q: QuantLayer, seed: int) -> np.ndarray:
     """Pixel indices the plain reference checks: corners, centre, then seeded random ones."""
     oh, ow = q.output_hw
-    want = max(5, REFERENCE_MACS // (int(q.w_q.shape[0]) * q.k))
+    want = min(REFERENCE_PIXELS, max(5, REFERENCE_MACS // (int(q.w_q.shape[0]) * q.k)))
     fixed = [0, ow - 1, (oh - 1) * ow, oh * ow - 1, (oh // 2) * ow + ow // 2]
     shuffled = np.random.default_rng([seed, oh, ow, q.k]).permutation(oh * ow).tolist()
     return np.array(sorted(list(dict.fromkeys([*fixed, *shuffled]))[:want]))
@@ -228,7 +231,10 @@ def check_reference(q: QuantLayer, acc_bits: int, acc: np.ndarray, seed: int) ->
 
     _, ow = q.output_hw
     pixels = reference_pixels(q, seed)
-    rows = torch.cat([tile_rows(q, Tile(int(p) // ow, int(p) % ow, 1, 1)) for p in pixels])
+    # one im2col per output row that holds sample pixels (a 1x1 tile each would pad the
+    # whole input once per pixel)
+    rows = torch.cat([tile_rows(q, Tile(int(i), 0, 1, ow))[torch.as_tensor(pixels[pixels // ow == i] % ow)].clone()
+                      for i in np.unique(pixels // ow)])
     ref, _ = dot_int(rows, q.w_q.reshape(q.w_q.shape[0], -1), q.bias_q, q.cfg, acc_bits)
     bad = int((ref.numpy() != acc[pixels]).sum())
     return {"pixels": int(len(pixels)), "macs": int(len(pixels)) * int(q.w_q.shape[0]) * q.k, "mismatches": bad}

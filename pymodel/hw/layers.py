@@ -152,13 +152,15 @@ class Tile:
 
 
 def tile_input(q: QuantLayer, t: Tile) -> torch.Tensor:
-    """The zero-padded input window whose unpadded conv is exactly the tile."""
+    """The zero-padded input window whose unpadded conv is exactly the tile (only the
+    window is padded: a row of a large layer does not copy the whole input)."""
     (sh, sw), (ph, pw), (dh, dw) = q.stride, q.padding, q.dilation
     kh, kw = q.w_q.shape[2:]
-    xp = torch.nn.functional.pad(q.x_q, (pw, pw, ph, ph))
-    rows = slice(t.i0 * sh, (t.i0 + t.h - 1) * sh + dh * (kh - 1) + 1)
-    cols = slice(t.j0 * sw, (t.j0 + t.w - 1) * sw + dw * (kw - 1) + 1)
-    return xp[:, :, rows, cols]
+    h, w = q.x_q.shape[2:]
+    r0, c0 = t.i0 * sh - ph, t.j0 * sw - pw  # the window in unpadded coordinates, end exclusive
+    r1, c1 = (t.i0 + t.h - 1) * sh + dh * (kh - 1) + 1 - ph, (t.j0 + t.w - 1) * sw + dw * (kw - 1) + 1 - pw
+    inside = q.x_q[:, :, max(r0, 0) : min(r1, h), max(c0, 0) : min(c1, w)]
+    return torch.nn.functional.pad(inside, (max(0, -c0), max(0, c1 - w), max(0, -r0), max(0, r1 - h)))
 
 
 def tile_rows(q: QuantLayer, t: Tile) -> torch.Tensor:
