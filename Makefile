@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.lock-installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv sim sim-full test lint vectors replay cosim fpga fpga-array bench accuracy explore explore-scale report clean
+.PHONY: help venv sim sim-full test lint vectors replay cosim cosim-all fpga fpga-array bench accuracy explore explore-scale report clean
 
 help:
 	@echo "make sim       build and run the RTL regression, print a summary"
@@ -16,6 +16,7 @@ help:
 	@echo "make vectors   write the FPGA test-vector sets under vectors/"
 	@echo "make replay    replay vector sets through the plain-Verilog bench"
 	@echo "make cosim     co-simulate a real conv layer tile through the MAC array RTL"
+	@echo "make cosim-all every decoder layer of the full-width network at 480x640 in full through the MAC array RTL (COSIM_ARGS)"
 	@echo "make fpga      ECP5 bring-up bitstream, timing, netlist simulation, equivalence (FPGA_ARGS)"
 	@echo "make fpga-array  MAC array LUT4/FF/DSP/Fmax on ECP5, mbm/mitchell/exact x LANES 1,4,16,64 (FPGA_ARRAY_ARGS)"
 	@echo "make bench     time the approximate conv backends against exact conv"
@@ -59,6 +60,13 @@ replay: vectors
 cosim: $(STAMP)
 	$(PY) -m pymodel cosim --layer decoder.up5.convA --tile full $(COSIM_ARGS)
 	$(PY) -m pymodel cosim --layer synthetic --tile 0:0:8:8 $(COSIM_ARGS)
+
+# All 14 decoder layers of one forward pass (full-width seeded network on a synthetic 480x640
+# scene unless COSIM_ARGS names --checkpoint/--data), every output pixel through the MAC array
+# RTL; reports/cosim/<layer>.json each. Resumable: a rerun skips layers whose record is up to
+# date (--force reruns them). COSIM_ARGS e.g. "--layers up5.* --jobs 1 --mult mitchell".
+cosim-all: $(STAMP)
+	$(PY) -m pymodel cosim-all $(COSIM_ARGS)
 
 # ECP5 bring-up bitstream of one vector set (default mbm_mul/exhaustive-mbm-n8-t0 on the
 # ULX3S LFE5U-85F at 25 MHz): synthesis, place and route, timing (exit 1 if not met), RTL and

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "characterize": ("pymodel.cli.characterize", "error statistics of a multiplier (bias, MRED, peak, NMED)"),
     "lut": ("pymodel.cli.lut", "export a product lookup table (npy or $readmemh hex)"),
     "cosim": ("pymodel.cli.cosim", "co-simulate a real conv layer tile through the MAC array RTL"),
+    "cosim-all": ("pymodel.cli.cosim_all", "co-simulate every decoder layer of a forward pass in full through the MAC array RTL (resumable)"),
     "vectors": ("pymodel.cli.vectors", "write FPGA test-vector sets (.hex/.coe/.mif + manifest)"),
     "replay": ("pymodel.cli.replay", "replay vector sets through the plain-Verilog bench (verilator --binary)"),
     "report": ("pymodel.cli.report", "sign-off report: verdict, RTL, co-simulation, accuracy, synthesis cost (reports/signoff.*)"),

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from pymodel.cli.common import add_mul_arguments, mul_config
 from pymodel.core.errors import MBMError
-from pymodel.hw.cosim import DEFAULT_OUT, cosimulate
+from pymodel.hw.cosim import DEFAULT_OUT, cosimulate, cosimulate_stream, report_record, write_record
 from pymodel.hw.layers import (
     MAX_ACC_W,
     SYNTHETIC,
@@ -17,6 +16,7 @@ from pymodel.hw.layers import (
     load_layer,
     min_acc_bits,
     quantize_layer,
+    reference,
 )
 
 
@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--s-x", type=float, default=None, help="image multiplier s_x by hand (per tensor)")
     parser.add_argument("--s-w", type=float, default=None, help="kernel multiplier s_w by hand (per tensor)")
     parser.add_argument("--on-overflow", default="error", help="operands past the range: error or clamp (count)")
+    parser.add_argument("--engine", default="replay", choices=("replay", "stream"),
+                        help="replay: the vector-set replay bench an FPGA mirrors (tb/replay/); stream: the "
+                             "C++ harness of make cosim-all (tb/stream/), for large tiles")
     parser.add_argument("--stall", type=int, default=20, help="input/output stall probability, percent 0..99")
     parser.add_argument("--seed", type=int, default=1, help="seed of weights/input and stalls")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="report folder")
@@ -65,31 +68,14 @@ def main(args: argparse.Namespace) -> int:
     acc_bits = default_acc_bits(q) if args.acc_bits is None else args.acc_bits
     if not min_acc_bits(cfg) <= acc_bits <= MAX_ACC_W:
         raise MBMError(f"--acc-bits={acc_bits} is out of range: allowed {min_acc_bits(cfg)}..{MAX_ACC_W}")
-    r = cosimulate(q, t, lanes, acc_bits, stall=args.stall, seed=args.seed, progress=not args.quiet)
-    report = {
-        "layer": name,
-        "shape": {"input": list(q.x_q.shape), "weight": list(q.w_q.shape), "output": [1, q.w_q.shape[0], *q.output_hw]},
-        "tile": t.as_list(),
-        "macs": r.macs,
-        "mismatches": r.mismatches,
-        "seconds": round(r.seconds, 3),
-        "macs_per_s": round(r.macs / r.seconds, 1),
-        "sim_seconds": round(r.sim_seconds, 3),
-        "sim_macs_per_s": round(r.macs / r.sim_seconds, 1) if r.sim_seconds else None,
-        "beats": r.beats,
-        "saturated": r.saturated,
-        "clamped_operands": q.clamped,
-        "config": {**cfg.to_dict(), "lanes": lanes, "acc_bits": acc_bits, "calibration": args.calibration,
-                   "stall_pct": args.stall, "s_x": q.s_x},
-        "seed": args.seed,
-        "source": {"checkpoint": args.checkpoint or "bundled SYNTHETIC model", "data": args.data,
-                   "image": args.image if args.data else None},
-        "examples": r.examples,
-    }
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{name}.json"
-    path.write_text(json.dumps(report, indent=1) + "\n")
+    if args.engine == "replay":
+        r = cosimulate(q, t, lanes, acc_bits, stall=args.stall, seed=args.seed, progress=not args.quiet)
+    else:
+        r = cosimulate_stream(q, t, lanes, acc_bits, reference(q, t, acc_bits), stall=args.stall, seed=args.seed)
+    source = {"checkpoint": args.checkpoint or "bundled SYNTHETIC model", "data": args.data,
+              "image": args.image if args.data else None}
+    path = write_record(report_record(q, t, r, lanes=lanes, acc_bits=acc_bits, calibration=args.calibration,
+                                      stall=args.stall, seed=args.seed, source=source), Path(args.out))
     verdict = "PASS" if r.mismatches == 0 else "FAIL"
     print(f"{verdict} cosim {name} tile {t.as_list()}: {r.macs:,} MACs, {r.mismatches} mismatches, "
           f"{r.saturated} saturated, {r.seconds:.2f} s ({r.macs / r.seconds:,.0f} MACs/s; RTL alone "

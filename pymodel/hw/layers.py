@@ -45,23 +45,26 @@ def load_layer(name: str, seed: int, input_hw: tuple[int, int] = SYNTHETIC_INPUT
         x = torch.nn.functional.leaky_relu(torch.randn(1, cin, *input_hw, generator=g), 0.2)
         return conv, x.double(), name
     from pymodel.nn import nets
-    from pymodel.nn.data import load_dataset
-    from pymodel.nn.predict import images_to_tensor
 
     model = nets.default_model() if checkpoint is None else nets.load_depth_net(checkpoint)
-    if data is None:
-        picture = torch.rand(1, 3, *nets.DEFAULT_INPUT_HW, generator=g)
-    else:
-        if image < 0:
-            raise MBMError(f"--image {image} is invalid: allowed 0 or more")
-        ds = load_dataset(data, image + 1)
-        if image >= len(ds):
-            raise MBMError(f"--image {image} is past the {len(ds)} images of {data}: allowed 0..{len(ds) - 1}")
-        picture = images_to_tensor(ds.rgb[image : image + 1])
+    picture = torch.rand(1, 3, *nets.DEFAULT_INPUT_HW, generator=g) if data is None else data_picture(data, image)
     module, x = nets.layer_input(model, name, picture)
     if not isinstance(module, torch.nn.Conv2d):
         raise MBMError(f"layer {name!r} is a {type(module).__name__}: allowed Conv2d layers")
     return module, x.double(), name
+
+
+def data_picture(data: str, image: int) -> torch.Tensor:
+    """Image ``image`` of the data set ``data`` as the network's 1 x 3 x H x W input."""
+    from pymodel.nn.data import load_dataset
+    from pymodel.nn.predict import images_to_tensor
+
+    if image < 0:
+        raise MBMError(f"--image {image} is invalid: allowed 0 or more")
+    ds = load_dataset(data, image + 1)
+    if image >= len(ds):
+        raise MBMError(f"--image {image} is past the {len(ds)} images of {data}: allowed 0..{len(ds) - 1}")
+    return images_to_tensor(ds.rgb[image : image + 1])
 
 
 @dataclass
@@ -149,13 +152,15 @@ class Tile:
 
 
 def tile_input(q: QuantLayer, t: Tile) -> torch.Tensor:
-    """The zero-padded input window whose unpadded conv is exactly the tile."""
+    """The zero-padded input window whose unpadded conv is exactly the tile (only the
+    window is padded: a row of a large layer does not copy the whole input)."""
     (sh, sw), (ph, pw), (dh, dw) = q.stride, q.padding, q.dilation
     kh, kw = q.w_q.shape[2:]
-    xp = torch.nn.functional.pad(q.x_q, (pw, pw, ph, ph))
-    rows = slice(t.i0 * sh, (t.i0 + t.h - 1) * sh + dh * (kh - 1) + 1)
-    cols = slice(t.j0 * sw, (t.j0 + t.w - 1) * sw + dw * (kw - 1) + 1)
-    return xp[:, :, rows, cols]
+    h, w = q.x_q.shape[2:]
+    r0, c0 = t.i0 * sh - ph, t.j0 * sw - pw  # the window in unpadded coordinates, end exclusive
+    r1, c1 = (t.i0 + t.h - 1) * sh + dh * (kh - 1) + 1 - ph, (t.j0 + t.w - 1) * sw + dw * (kw - 1) + 1 - pw
+    inside = q.x_q[:, :, max(r0, 0) : min(r1, h), max(c0, 0) : min(c1, w)]
+    return torch.nn.functional.pad(inside, (max(0, -c0), max(0, c1 - w), max(0, -r0), max(0, r1 - h)))
 
 
 def tile_rows(q: QuantLayer, t: Tile) -> torch.Tensor:

