@@ -19,6 +19,7 @@ from pymodel.core.errors import MBMError
 from pymodel.core.lut import load_table
 from pymodel.core.paths import REPO_ROOT
 from pymodel.hw.multiplier import resolve
+from tests.hw.test_multiplier import table_file  # noqa: F401 - the fixture: clr4.npy, P = a*b & ~1
 from tests.hw.test_verilog_import import metrics, want_bam, want_drum, want_trunc
 
 VERILOG = REPO_ROOT / "tests" / "data" / "verilog"
@@ -40,22 +41,13 @@ def one_line_error(capsys, *argv: str) -> str:
     return lines[0]
 
 
-@pytest.fixture
-def clr4(tmp_path):
-    """An unsigned 4-bit table: P = a*b with the lowest bit cleared (e = -1 for odd a, b)."""
-    ops = np.arange(16)
-    path = tmp_path / "clr4.npy"
-    np.save(path, (ops[:, None] * ops[None, :]) & ~1)
-    return path
-
-
 # --- characterize: the EvoApproxLib metric set of imported multipliers -------------------------
 
 
-def test_characterize_json_of_a_hand_table(capsys, clr4):
+def test_characterize_json_of_a_hand_table(capsys, table_file):
     """e = -1 exactly when a and b are odd (64 of 256 pairs): hand-computed like
     tests/hw/test_verilog_import.py's truncated N=4 K=1 multiplier, the same errors."""
-    rc, out, _ = run(capsys, "characterize", "--mult", f"lut:{clr4}", "--json")
+    rc, out, _ = run(capsys, "characterize", "--mult", f"lut:{table_file}", "--json")
     assert rc == 0
     got = json.loads(out)
     odd = sum(Fraction(1, v) for v in range(1, 16, 2))
@@ -63,7 +55,7 @@ def test_characterize_json_of_a_hand_table(capsys, clr4):
                 ep_pct=25, wcre_pct=100, mse=Fraction(1, 4))
     for key in METRIC_KEYS:
         assert got[key] == pytest.approx(float(hand[key]), rel=1e-12), key
-    assert (got["spec"], got["bits"], got["encoding"], got["pairs"]) == (f"lut:{clr4}", 4, "unsigned", 256)
+    assert (got["spec"], got["bits"], got["encoding"], got["pairs"]) == (f"lut:{table_file}", 4, "unsigned", 256)
 
 
 @pytest.mark.rtl
@@ -88,8 +80,8 @@ def test_characterize_json_of_the_repo_multipliers(capsys, name, signed, want):
     assert got["encoding"] == ("twos" if signed else "unsigned") and got["spec"].endswith(":signed") == signed
 
 
-def test_characterize_text_names_the_imported_multiplier(capsys, clr4):
-    rc, out, _ = run(capsys, "characterize", "--mult", f"lut:{clr4}")
+def test_characterize_text_names_the_imported_multiplier(capsys, table_file):
+    rc, out, _ = run(capsys, "characterize", "--mult", f"lut:{table_file}")
     assert rc == 0 and out.startswith("clr4 N=4 unsigned: 256 pairs (exhaustive)") and "MAE%" in out
 
 
@@ -111,22 +103,22 @@ def test_lut_exports_an_imported_module_with_the_same_indexing(capsys, tmp_path)
     assert rc == 0
 
 
-def test_lut_round_trip_of_a_table_spec(capsys, clr4, tmp_path):
-    rc, _, _ = run(capsys, "lut", "--mult", f"lut:{clr4}", "--format", "hex", "--out", tmp_path / "c.hex")
+def test_lut_round_trip_of_a_table_spec(capsys, table_file, tmp_path):
+    rc, _, _ = run(capsys, "lut", "--mult", f"lut:{table_file}", "--format", "hex", "--out", tmp_path / "c.hex")
     assert rc == 0
-    assert np.array_equal(load_table(tmp_path / "c.hex").values, np.load(clr4))
+    assert np.array_equal(load_table(tmp_path / "c.hex").values, np.load(table_file))
 
 
 # --- kernels, the bench and the network API ----------------------------------------------------
 
 
-def test_bench_runs_the_table_kernel_for_an_imported_multiplier(clr4):
+def test_bench_runs_the_table_kernel_for_an_imported_multiplier(table_file):
     from pymodel.nn.bench import LayerShape, run as bench_run
 
-    m = resolve(f"lut:{clr4}")
+    m = resolve(f"lut:{table_file}")
     layer = LayerShape("tiny", 6, 5, 3, 4, 3, 1)
     doc = bench_run([layer], ["cpu"], m, repeats=1, warmup=0)
-    assert doc["config"]["spec"] == f"lut:{clr4}" and doc["config"]["multiplier"] == "clr4 N=4 unsigned"
+    assert doc["config"]["spec"] == f"lut:{table_file}" and doc["config"]["multiplier"] == "clr4 N=4 unsigned"
     assert doc["rows"][0]["backend"] == "cpu"
 
 
@@ -173,28 +165,28 @@ def test_approximate_a_verilog_spec_needs_the_resolver():
     assert int(swapped["0"].w_q.abs().max()) == 255
 
 
-def test_assignment_with_one_layer_twice_is_refused(clr4):
+def test_assignment_with_one_layer_twice_is_refused(table_file):
     from pymodel.nn import approx
 
     with pytest.raises(MBMError, match="is assigned lut:.* and mbm:8: allowed one multiplier per layer"):
-        approx.resolve_assignment(_tiny_model(), {"0": f"lut:{clr4}", "*": "mbm:8"})
+        approx.resolve_assignment(_tiny_model(), {"0": f"lut:{table_file}", "*": "mbm:8"})
 
 
-def test_sweep_with_an_imported_multiplier(capsys, tmp_path, clr4):
+def test_sweep_with_an_imported_multiplier(capsys, tmp_path, table_file):
     out = tmp_path / "sweep"
     rc, text, _ = run(capsys, "sweep", "--images", "1", "--calib-images", "1", "--layers", "decoder.up5.convB",
-                      "--mult", f"lut:{clr4}", "--out", out)
+                      "--mult", f"lut:{table_file}", "--out", out)
     assert rc == 0 and "clr4 N=4 unsigned" in text
     doc = json.loads((out / "sweep.json").read_text())
     record = doc["settings"]["multiplier"]
-    assert record["spec"] == f"lut:{clr4}" and record["label"] == "clr4 N=4 unsigned"
+    assert record["spec"] == f"lut:{table_file}" and record["label"] == "clr4 N=4 unsigned"
     assert mm.is_imported(record) and [r["label"] for r in doc["rows"]] == ["exact", "decoder.up5.convB", "all"]
     assert (out / "deviation_rel.png").is_file() or list(out.glob("deviation_*.png"))
 
 
-def test_explore_refuses_imported_candidates_in_one_line(capsys, clr4):
-    line = one_line_error(capsys, "explore", "--mults", f"mbm:8,lut:{clr4}")
-    assert "explore searches built-in multipliers only" in line and f"pymodel sweep --mult lut:{clr4}" in line
+def test_explore_refuses_imported_candidates_in_one_line(capsys, table_file):
+    line = one_line_error(capsys, "explore", "--mults", f"mbm:8,lut:{table_file}")
+    assert "explore searches built-in multipliers only" in line and f"pymodel sweep --mult lut:{table_file}" in line
 
 
 # --- bad input: one line, exit 2 ----------------------------------------------------------------
@@ -241,12 +233,12 @@ def test_a_verilog_file_that_does_not_elaborate(capsys, tmp_path):
 
 
 @pytest.mark.rtl
-def test_bits_disagreeing_with_the_module_or_table(capsys, clr4):
+def test_bits_disagreeing_with_the_module_or_table(capsys, table_file):
     line = one_line_error(capsys, "characterize", "--mult", f"verilog:{VERILOG / 'trunc_mul.v'}", "--bits", "6")
     assert "--bits 6 disagrees with verilog:" in line and "allowed --bits 8 or no --bits" in line
-    line = one_line_error(capsys, "lut", "--mult", f"lut:{clr4}", "--bits", "8", "--out", "unused.npy")
+    line = one_line_error(capsys, "lut", "--mult", f"lut:{table_file}", "--bits", "8", "--out", "unused.npy")
     assert "--bits 8 disagrees with lut:" in line and "allowed --bits 4" in line
-    assert run(capsys, "characterize", "--mult", f"lut:{clr4}", "--bits", "4", "--json")[0] == 0
+    assert run(capsys, "characterize", "--mult", f"lut:{table_file}", "--bits", "4", "--json")[0] == 0
 
 
 def test_missing_file(capsys, tmp_path):
@@ -254,6 +246,6 @@ def test_missing_file(capsys, tmp_path):
     assert "does not exist" in line
 
 
-def test_builtin_options_with_an_imported_spec_are_refused(capsys, clr4):
-    line = one_line_error(capsys, "characterize", "--mult", f"lut:{clr4}", "--trunc", "1")
+def test_builtin_options_with_an_imported_spec_are_refused(capsys, table_file):
+    line = one_line_error(capsys, "characterize", "--mult", f"lut:{table_file}", "--trunc", "1")
     assert "--trunc/--frac-out with --mult lut:" in line
