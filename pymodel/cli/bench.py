@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from pymodel.cli.common import add_mul_arguments, mul_config
+from pymodel.cli.common import add_mul_arguments, multiplier
 from pymodel.core.errors import MBMError
 from pymodel.nn.bench import DEFAULT_OUT, SEED_LAYERS, format_table, run, select_layers
 
@@ -29,7 +29,7 @@ def main(args: argparse.Namespace) -> int:
 
     from pymodel.core.kernels import available_backends, resolve_backend
 
-    cfg = mul_config(args)
+    m = multiplier(args)  # an imported one runs the table kernels (network_table)
     if args.repeats < 1 or args.warmup < 0:
         raise MBMError(f"--repeats {args.repeats} --warmup {args.warmup}: allowed repeats >= 1, warmup >= 0")
     if args.threads < 0:
@@ -45,7 +45,7 @@ def main(args: argparse.Namespace) -> int:
     else:  # interpreted Triton on the CPU is a correctness check, not a contender
         backends = [b for b in available_backends()
                     if b == "cpu" or (b == "triton" and torch.cuda.is_available())]
-    report = run(layers, backends, cfg, args.repeats, args.warmup)
+    report = run(layers, backends, m, args.repeats, args.warmup)
     print(format_table(report["rows"], report["summary"], full=len(layers) == len(SEED_LAYERS)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")

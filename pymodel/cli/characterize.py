@@ -6,7 +6,8 @@ import argparse
 import json
 from dataclasses import asdict
 
-from pymodel.cli.common import add_mul_arguments, mul_config
+from pymodel.cli.common import add_mul_arguments, multiplier
+from pymodel.core import multiplier as mm
 from pymodel.core.characterize import DEFAULT_SAMPLES, characterize
 
 
@@ -17,12 +18,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 def main(args: argparse.Namespace) -> int:
-    stats = characterize(mul_config(args), args.samples, args.seed, signed=args.signed)
+    m = multiplier(args)
+    imported = isinstance(m, mm.TableMultiplier)  # over its own operands: unsigned or two's complement
+    stats = characterize(m.table if imported else m, args.samples, args.seed, signed=args.signed)
     if args.json:
-        print(json.dumps(asdict(stats)))
+        print(json.dumps({"spec": mm.spec_of(m), **asdict(stats)}))
         return 0
     scope = "exhaustive" if stats.exhaustive else f"random, seed {stats.seed}, plus corners"
-    print(f"{mul_config(args).label}{' signed' if args.signed else ''}: {stats.pairs:,} pairs ({scope})")
+    print(f"{mm.label(m)}{' signed' if args.signed and not imported else ''}: {stats.pairs:,} pairs ({scope})")
     rows = [
         ("bias (mean relative error)", f"{stats.bias_pct:+.4f} %"),
         ("mean |relative error|", f"{stats.mred_pct:.4f} %"),

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 from pymodel.core.paths import REPO_ROOT
-from pymodel.core.spec import GRAMMAR, parse_specs
+from pymodel.core.spec import GRAMMAR, ImportSpec, parse_specs
 from pymodel.explore import outputs
 from pymodel.explore.budget import GRAMMAR as BUDGET_GRAMMAR
 from pymodel.explore.budget import describe, from_max_abs, parse_budget
@@ -49,6 +49,11 @@ def main(args: argparse.Namespace) -> int:
     from pymodel.core.errors import MBMError
 
     candidates = parse_specs(args.mults)
+    imported = [c.spec for c in candidates if isinstance(c, ImportSpec)]
+    if imported:  # the cost models synthesize or look up the built-in RTL only
+        raise MBMError(f"--mults {imported[0]}: explore searches built-in multipliers only (its cost models know "
+                       f"the built-in RTL): allowed MULT:BITS specs; evaluate an imported one with "
+                       f"`pymodel sweep --mult {imported[0]}`")
     budget = parse_budget(args.budget) if args.budget else default_budget()
     if args.images < 1 or args.calib_images < 1:
         raise MBMError(f"--images={args.images} --calib-images={args.calib_images}: allowed 1 or more")

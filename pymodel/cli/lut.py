@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pymodel.cli.common import add_mul_arguments, mul_config
+from pymodel.cli.common import add_mul_arguments, multiplier
+from pymodel.core import multiplier as mm
 from pymodel.core.lut import FORMATS, save_table
-from pymodel.core.table import ProductTable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,9 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="output file")
 
 def main(args: argparse.Namespace) -> int:
-    cfg = mul_config(args)
-    table = ProductTable.from_config(cfg, args.signed)
+    m = multiplier(args)
+    table = mm.own_table(m, args.signed)  # an imported one over its own operands, as imported
     save_table(table, args.out, args.format)
     side = table.values.shape[0]
-    print(f"wrote {args.out}: {cfg.label}{' signed' if args.signed else ''}, {side}x{side}, {args.format}")
+    print(f"wrote {args.out}: {mm.label(m)} ({table.encoding} operands), {side}x{side}, {args.format}")
     return 0

@@ -11,9 +11,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from pymodel.cli.common import add_mul_arguments, mul_config
-from pymodel.core.spec import spec_string
+from pymodel.cli.common import add_mul_arguments, multiplier
+from pymodel.core import multiplier as mm
 from pymodel.core.errors import MBMError
+from pymodel.hw.multiplier import resolve
 from pymodel.nn.clamping import clamp_warnings, row_counts
 from pymodel.nn.sweep import (
     DEFAULT_OUT,
@@ -74,7 +75,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     from pymodel.nn.nets import DECODER_LAYERS, SYNTHETIC_NOTE, default_model, load_depth_net
     from pymodel.nn.predict import images_to_tensor
 
-    cfg = mul_config(args)
+    cfg = multiplier(args)
     if args.images < 1 or args.calib_images < 1 or args.batch_size < 1:
         raise MBMError("--images, --calib-images and --batch-size must be at least 1")
     for flag, value in (("--s-x", args.s_x), ("--s-w", args.s_w)):
@@ -90,7 +91,7 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     if args.assignment is not None and args.layers != "all":
         raise MBMError("--assignment names its layers: drop --layers")
     if args.assignment is not None:
-        per_cfg = approx.resolve_assignment(model, approx.read_assignment(args.assignment))
+        per_cfg = approx.resolve_assignment(model, approx.read_assignment(args.assignment), resolve=resolve)
         layers = list(per_cfg)
     else:
         layers = list(DECODER_LAYERS) if args.layers == "all" else approx.select_layers(model, args.layers)
@@ -102,9 +103,10 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
         "checkpoint": None if args.checkpoint is None else str(args.checkpoint),
         "model_config": model.config.to_dict(),
         "data": data.source, "images": len(data), "input_hw": list(data.rgb.shape[1:3]),
-        "multiplier": {**cfg.to_dict(), "label": cfg.label} if args.assignment is None else
-                      {"assignment": {n: spec_string(c) for n, c in per_cfg.items()},
-                       "label": "per-layer assignment: " + ", ".join(sorted({spec_string(c) for c in per_cfg.values()}))},
+        "multiplier": {**mm.to_dict(cfg), "label": mm.label(cfg)} if args.assignment is None else
+                      {"assignment": {n: mm.spec_of(c) for n, c in per_cfg.items()},
+                       "label": "per-layer assignment: " + ", ".join(sorted({mm.spec_of(c) for c in per_cfg.values()})),
+                       "multipliers": {mm.spec_of(c): mm.to_dict(c) for c in per_cfg.values()}},
         "scales": {"file": per_layer or None, "s_x": args.s_x, "s_w": args.s_w, "method": options.method,
                    "weight_method": options.weight_method, "per_channel": options.per_channel,
                    "pow2": options.pow2, "percentile": options.percentile, "calib_images": args.calib_images},
@@ -130,12 +132,9 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     # Hand multipliers win; whatever is not given by hand is calibrated on the exact model.
     hand = {n: [per_layer.get(n, {}).get(k, flag) for k, flag in (("s_x", args.s_x), ("s_w", args.s_w))]
             for n in layers}
-    uncalibrated = [n for n in layers if None in hand[n]]
-    calibrated = {}
-    for bits in sorted({per_cfg[n].bits for n in uncalibrated}):  # each layer at its own operand width
-        calibrated.update(approx.calibrate_scales(
-            model, [n for n in uncalibrated if per_cfg[n].bits == bits],
-            images_to_tensor(data.rgb[: args.calib_images]), bits, options))
+    uncalibrated = {n: per_cfg[n] for n in layers if None in hand[n]}
+    calibrated = approx.calibrate_plan(model, uncalibrated, images_to_tensor(data.rgb[: args.calib_images]),
+                                       options) if uncalibrated else {}
     scales = {
         n: tuple(calibrated[n][i] if v is None else torch.tensor(v, dtype=torch.float64) for i, v in enumerate(hand[n]))
         for n in layers

@@ -18,21 +18,27 @@ The operand encoding is part of the multiplier: quantization clamps to its bound
 and benches drive it, the kernels index its table with it.
 
 Resolving a spec string to a multiplier needs the Verilog simulator for ``verilog:`` specs,
-so it lives one layer up (:func:`pymodel.hw.multiplier.resolve`); this module holds data only.
+so it lives one layer up (:func:`pymodel.hw.multiplier.resolve`); this module resolves what
+needs no simulator (built-ins and ``lut:`` tables, :func:`resolve_table`), so that the network
+layer (:mod:`pymodel.nn.approx`) takes those spec strings itself and a resolver injected by
+its caller for ``verilog:`` ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Union
 
 import numpy as np
 
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
-from pymodel.core.spec import ImportSpec, spec_string
+from pymodel.core.lut import load_table
+from pymodel.core.spec import ImportSpec, parse_any, spec_string
 from pymodel.core.table import ProductTable, operand_bounds as encoding_bounds
 
 #: Keys every imported multiplier's :func:`to_dict` records (MulConfig records its own four).
@@ -129,9 +135,10 @@ def spec_of(m: Multiplier) -> str:
 
 
 def label(m: Multiplier) -> str:
-    """Short label for tables, logs and figures (``mbm N=8 t=0``, ``trunc8 N=8 twos``)."""
+    """Short label for tables, logs and figures: ``mbm N=8 t=0``; an imported one with its own
+    operand encoding, ``trunc_mul N=8 unsigned``, ``trunc_mul_s N=8 twos``."""
     if isinstance(m, TableMultiplier):
-        return f"{m.name} N={m.bits} {m.encoding}"
+        return f"{m.name} N={m.bits} {m.table.encoding}"
     return m.label
 
 
@@ -142,6 +149,42 @@ def to_dict(m: Multiplier) -> dict[str, Any]:
         return m.to_dict()
     return {"mult": m.mult, "spec": m.source.spec, "bits": m.bits, "encoding": m.encoding,
             "table_sha256": m.table.sha256, "file_sha256": m.file_sha256}
+
+
+#: Spec string -> multiplier: :func:`pymodel.hw.multiplier.resolve` (any spec) or :func:`resolve_table`.
+Resolver = Callable[[str], "Multiplier"]
+
+
+def source_sha256(spec: ImportSpec) -> str:
+    """The sha256 of an imported multiplier's source file (one-line MBMError if it is missing)."""
+    path = Path(spec.path)
+    if not path.is_file():
+        raise MBMError(f"multiplier spec {spec.spec!r}: {spec.path!r} does not exist")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def import_table(spec: ImportSpec) -> TableMultiplier:
+    """The multiplier a ``lut:`` spec names: the table file read and checked."""
+    file_sha256 = source_sha256(spec)
+    table = load_table(Path(spec.path), signed=spec.signed)
+    if table.encoding == "signmag":
+        raise MBMError(f"{spec.spec!r}: a sign-magnitude table (odd side {table.values.shape[0]}) is a "
+                       f"built-in multiplier's: allowed unsigned or two's-complement tables (side 2^N)")
+    if table.encoding == "twos" and not spec.signed:  # AdaPT headers are always signed
+        spec = replace(spec, signed=True)
+    return TableMultiplier(spec, table, file_sha256)
+
+
+def resolve_table(text: str) -> Multiplier:
+    """A built-in or ``lut:`` spec string's multiplier; a ``verilog:`` spec needs the simulator,
+    so it is refused here with the resolver to use (:func:`pymodel.hw.multiplier.resolve`)."""
+    m = parse_any(text)
+    if isinstance(m, MulConfig):
+        return m
+    if m.kind == "lut":
+        return import_table(m)
+    raise MBMError(f"multiplier spec {text!r} is simulated by pymodel.hw.multiplier.resolve: pass its "
+                   f"result, or resolve=pymodel.hw.multiplier.resolve (allowed here: built-in and lut: specs)")
 
 
 def is_imported(data: Any) -> bool:

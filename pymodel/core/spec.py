@@ -91,6 +91,9 @@ def parse_spec(text: str) -> MulConfig:
     match = _SPEC.fullmatch(text.strip().lower())
     if match is None:
         raise MBMError(f"multiplier spec {text!r} does not parse: allowed {GRAMMAR}")
+    if match["mult"] not in MULTIPLIERS:
+        raise MBMError(f"unknown multiplier {match['mult']!r}: allowed {', '.join(MULTIPLIERS)} "
+                       f"(multiplier spec {text!r}: allowed {GRAMMAR})")
     return MulConfig(match["mult"], int(match["bits"]), int(match["trunc"] or 0), bool(match["frac"]))
 
 

@@ -9,7 +9,6 @@ a file whose products changed since.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -17,8 +16,7 @@ from typing import Any
 
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
-from pymodel.core.lut import load_table
-from pymodel.core.multiplier import IMPORT_KEYS, Multiplier, TableMultiplier, is_imported
+from pymodel.core.multiplier import IMPORT_KEYS, Multiplier, TableMultiplier, import_table, is_imported, source_sha256
 from pymodel.core.spec import ImportSpec, parse_any
 
 
@@ -56,21 +54,12 @@ def from_dict(data: Mapping[str, Any]) -> Multiplier:
 
 
 def _import(spec: ImportSpec) -> TableMultiplier:
-    path = Path(spec.path)
-    if not path.is_file():
-        raise MBMError(f"multiplier spec {spec.spec!r}: {spec.path!r} does not exist")
-    file_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     if spec.kind == "lut":
-        table = load_table(path, signed=spec.signed)
-        if table.encoding == "signmag":
-            raise MBMError(f"{spec.spec!r}: a sign-magnitude table (odd side {table.values.shape[0]}) is a "
-                           f"built-in multiplier's: allowed unsigned or two's-complement tables (side 2^N)")
-        if table.encoding == "twos" and not spec.signed:  # AdaPT headers are always signed
-            spec = replace(spec, signed=True)
-    else:
-        from pymodel.hw.verilog_import import import_verilog
+        return import_table(spec)
+    from pymodel.hw.verilog_import import import_verilog
 
-        table, _ = import_verilog(path.resolve(), spec.module, signed=spec.signed)
+    file_sha256 = source_sha256(spec)
+    table, _ = import_verilog(Path(spec.path).resolve(), spec.module, signed=spec.signed)
     return TableMultiplier(spec, table, file_sha256)
 
 

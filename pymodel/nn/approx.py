@@ -35,9 +35,9 @@ import torch
 from torch import Tensor, nn
 
 from pymodel.core import kernels, quant
-from pymodel.core.arith import MulConfig
+from pymodel.core import multiplier as mm
 from pymodel.core.errors import MBMError
-from pymodel.core.spec import parse_spec, spec_string
+from pymodel.core.spec import parse_any
 
 Scale = float | Tensor | Mapping[str, float | Tensor] | None
 
@@ -55,11 +55,11 @@ class ScaleOptions:
     percentile: float = 99.99
 
 
-def warm_up(cfg: MulConfig, backend: str = "auto") -> None:
+def warm_up(cfg: mm.Multiplier, backend: str = "auto") -> None:
     """Run the integer conv once on a tiny tensor, so a compiled backend's one-time JIT cost
     is not charged to the first layer a caller times."""
     x = torch.ones(1, 1, 3, 3, dtype=torch.int64)
-    kernels.approx_conv2d(x, x, None, cfg, padding=1, backend=backend)
+    kernels.approx_conv2d(x, x, None, mm.network_table(cfg), padding=1, backend=backend)
 
 
 def resolved_backend(backend: str) -> str:
@@ -79,7 +79,7 @@ class ApproxLayer(nn.Module):
     """
 
     def __init__(
-        self, layer: nn.Conv2d | nn.Linear, name: str, cfg: MulConfig, s_x: Tensor, s_w: Tensor, *,
+        self, layer: nn.Conv2d | nn.Linear, name: str, cfg: mm.Multiplier, s_x: Tensor, s_w: Tensor, *,
         on_overflow: str = "clamp", acc_bits: int | None = None, backend: str = "auto",
     ) -> None:
         super().__init__()
@@ -89,14 +89,16 @@ class ApproxLayer(nn.Module):
             )
         self.__dict__["float_layer"] = layer  # not registered: keeps state_dict keys unchanged
         self.name, self.cfg = name, cfg
+        self.kernel_mult = mm.network_table(cfg)  # what the kernels run: a built-in or its table
         self.weight, self.bias = layer.weight, layer.bias
         self.s_x = torch.as_tensor(s_x, dtype=torch.float64).reshape(())
         self.s_w = torch.as_tensor(s_w, dtype=torch.float64)
         self.on_overflow, self.acc_bits = on_overflow, acc_bits
         self.kind = "conv2d" if isinstance(layer, nn.Conv2d) else "linear"
         self.backend = backend
+        self.encoding = mm.encoding(cfg)  # the operand range follows the multiplier's encoding
         self.w_q, self.weight_clamped = quant.quantize(
-            layer.weight, self.s_w, cfg.bits, f"{name}.weight", on_overflow=on_overflow
+            layer.weight, self.s_w, cfg.bits, f"{name}.weight", on_overflow=on_overflow, encoding=self.encoding
         )
         self.b_q = None if layer.bias is None else quant.quantize_bias(layer.bias, self.s_x, self.s_w, cfg)
         self.stats = {"calls": 0, "inputs": 0, "clamped": 0, "accumulators": 0, "saturated": 0}
@@ -110,20 +112,21 @@ class ApproxLayer(nn.Module):
         }
 
     def extra_repr(self) -> str:
-        return f"{self.kind} {self.name}, {self.cfg.label}, s_x={float(self.s_x):.4g}"
+        return f"{self.kind} {self.name}, {mm.label(self.cfg)}, s_x={float(self.s_x):.4g}"
 
     def forward(self, x: Tensor) -> Tensor:
-        x_q, clamped = quant.quantize(x, self.s_x, self.cfg.bits, f"{self.name} input", on_overflow=self.on_overflow)
+        x_q, clamped = quant.quantize(x, self.s_x, self.cfg.bits, f"{self.name} input", on_overflow=self.on_overflow,
+                                      encoding=self.encoding)
         if self.kind == "conv2d":
             layer = self.float_layer
             acc, saturated = kernels.approx_conv2d(
-                x_q, self.w_q, self.b_q, self.cfg, stride=layer.stride, padding=layer.padding,
+                x_q, self.w_q, self.b_q, self.kernel_mult, stride=layer.stride, padding=layer.padding,
                 dilation=layer.dilation, groups=layer.groups, acc_bits=self.acc_bits, backend=self.backend,
             )
             axis = 1
         else:
             acc, saturated = kernels.approx_linear(
-                x_q, self.w_q, self.b_q, self.cfg, acc_bits=self.acc_bits, backend=self.backend
+                x_q, self.w_q, self.b_q, self.kernel_mult, acc_bits=self.acc_bits, backend=self.backend
             )
             axis = -1
         self.stats["calls"] += 1
@@ -166,10 +169,11 @@ def _batches(calibration: Tensor | Iterable[Tensor]) -> list[Tensor]:
 
 def calibrate_scales(
     model: nn.Module, names: list[str], calibration: Tensor | Iterable[Tensor], bits: int,
-    options: ScaleOptions = ScaleOptions(),
+    options: ScaleOptions = ScaleOptions(), encoding: str = "signmag",
 ) -> dict[str, tuple[Tensor, Tensor]]:
     """name -> (s_x, s_w) from the inputs each layer sees when ``calibration`` images (N x 3 x H x W
-    batches) run through the model as it is now (call it on the exact model). Holds every selected
+    batches) run through the model as it is now (call it on the exact model), for operands of
+    ``bits`` in ``encoding`` (:func:`pymodel.core.multiplier.encoding`). Holds every selected
     layer's inputs in memory while it runs (float32)."""
     modules = dict(model.named_modules())
     seen: dict[str, list[Tensor]] = {n: [] for n in names}
@@ -190,42 +194,68 @@ def calibrate_scales(
             raise MBMError(f"layer {n!r} saw no input during calibration: it is not on the forward path")
         s_x = quant.calibrate(
             torch.cat([t.reshape(-1) for t in seen[n]]), bits, options.method, pow2=options.pow2,
-            percentile=options.percentile, name=f"{n} input",
+            percentile=options.percentile, name=f"{n} input", encoding=encoding,
         )
         s_w = quant.calibrate(
             modules[n].weight, bits, options.weight_method, per_channel_axis=0 if options.per_channel else None,
-            pow2=options.pow2, percentile=options.percentile, name=f"{n}.weight",
+            pow2=options.pow2, percentile=options.percentile, name=f"{n}.weight", encoding=encoding,
         )
         scales[n] = (s_x, s_w)
         seen[n].clear()
     return scales
 
 
-Assignment = Mapping[str, "MulConfig | str"]
+Assignment = Mapping[str, "mm.Multiplier | str"]
 
 
 def resolve_assignment(model: nn.Module, patterns: str | Iterable[str] | Assignment,
-                       cfg: MulConfig | None = None) -> dict[str, MulConfig]:
-    """layer name -> MulConfig, in forward order, for what :func:`approximate` is asked.
+                       cfg: mm.Multiplier | str | None = None, *,
+                       resolve: mm.Resolver = mm.resolve_table) -> dict[str, mm.Multiplier]:
+    """layer name -> multiplier, in forward order, for what :func:`approximate` is asked.
 
     ``patterns`` is either names/globs that all get ``cfg``, or a per-layer mapping
-    ``{name or glob: MulConfig or spec string}`` (the shape of explore.json's "assignment"); a
-    layer matched by two keys must get the same multiplier from both."""
+    ``{name or glob: multiplier or spec string}`` (the shape of explore.json's "assignment"); a
+    layer matched by two keys must get the same multiplier from both. Spec strings go through
+    ``resolve``: by default built-in and ``lut:`` specs (:func:`pymodel.core.multiplier.resolve_table`);
+    pass :func:`pymodel.hw.multiplier.resolve` for ``verilog:`` ones, which simulate the module."""
+    resolved: dict[str, mm.Multiplier] = {}
+
+    def chosen(value: mm.Multiplier | str) -> mm.Multiplier:
+        if not isinstance(value, str):
+            return value
+        if value not in resolved:  # one import per spec string, however many layers share it
+            resolved[value] = resolve(value)
+        return resolved[value]
+
     if not isinstance(patterns, Mapping):
         if cfg is None:
-            raise MBMError("approximate() needs a multiplier: cfg=MulConfig(...) or a {layer: spec} mapping")
-        return dict.fromkeys(select_layers(model, patterns), cfg)
+            raise MBMError("approximate() needs a multiplier: cfg=MulConfig(...), a spec string or a {layer: spec} mapping")
+        return dict.fromkeys(select_layers(model, patterns), chosen(cfg))
     if cfg is not None:
         raise MBMError("approximate() got a {layer: spec} mapping and cfg: allowed one of the two")
-    plan: dict[str, MulConfig] = {}
+    plan: dict[str, mm.Multiplier] = {}
     for pattern, value in patterns.items():
-        chosen = value if isinstance(value, MulConfig) else parse_spec(str(value))
+        m = chosen(value)
         for name in select_layers(model, pattern):
-            if plan.setdefault(name, chosen) != chosen:
-                raise MBMError(f"layer {name!r} is assigned {spec_string(plan[name])} and {spec_string(chosen)}: "
+            if mm.spec_of(plan.setdefault(name, m)) != mm.spec_of(m):
+                raise MBMError(f"layer {name!r} is assigned {mm.spec_of(plan[name])} and {mm.spec_of(m)}: "
                                "allowed one multiplier per layer")
     order = layer_names(model)
     return {n: plan[n] for n in order if n in plan}
+
+
+def calibrate_plan(model: nn.Module, plan: Mapping[str, mm.Multiplier], calibration: Tensor | Iterable[Tensor],
+                   options: ScaleOptions = ScaleOptions()) -> dict[str, tuple[Tensor, Tensor]]:
+    """name -> (s_x, s_w) for every layer of ``plan``, each at its multiplier's operand width
+    and encoding (one calibration pass per (bits, encoding) in use)."""
+    batches = _batches(calibration)
+    groups: dict[tuple[int, str], list[str]] = {}
+    for n, m in plan.items():
+        groups.setdefault((m.bits, mm.encoding(m)), []).append(n)
+    found: dict[str, tuple[Tensor, Tensor]] = {}
+    for (bits, enc), names in sorted(groups.items()):
+        found.update(calibrate_scales(model, names, batches, bits, options, enc))
+    return found
 
 
 def read_assignment(path: str | Path) -> dict[str, str]:
@@ -240,35 +270,37 @@ def read_assignment(path: str | Path) -> dict[str, str]:
     if not isinstance(data, dict) or not data or not all(isinstance(v, str) for v in data.values()):
         raise MBMError(f"--assignment {path} is not a non-empty object {{layer: spec}}")
     for spec in data.values():
-        parse_spec(spec)
+        parse_any(spec)
     return data
 
 
 def approximate(
-    model: nn.Module, patterns: str | Iterable[str] | Assignment, cfg: MulConfig | None = None, *,
+    model: nn.Module, patterns: str | Iterable[str] | Assignment, cfg: mm.Multiplier | str | None = None, *,
     s_x: Scale = None, s_w: Scale = None,
     calibration: Tensor | Iterable[Tensor] | None = None, options: ScaleOptions = ScaleOptions(),
     scales: Mapping[str, tuple[Tensor, Tensor]] | None = None, on_overflow: str = "clamp",
-    acc_bits: int | None = None, backend: str = "auto",
+    acc_bits: int | None = None, backend: str = "auto", resolve: mm.Resolver = mm.resolve_table,
 ) -> dict[str, ApproxLayer]:
     """Swap the matching layers of ``model`` IN PLACE for ApproxLayers; returns name -> layer.
 
-    Either ``patterns`` (names/globs) with one ``cfg`` for all of them, or a per-layer mapping
-    ``{layer or glob: MulConfig or spec string}`` as ``patterns`` (mixed multipliers, cfg None).
+    Either ``patterns`` (names/globs) with one multiplier ``cfg`` for all of them, or a per-layer
+    mapping ``{layer or glob: multiplier or spec string}`` as ``patterns`` (mixed multipliers, cfg
+    None). A multiplier is a MulConfig, an imported one (:func:`pymodel.hw.multiplier.resolve`)
+    or a spec string, resolved with ``resolve`` (see :func:`resolve_assignment`).
     Scales, first found wins per layer: ``s_x``/``s_w`` by hand (a number for every layer or a
     dict name -> number), then ``scales`` (precomputed by :func:`calibrate_scales`), else they are
     calibrated from ``calibration`` images with ``options`` (at each layer's own width).
     on_overflow: "clamp" (count values past the operand range in ApproxLayer.stats) or "error".
     Undo with :func:`restore`.
     """
-    plan = resolve_assignment(model, patterns, cfg)
+    plan = resolve_assignment(model, patterns, cfg, resolve=resolve)
     missing = [n for n in plan if (_per_layer(s_x, n) is None or _per_layer(s_w, n) is None)
                and not (scales and n in scales)]
     if missing and calibration is None:
         raise MBMError(f"layer {missing[0]!r} has no s_x/s_w: give them by hand or pass calibration images")
     found = dict(scales or {})
-    for bits in sorted({plan[n].bits for n in missing}):
-        found.update(calibrate_scales(model, [n for n in missing if plan[n].bits == bits], calibration, bits, options))
+    if missing:
+        found.update(calibrate_plan(model, {n: plan[n] for n in missing}, calibration, options))
     swapped = {}
     for n, layer_cfg in plan.items():
         hand_x, hand_w = _per_layer(s_x, n), _per_layer(s_w, n)

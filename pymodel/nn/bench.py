@@ -36,6 +36,7 @@ from typing import Any
 
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
+from pymodel.core.multiplier import Multiplier, label, network_table, operand_bounds, spec_of
 from pymodel.core.table import ProductTable
 
 #: Where ``pymodel bench`` writes its document unless told otherwise (the report reads it).
@@ -154,22 +155,19 @@ def backend_threads(backend: str) -> int:
     return torch.get_num_threads()
 
 
-def operand_bounds(cfg: "MulConfig | ProductTable") -> tuple[int, int]:
-    """(lo, hi) of the signed operands: sign-magnitude for a config, the table's own range."""
-    return (cfg.lo, cfg.hi) if isinstance(cfg, ProductTable) else (-cfg.max_operand, cfg.max_operand)
-
-
-def bench_layer(layer: LayerShape, backends: Sequence[str], cfg: "MulConfig | ProductTable", repeats: int,
+def bench_layer(layer: LayerShape, backends: Sequence[str], m: Multiplier, repeats: int,
                 warmup: int, seed: int = 0) -> list[dict[str, Any]]:
-    """Rows of one layer: each backend timed against the exact float conv on the same device.
-    A product table (an imported multiplier) runs on the gather kernels."""
+    """Rows of one layer: each backend timed against the exact float conv on the same device,
+    on random operands over the multiplier's whole signed range. An imported multiplier runs
+    its network table on the gather kernels (:func:`pymodel.core.multiplier.network_table`)."""
     import torch
     import torch.nn.functional as F
 
     from pymodel.core.kernels import approx_conv2d
 
+    cfg = network_table(m)
     gen = torch.Generator().manual_seed(seed)
-    lo, hi = operand_bounds(cfg)
+    lo, hi = operand_bounds(m)
     x = torch.randint(lo, hi + 1, (1, layer.cin, layer.height, layer.width), generator=gen)
     w = torch.randint(lo, hi + 1, (layer.cout, layer.cin, layer.kernel, layer.kernel), generator=gen)
     bias = torch.randint(-1000, 1001, (layer.cout,), generator=gen)
@@ -259,18 +257,18 @@ def format_table(rows: list[dict[str, Any]], summary: dict[str, dict[str, float]
     return "\n".join(lines)
 
 
-def run(layers: Sequence[LayerShape], backends: Sequence[str], cfg: "MulConfig | ProductTable", repeats: int,
+def run(layers: Sequence[LayerShape], backends: Sequence[str], m: Multiplier, repeats: int,
         warmup: int = 1) -> dict[str, Any]:
     """Time every (layer, backend); returns the bench.json document."""
     from tqdm import tqdm
 
     rows = []
     for layer in tqdm(layers, desc="bench", unit="layer", leave=False):
-        rows.extend(bench_layer(layer, backends, cfg, repeats, warmup))
+        rows.extend(bench_layer(layer, backends, m, repeats, warmup))
     return {
         "rows": rows,
         "summary": summarize(rows),
-        "config": {"multiplier": cfg.label, "repeats": repeats, "warmup": warmup, "batch": 1,
+        "config": {"multiplier": label(m), "spec": spec_of(m), "repeats": repeats, "warmup": warmup, "batch": 1,
                    "input": "480x640 network input (decoder layer shapes)", "sweep_images": SWEEP_IMAGES},
         "versions": versions(),
     }

@@ -40,7 +40,10 @@ may be null, rows carry operand counts, "warnings" added); fields added alongsid
         "checkpoint": str | null,   # null = bundled synthetic weights
         "model_config": {width_mult, last_channel, decoder_width, num_classes},
         "data": str, "images": int, "input_hw": [H, W],
-        "multiplier": {"mult", "bits", "trunc", "frac_out", "label"},
+        "multiplier": {"mult", "bits", "trunc", "frac_out", "label"}   # a built-in (MulConfig.to_dict)
+                    | {"mult": "lut" | "verilog", "spec", "bits", "encoding", "table_sha256", "file_sha256",
+                       "label"}     # an imported one (pymodel.core.multiplier.to_dict)
+                    | {"assignment": {layer: spec}, "label", "multipliers": {spec: record}},  # --assignment
         "scales": {"file": {layer: {"s_x", "s_w"}} | null, "s_x": float | null, "s_w": float | null,
                    "method", "weight_method",
                    "per_channel", "pow2", "percentile", "calib_images"},

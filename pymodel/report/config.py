@@ -10,6 +10,11 @@ replaces ``[multiplier]``; ``[accuracy] budget = "a1=-1,rel=+2"`` (the explorati
 signed limits) replaces the ``max_abs`` limits, and ``check_layer_rows = false`` judges the
 mixed network (the sweep's "all" row) only, since a layer may miss the budget alone and the
 combination still meet it.
+
+Any multiplier: ``[multiplier] spec = "verilog:my_mul.v"`` (any spec string of
+:mod:`pymodel.core.spec`, instead of the mult/bits/trunc/frac_out keys) and ``[assignment]``
+values name imported multipliers too; their paths are relative to the directory the report
+runs in, as on the command line, and they are imported when the file is read.
 """
 
 from __future__ import annotations
@@ -19,13 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pymodel.core import multiplier as mm
 from pymodel.core.arith import CONFIG_KEYS, MAX_BITS, MIN_BITS, MulConfig
 from pymodel.core.errors import MBMError
-from pymodel.core.spec import parse_spec, spec_string
+from pymodel.hw.multiplier import resolve
 from pymodel.explore.budget import Budget, describe, parse_budget
 
 _SECTIONS = {
-    "multiplier": set(CONFIG_KEYS),
+    "multiplier": {*CONFIG_KEYS, "spec"},
     "rtl": {"require_all_pass", "min_coverage_pct"},
     "cosim": {"max_mismatches"},
     "accuracy": {"default_max_abs_deviation_pct", "max_abs_deviation_pct", "check_all_row", "check_layer_rows",
@@ -40,7 +46,7 @@ _SECTIONS = {
 class SignoffConfig:
     """Parsed signoff.toml. Percentages are in percent (100.0 = all)."""
 
-    multiplier: MulConfig = MulConfig()
+    multiplier: mm.Multiplier = MulConfig()
     require_all_pass: bool = True
     min_coverage_pct: float = 100.0
     max_mismatches: int = 0
@@ -51,12 +57,14 @@ class SignoffConfig:
     testplan_require_all: bool = True
     check_layer_rows: bool = True
     budget: Budget | None = None
-    assignment: dict[str, MulConfig] = field(default_factory=dict)
+    assignment: dict[str, mm.Multiplier] = field(default_factory=dict)
     source: str = "built-in defaults"
 
-    def signed_off(self) -> list[MulConfig]:
+    def signed_off(self) -> list[mm.Multiplier]:
         """Every multiplier under review: the assignment's (in layer order, once each) or the one."""
-        return list(dict.fromkeys(self.assignment.values())) if self.assignment else [self.multiplier]
+        if not self.assignment:
+            return [self.multiplier]
+        return list({mm.spec_of(m): m for m in self.assignment.values()}.values())
 
     def deviation_limit(self, metric: str) -> float:
         """Largest allowed |deviation| (percent) for one accuracy metric."""
@@ -67,8 +75,8 @@ class SignoffConfig:
         m = self.multiplier
         return {
             "source": self.source,
-            "multiplier": m.to_dict(),
-            "assignment": {layer: spec_string(c) for layer, c in self.assignment.items()},
+            "multiplier": mm.to_dict(m),
+            "assignment": {layer: mm.spec_of(c) for layer, c in self.assignment.items()},
             "rtl": {"require_all_pass": self.require_all_pass, "min_coverage_pct": self.min_coverage_pct},
             "cosim": {"max_mismatches": self.max_mismatches},
             "accuracy": {
@@ -126,8 +134,16 @@ def load_config(path: str | Path) -> SignoffConfig:
     bits = data.get("synthesis", {}).get("bits", [8, 16])
     if not isinstance(bits, list) or not all(isinstance(b, int) and MIN_BITS <= b <= MAX_BITS for b in bits):
         raise MBMError(f"synthesis.bits={bits!r} is invalid: allowed a list of widths {MIN_BITS}..{MAX_BITS}")
+    if "spec" in mult and set(mult) != {"spec"}:
+        raise MBMError(f"[multiplier] in {path} has spec and {', '.join(sorted(set(mult) - {'spec'}))}: "
+                       f"allowed spec alone or the keys {', '.join(CONFIG_KEYS)}")
+    resolved: dict[str, mm.Multiplier] = {}
+    for spec in [*assignment.values(), *([mult["spec"]] if "spec" in mult else [])]:
+        if not isinstance(spec, str):
+            raise MBMError(f"multiplier.spec={spec!r} in {path}: allowed a spec string, e.g. \"verilog:my_mul.v\"")
+        resolved.setdefault(spec, resolve(spec))
     return SignoffConfig(
-        multiplier=MulConfig.from_dict({**MulConfig().to_dict(), **mult}),
+        multiplier=resolved[mult["spec"]] if "spec" in mult else MulConfig.from_dict({**MulConfig().to_dict(), **mult}),
         require_all_pass=bool(rtl.get("require_all_pass", True)),
         min_coverage_pct=_number(rtl, "min_coverage_pct", 100.0, "rtl"),
         max_mismatches=int(_number(cosim, "max_mismatches", 0, "cosim")),
@@ -138,6 +154,6 @@ def load_config(path: str | Path) -> SignoffConfig:
         testplan_require_all=bool(data.get("testplan", {}).get("require_all", True)),
         check_layer_rows=bool(acc.get("check_layer_rows", True)),
         budget=parse_budget(budget) if budget is not None else None,
-        assignment={layer: parse_spec(spec) for layer, spec in assignment.items()},
+        assignment={layer: resolved[spec] for layer, spec in assignment.items()},
         source=str(path),
     )

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pymodel.core import multiplier as mm
 from pymodel.hw import synthesis
 from pymodel.report import accuracy, characterization, hardware, provenance, testplan
 from pymodel.report.collect import Source, collect
@@ -71,31 +72,33 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
     plans = testplan.evaluate(plans, rtl_records)
     verdict = judge(sources, sweep, cfg, plans)
     mult = cfg.multiplier
-    stats = characterization.stats_table(mult)
+    imported = [m for m in cfg.signed_off() if isinstance(m, mm.TableMultiplier)]
+    shown = imported[0] if imported and not isinstance(mult, mm.TableMultiplier) else mult  # the figures' multiplier
+    stats = characterization.stats_table(mult, imported)
     figures = [
         _figure(
             "characterization",
             "error_heatmap",
-            f"Relative error over (a, b), {mult.label}",
-            characterization.heatmap_png(mult),
+            f"Relative error over (a, b), {mm.label(shown)}",
+            characterization.heatmap_png(shown),
         ),
         _figure(
             "characterization",
             "error_histogram",
-            f"Relative-error histogram, N={mult.bits}",
-            characterization.histogram_png(mult),
+            f"Relative-error histogram, N={characterization.builtin_base(shown).bits}",
+            characterization.histogram_png(shown),
         ),
     ]
     for chart in sources["accuracy"].charts:
         figures.append(
             _figure("accuracy", f"accuracy_{chart.stem}", chart.stem.replace("_", " "), chart.read_bytes())
         )
-    synth_rows = synthesis.cost_table(mult, cfg.synth_bits, repo / "rtl", out_dir / "synth", run=run_missing)
+    synth_rows = synthesis.cost_table(characterization.builtin_base(mult), cfg.synth_bits, repo / "rtl", out_dir / "synth", run=run_missing)
     cost_chart = hardware.cost_chart_png(synth_rows)
     if cost_chart:
         figures.append(_figure("synthesis", "hardware_cost", "Hardware cost per multiplier", cost_chart))
     return {
-        "title": f"MBM sign-off report: {mult.label}",
+        "title": f"MBM sign-off report: {mm.label(mult)}",
         "generated_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "verdict": verdict.as_dict(),
         "config": cfg.as_dict(),
@@ -107,7 +110,7 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
             "vectors": _vector_sets(sources["vectors"]),
         },
         "characterization": {
-            "config": mult.label,
+            "config": mm.label(mult),
             "stats": stats,
             "published": characterization.published_comparison(),
         },

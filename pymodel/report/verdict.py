@@ -28,9 +28,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from collections.abc import Mapping
+
+from pymodel.core import multiplier as mm
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
-from pymodel.core.spec import spec_string
 from pymodel.hw.array_params import array_mul_config
 from pymodel.report.accuracy import ALL_ROW, deviation_rows
 from pymodel.report.collect import Source
@@ -78,14 +80,40 @@ def _label(rec: dict[str, Any]) -> str:
     return f"{rec['test']} ({where})" if where else str(rec["test"])
 
 
-def _simulates(rec: dict[str, Any], m: MulConfig) -> bool:
-    """True when ``rec`` is a passing test of the RTL built with the signed-off parameters."""
+def _imported_parameters(m: mm.TableMultiplier) -> dict[str, int]:
+    """The HDL parameters that select an imported module's slot in the RTL (rtl/mbm_mac_array.v)."""
+    return {"IMPORTED": 1, "N": m.bits, "TWOS": int(m.encoding == "twos")}
+
+
+def _simulates(rec: dict[str, Any], m: mm.Multiplier) -> bool:
+    """True when ``rec`` is a passing test of the RTL built with the signed-off parameters; for
+    an imported multiplier, its slot parameters and a golden model that names the table's
+    sha256 (the parameters do not name the module)."""
     if rec.get("expect_fail") or str(rec["result"]).upper() != PASS:
         return False
+    params = rec.get("params") or {}
+    if isinstance(m, mm.TableMultiplier):
+        return all(params.get(k) == v for k, v in _imported_parameters(m).items()) and \
+            m.table.sha256[:16] in str(rec.get("model") or "")
     try:
-        return array_mul_config(rec.get("params") or {}) == m
+        return array_mul_config(params) == m
     except MBMError:  # parameters no multiplier has: not the signed-off one
         return False
+
+
+def _same(measured: Mapping[str, Any], m: mm.Multiplier) -> bool:
+    """True when a result's recorded multiplier (:func:`pymodel.core.multiplier.to_dict`) is
+    ``m``: the same built-in (mult, N, TRUNC), or the same imported products (table sha256)."""
+    if mm.is_imported(measured):
+        return isinstance(m, mm.TableMultiplier) and measured.get("table_sha256") == m.table.sha256
+    if isinstance(m, mm.TableMultiplier):
+        return False
+    got = MulConfig.from_dict(measured)
+    return (got.mult, got.bits, got.trunc) == (m.mult, m.bits, m.trunc)
+
+
+def _measured_label(measured: Mapping[str, Any]) -> str:
+    return str(measured.get("spec")) if mm.is_imported(measured) else MulConfig.from_dict(measured).label
 
 
 def check_rtl(rtl: Source, cfg: SignoffConfig) -> Check:
@@ -102,9 +130,12 @@ def check_rtl(rtl: Source, cfg: SignoffConfig) -> Check:
         reasons = []
     for m in cfg.signed_off():
         if not any(_simulates(r, m) for r in rtl.data):
-            params = {"EXACT": 1, "N": m.bits} if m.mult == "exact" else m.rtl_parameters()  # exact: the array only
+            if isinstance(m, mm.TableMultiplier):
+                params = _imported_parameters(m)
+            else:  # exact: the array only
+                params = {"EXACT": 1, "N": m.bits} if m.mult == "exact" else m.rtl_parameters()
             shown = " ".join(f"{k}={v}" for k, v in params.items())
-            reasons.append(f"no passing RTL test ran the signed-off configuration {m.label} ({shown})")
+            reasons.append(f"no passing RTL test ran the signed-off configuration {mm.label(m)} ({shown})")
     return _from_reasons(
         name,
         reasons,
@@ -151,19 +182,19 @@ def _config_mismatch(measured: dict[str, Any] | None, cfg: SignoffConfig, layer:
     with an assignment, the layer's own multiplier (any of the assignment's for other layers)."""
     if not measured:
         return None
+    allowed = [cfg.assignment[layer]] if layer in cfg.assignment else cfg.signed_off()
     try:
-        got = MulConfig.from_dict(measured)
+        if any(_same(measured, m) for m in allowed):
+            return None
+        got = _measured_label(measured)
     except MBMError as err:
         return f"measured an unreadable multiplier: {err}"
-    allowed = [cfg.assignment[layer]] if layer in cfg.assignment else cfg.signed_off()
-    if any((got.mult, got.bits, got.trunc) == (m.mult, m.bits, m.trunc) for m in allowed):
-        return None
-    return f"measured {got.label}, but the sign-off configuration is {' or '.join(m.label for m in allowed)}"
+    return f"measured {got}, but the sign-off configuration is {' or '.join(mm.label(m) for m in allowed)}"
 
 
 def _assignment_mismatch(measured: dict[str, Any] | None, cfg: SignoffConfig) -> str | None:
     """Why a sweep did not measure the signed-off per-layer assignment (None when it did)."""
-    want = {layer: spec_string(m) for layer, m in cfg.assignment.items()}
+    want = {layer: mm.spec_of(m) for layer, m in cfg.assignment.items()}
     got = (measured or {}).get("assignment")
     if got == want:
         return None
@@ -192,10 +223,9 @@ def check_cosim(cosim: Source, cfg: SignoffConfig) -> Check:
         if other:
             reasons.append(f"layer {rec['layer']}: {other}")
     for m in cfg.signed_off():
-        measured = [MulConfig.from_dict(r["config"]) for r in cosim.data if r.get("config")]
-        if not any((c.mult, c.bits, c.trunc) == (m.mult, m.bits, m.trunc) for c in measured):
-            reasons.append(f"no co-simulated layer used {m.label}: run `make cosim COSIM_ARGS=\"--mult {m.mult} "
-                           f"--bits {m.bits}\"`")
+        if not any(_same(r["config"], m) for r in cosim.data if r.get("config")):
+            reasons.append(f"no co-simulated layer used {mm.label(m)}: run `make cosim COSIM_ARGS=\"--mult "
+                           f"{mm.spec_of(m)}\"`")
     macs = sum(int(r.get("macs") or 0) for r in cosim.data)
     return _from_reasons(
         name, reasons, f"{len(cosim.data)} layer(s), {macs:,} MACs, no mismatch", f"{len(reasons)} problem(s)"
