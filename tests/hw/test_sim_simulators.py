@@ -108,3 +108,37 @@ def test_make_sim_without_iverilog_passes_verilator_and_says_icarus_was_skipped(
     assert [(r["simulator"], r["ok"], r["skipped"]) for r in data["runs"]] == [
         (VERILATOR, True, False), (ICARUS, False, True)]
     assert data["runs"][0]["records"][0]["transactions"] == 65_536
+
+
+@pytest.mark.rtl
+@pytest.mark.icarus
+def test_icarus_stops_an_illegal_parameter_at_its_stop_instance(results):
+    """Icarus 11 never sees the $error (it cannot parse one); the missing module still stops it."""
+    with pytest.raises(RuntimeError, match=r"(?s)Icarus build of mbm_mul \{'N': 3\} failed:.*ERROR_mbm_mul_N_out_of_range"):
+        runner.run(**{**SMOKE, "parameters": {"N": 3}}, name="smoke-illegal", simulator=ICARUS)
+
+
+@pytest.mark.rtl
+@pytest.mark.icarus
+def test_icarus_simulates_the_sources_it_is_given_a_broken_copy_fails(tmp_path, results):
+    """A register that loads while the output is stalled, under Icarus: the bench's stability
+    check must catch it there too (the same mutant the Verilator mutation tests keep)."""
+    dut = regressions.DUTS["mbm_mul_axis"]
+    source = (runner.RTL_DIR / "mbm_mul_axis.v").read_text()
+    assert source.count("end else if (ready[i]) begin") == 1
+    (tmp_path / "mbm_mul_axis.v").write_text(source.replace("end else if (ready[i]) begin", "end else begin"))
+    result = runner.run(dut.toplevel, [*dut.sources[:-1], tmp_path / "mbm_mul_axis.v"], {"N": 8, "SIGNED": 0, "LATENCY": 2},
+                        dut.test_module, name="mutant-loads-while-stalled", testcase="AxisRandomTest", samples=3000,
+                        variant="mutant-loads-while-stalled", simulator=ICARUS)
+    assert not result.passed
+    assert "changed while stalled" in result.log_tail(100_000), result.summary()
+
+
+def test_an_icarus_older_than_11_counts_as_missing(tmp_path, monkeypatch):
+    """cocotb 2.1 supports Icarus 11+: a 10.3 first on PATH is a reason, not a run."""
+    for tool, text in (("iverilog", "Icarus Verilog version 10.3 (stable) ()"), ("vvp", "")):
+        (tmp_path / tool).write_text(f"#!/bin/sh\necho '{text}'\n")
+        (tmp_path / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    assert runner.missing(ICARUS) == "Icarus Verilog version 10.3 (stable) () found: cocotb 2.1 needs Icarus Verilog 11 or newer"
+    assert runner.missing(VERILATOR) == ""

@@ -202,9 +202,12 @@ def _axis(n: int, signed: int, latency: int, trunc: int = 0, frac: int = 0) -> d
 _MITCHELL_AS_MBM = {"MODEL_OVERRIDE": json.dumps({"mult": "mbm"})}
 _TRUNC1_AS_TRUNC0 = {"MODEL_OVERRIDE": json.dumps({"trunc": 0})}
 
+#: icarus=True: also under Icarus Verilog in `make sim` (a quick run of every DUT, and a run
+#: that must fail, so the second simulator is shown able to fail too)
 REGRESSIONS: tuple[Regression, ...] = (
     # unsigned core
-    Regression("mul-n8-exhaustive", "mbm_mul", _mul(8), "MulExhaustiveTest", min_transactions=65_536, icarus=True),
+    Regression("mul-n8-exhaustive", "mbm_mul", _mul(8), "MulExhaustiveTest", min_transactions=65_536,
+               icarus=True),
     Regression("mul-n4-exhaustive", "mbm_mul", _mul(4), "MulExhaustiveTest", min_transactions=256),
     Regression("mul-n12-random", "mbm_mul", _mul(12), "MulRandomTest", samples=50_000, min_transactions=50_000),
     Regression("mul-n16-random", "mbm_mul", _mul(16), "MulRandomTest", samples=200_000, min_transactions=200_000),
@@ -213,7 +216,8 @@ REGRESSIONS: tuple[Regression, ...] = (
     Regression("mul-n8-frac-exhaustive", "mbm_mul", _mul(8, frac=1), "MulExhaustiveTest", min_transactions=65_536),
     Regression("mul-n8-mitchell-exhaustive", "mbm_mul", _mul(8, mitchell=1), "MulExhaustiveTest", min_transactions=65_536),
     # sign-magnitude core
-    Regression("signed-n8-exhaustive", "mbm_mul_signed", _mul(8), "SignedExhaustiveTest", min_transactions=261_121, icarus=True),
+    Regression("signed-n8-exhaustive", "mbm_mul_signed", _mul(8), "SignedExhaustiveTest", min_transactions=261_121,
+               icarus=True),
     Regression("signed-n4-exhaustive", "mbm_mul_signed", _mul(4), "SignedExhaustiveTest", min_transactions=961),
     Regression("signed-n12-t3-random", "mbm_mul_signed", _mul(12, trunc=3), "SignedRandomTest", samples=50_000),
     Regression("signed-n16-random", "mbm_mul_signed", _mul(16), "SignedRandomTest", samples=200_000, min_transactions=200_000),
@@ -237,7 +241,8 @@ REGRESSIONS: tuple[Regression, ...] = (
     Regression("mac-n8-l16-a18-mitchell", "mbm_mac_array", _mac(8, 16, 18, mult="mitchell"), "MacArrayTest", samples=5_000, slow=True),
     Regression("mac-n16-l16-a63-t8-frac", "mbm_mac_array", _mac(16, 16, 63, trunc=8, frac=1), "MacArrayTest", samples=5_000, slow=True),
     # the bench must be able to fail (issue item 9)
-    Regression("fails-mitchell-rtl-vs-mbm-model", "mbm_mul", _mul(8, mitchell=1), "MulExhaustiveTest", expect_fail=True, env=_MITCHELL_AS_MBM, icarus=True),
+    Regression("fails-mitchell-rtl-vs-mbm-model", "mbm_mul", _mul(8, mitchell=1), "MulExhaustiveTest", expect_fail=True,
+               env=_MITCHELL_AS_MBM, icarus=True),
     Regression("fails-trunc1-rtl-vs-trunc0-model", "mbm_mul_signed", _mul(9, trunc=1), "SignedRandomTest", samples=2_000, expect_fail=True, env=_TRUNC1_AS_TRUNC0),
     Regression("fails-axis-mitchell-rtl-vs-mbm-model", "mbm_mul_axis", {**_axis(8, 0, 2), "MITCHELL": 1}, "AxisRandomTest", samples=2_000, expect_fail=True, env=_MITCHELL_AS_MBM),
     # soak: make sim-full / pytest -m slow
@@ -284,7 +289,8 @@ def _check_registry() -> None:
     dupes = {n for n in names if names.count(n) > 1}
     unknown = {r.dut for r in REGRESSIONS} - set(DUTS)
     # the second simulator must see every DUT in `make sim`, with a quick run
-    no_icarus = set(cocotb_duts()) - {r.dut for r in REGRESSIONS if r.icarus and not r.slow and not r.expect_fail}
+    quick_icarus = {r.dut for r in REGRESSIONS if r.icarus and not r.slow and not r.expect_fail}
+    no_icarus = set(cocotb_duts()) - quick_icarus
     if dupes or unknown or no_icarus:
         raise ValueError(f"sim/regressions.py: duplicate names {sorted(dupes)}, unknown DUTs {sorted(unknown)}, "
                          f"DUTs without a quick icarus run {sorted(no_icarus)}")

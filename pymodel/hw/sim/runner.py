@@ -174,9 +174,17 @@ def wave_format(waves: bool, simulator: str = VERILATOR) -> str | None:
     return "fst" if simulator == ICARUS or fst_available() else "vcd"
 
 
-def _failed(simulator: str, toplevel: str, parameters: Mapping[str, object], log: Path) -> RuntimeError:
-    tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
-    return RuntimeError(f"{simulator} build of {toplevel} {dict(parameters)} failed:\n{tail}")
+def _cocotb_build(label: str, sim: object, toplevel: str, srcs: list[Path], parameters: Mapping[str, object],
+                  build_dir: Path, waves: bool, **options: object) -> None:
+    """cocotb's ``sim.build`` of ``srcs`` into ``build_dir``, its log in ``build.log``; a
+    failure is a RuntimeError quoting the log's end."""
+    log = build_dir / "build.log"
+    try:
+        sim.build(sources=srcs, hdl_toplevel=toplevel, parameters=dict(parameters), build_dir=build_dir,
+                  waves=waves, log_file=log, **options)
+    except (RuntimeError, SystemExit) as err:
+        tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
+        raise RuntimeError(f"{label} build of {toplevel} {dict(parameters)} failed:\n{tail}") from err
 
 
 def build(
@@ -222,19 +230,8 @@ def build(
         # fresh checkout compile them once instead of once each
         first = buildcache.locked(runtime.with_name(runtime.name + ".lock")) if not runtime.is_dir() else contextlib.nullcontext()
         with first:
-            log = build_dir / "build.log"
-            try:
-                _CachingVerilator(runtime).build(
-                    sources=srcs,
-                    hdl_toplevel=toplevel,
-                    parameters=dict(parameters),
-                    build_dir=build_dir,
-                    build_args=build_args,
-                    waves=waves,
-                    log_file=log,
-                )
-            except (RuntimeError, SystemExit) as err:
-                raise _failed("Verilator", toplevel, parameters, log) from err
+            _cocotb_build("Verilator", _CachingVerilator(runtime), toplevel, srcs, parameters, build_dir, waves,
+                          build_args=build_args)
             save_runtime(runtime, build_dir)
 
     return buildcache.build(build_dir, key, toplevel, make)
@@ -259,20 +256,9 @@ def _build_icarus(toplevel: str, srcs: list[Path], parameters: Mapping[str, obje
     })
 
     def make() -> None:
-        log = build_dir / "build.log"
-        try:
-            get_runner(ICARUS).build(
-                sources=srcs,
-                hdl_toplevel=toplevel,
-                parameters=dict(parameters),
-                build_dir=build_dir,
-                timescale=ICARUS_TIMESCALE,
-                waves=waves,
-                always=True,  # the build cache decided: cocotb's own timestamp check must not skip it
-                log_file=log,
-            )
-        except (RuntimeError, SystemExit) as err:
-            raise _failed("Icarus", toplevel, parameters, log) from err
+        # always: the build cache decided; cocotb's own timestamp check must not skip the build
+        _cocotb_build("Icarus", get_runner(ICARUS), toplevel, srcs, parameters, build_dir, waves,
+                      timescale=ICARUS_TIMESCALE, always=True)
 
     return buildcache.build(build_dir, key, "sim.vvp", make)
 
