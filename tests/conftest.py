@@ -2,8 +2,9 @@
 
 ``gpu``: the test needs a CUDA GPU; without one it is skipped here, once, instead of each
 module pairing the marker with its own skipif. ``icarus``: likewise for Icarus Verilog (the
-second RTL simulator), skipped with the reason :func:`pymodel.hw.sim.runner.missing` gives. (``slow`` is deselected by the default
-``-m 'not slow'``; ``rtl`` only labels the simulator tests, e.g. ``-m 'not rtl'``.)
+second RTL simulator), skipped with the reason :func:`pymodel.hw.sim.runner.missing` gives.
+(``slow`` is deselected by the default ``-m 'not slow'``; ``rtl`` only labels the simulator
+tests, e.g. ``-m 'not rtl'``.)
 """
 
 from __future__ import annotations
