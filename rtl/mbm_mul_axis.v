@@ -47,11 +47,15 @@ module mbm_mul_axis #(
     // ---- parameter checks: message with the instance (%m), then a hard stop (see mbm_mul) ----
     generate
         if (SIGNED != 0 && SIGNED != 1) begin : g_bad_signed
+            `ifndef __ICARUS__
             $error("%m: SIGNED=%0d is not allowed: allowed 0 or 1", SIGNED);
+            `endif
             ERROR_mbm_mul_axis_SIGNED_must_be_0_or_1 stop ();
         end
         if (LATENCY < 1) begin : g_bad_latency
+            `ifndef __ICARUS__
             $error("%m: LATENCY=%0d is out of range: allowed 1 or more", LATENCY);
+            `endif
             ERROR_mbm_mul_axis_LATENCY_must_be_at_least_1 stop ();
         end
     endgenerate

