@@ -183,9 +183,10 @@ class AxisBfm:
         data = list(beats["tdata"])
         user = list(beats.get("tuser", [0] * len(data)))
         last = list(beats.get("tlast", [0] * len(data)))
-        stop = getattr(item, "reset_after", 0) or len(data)
+        reset_after = getattr(item, "reset_after", 0)
+        stop = reset_after or len(data)
         self._pending.extend(zip(data[:stop], user[:stop], last[:stop]))
-        if getattr(item, "reset_after", 0):
+        if reset_after:
             self._pending.append(_RESET)
         while len(self._pending) > 2 * self.batch:
             self._space.clear()
