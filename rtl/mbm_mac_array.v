@@ -40,8 +40,13 @@
 // reaches the accumulators while the result register is still full (with SKID=1,
 // s_axis_tready follows m_axis_tready one cycle late). Latency: a result is on m_axis
 // 2 + PIPE + SKID cycles after its tlast beat is accepted (skid register, product
-// register(s), accumulator).
-// Reset (synchronous, active high) drops any partial dot product and pending result.
+// register(s), accumulator) when m_axis_tready is high from then on, never sooner.
+// m_axis_tvalid does not depend on m_axis_tready; m_axis_tdata/tuser stay stable while
+// m_axis_tvalid && !m_axis_tready.
+// Reset (synchronous, active high) drops any partial dot product and pending result:
+// s_axis_tready is low in every cycle rst is high; from its first rising edge m_axis_tvalid
+// and overflow_o are low; in the first cycle after it s_axis_tready is high. Each claim is a
+// named check of the bench (pymodel/hw/tb/mbm_mac_array/testplan.toml).
 // Naming (every rtl/ module, checked by make lint): registers end in _q, a register's
 // next-state value in _d; ports end in _i/_o except clk, rst and the AXI-Stream s_axis_*/m_axis_*.
 

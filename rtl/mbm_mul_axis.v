@@ -18,6 +18,11 @@
 //   clk, rst      rising edge, synchronous active-high reset (every register is reset)
 // AXI-Stream rules: a beat moves when tvalid && tready; m_axis_tdata/tlast stay stable
 // while m_axis_tvalid && !m_axis_tready; m_axis_tvalid does not depend on m_axis_tready.
+// Reset: from the first rising edge with rst high every stage is empty, so m_axis_tvalid is
+// low and no beat accepted before the reset comes out after it; in the first cycle after it
+// s_axis_tready is high. s_axis_tready is not gated by rst: a source keeps s_axis_tvalid low
+// while rst is high (AXI-Stream). Each claim is a named check of the bench
+// (pymodel/hw/tb/mbm_mul_axis/testplan.toml).
 
 `timescale 1ns / 1ps
 `default_nettype none

@@ -6,9 +6,12 @@ report can answer "which line of the spec is proven by what" instead of listing 
 Features only a pytest test can prove (lint, illegal parameters) name that test and are shown
 without a result: those results are not persisted, and the report does not invent one.
 
-Run names are checked against the registry; cover points against what a run recorded (names
-as in the run record's coverage, without the test-name prefix: ``operands.carry``), so a
-testplan cannot drift from either. Every check fails with a one-line :class:`MBMError`.
+A feature may also name the bench ``checks`` that fail a run when it is broken (names of
+:data:`pymodel.hw.tb.common.checks.CHECKS`, each proven by a broken RTL copy in
+tests/hw/test_rtl_regressions.py). Run names are checked against the registry, check names
+against that table, cover points against what a run recorded (names as in the run record's
+coverage, without the test-name prefix: ``operands.carry``), so a testplan cannot drift from
+any of them. Every check fails with a one-line :class:`MBMError`.
 """
 
 from __future__ import annotations
@@ -24,22 +27,25 @@ from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT, TB_DIR
 from pymodel.hw.sim.record import SKIPPED
 from pymodel.hw.sim.regressions import DUTS, REGRESSIONS
+from pymodel.hw.tb.common.checks import CHECKS
 
 PASS, FAIL, NOT_RUN, PYTEST = "PASS", "FAIL", "NOT RUN", "pytest"
 #: a listed cover point proves its feature only with every bin hit
 FULL_PCT = 100.0
-_KEYS = {"name", "description", "runs", "cover", "pytest"}
+_KEYS = {"name", "description", "runs", "checks", "cover", "pytest"}
 
 
 @dataclass(frozen=True)
 class Feature:
-    """One testplan line: proven either by regression ``runs`` (+ ``cover``) or by ``pytest``."""
+    """One testplan line: proven either by regression ``runs`` (+ ``checks``, ``cover``) or by
+    ``pytest``."""
 
     name: str
     description: str
     runs: tuple[str, ...] = ()
     cover: tuple[str, ...] = ()
     pytest: str = ""
+    checks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,9 +77,13 @@ def _feature(entry: Any, path: Path, dut: str, root: Path, index: int) -> Featur
         raise MBMError(f"{where}: description={shown!r} is invalid: allowed a one-line text")
     runs = _strings(entry.get("runs", []), where, "runs")
     cover = _strings(entry.get("cover", []), where, "cover")
+    checks = _strings(entry.get("checks", []), where, "checks")
     test = entry.get("pytest", "")
-    if bool(runs) == bool(test) or (cover and not runs):
-        raise MBMError(f"{where}: allowed either runs (with optional cover) or pytest, exactly one")
+    if bool(runs) == bool(test) or ((cover or checks) and not runs):
+        raise MBMError(f"{where}: allowed either runs (with optional checks and cover) or pytest, exactly one")
+    for check in checks:
+        if check not in CHECKS:
+            raise MBMError(f"{where}: unknown check {check!r}: allowed {', '.join(CHECKS)}")
     own = [r.name for r in REGRESSIONS if r.dut == dut]
     for run in runs:
         if run not in own:
@@ -87,7 +97,7 @@ def _feature(entry: Any, path: Path, dut: str, root: Path, index: int) -> Featur
             raise MBMError(
                 f"{where}: pytest={test!r} does not exist: allowed tests/<layer>/<file>.py::<test function>"
             )
-    return Feature(entry["name"], entry["description"], runs, cover, str(test))
+    return Feature(entry["name"], entry["description"], runs, cover, str(test), checks)
 
 
 def load_testplans(root: Path, recorded: Mapping[str, Iterable[str]] | None = None) -> list[Testplan]:
@@ -156,6 +166,7 @@ def _evaluate_feature(feature: Feature, runs: Mapping[str, list[dict[str, Any]]]
         "name": feature.name,
         "description": feature.description,
         "pytest": feature.pytest,
+        "checks": list(feature.checks),
         "runs": [],
         "cover": [],
         "reasons": [],

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 
 from pymodel.hw.sim import regressions, runner
 from pymodel.hw.sim.runner import ICARUS, VERILATOR, SimResult
+from pymodel.hw.tb.common import checks
 
 pytestmark = pytest.mark.rtl
 
@@ -135,64 +137,142 @@ def test_bench_catches_a_wrong_model(reg, simulator):
     print(f"{reg.name}: caught, {record.mismatches:,} mismatches; first: {record.first_mismatches[0]}")
 
 
-#: (label, DUT, text in its rtl/<dut>.v, the broken replacement, what the bench must report,
-#: parameters, cocotb test, samples): deliberately broken RTL, not a wrong model
+@dataclass(frozen=True)
+class Mutant:
+    """A broken copy of rtl/<dut>.v: ``edits`` (text of the file, its broken replacement),
+    the named check (tb/common/checks.py) that must catch it, the checks allowed to fire
+    with it (``also``: the data and count consequences of a lost or extra beat), the
+    regression whose parameters to build and the cocotb test (defaults per DUT), and ``slow``
+    for a second proof of a check that another mutant proves in the quick run."""
+
+    label: str
+    dut: str
+    edits: tuple[tuple[str, str], ...]
+    check: str
+    also: frozenset[str] = frozenset()
+    run: str | None = None
+    testcase: str | None = None
+    slow: bool = False
+
+
+_LOST = frozenset({"sb.data", "sb.count"})  # a beat lost or made up
+# ... which leaves the BFM counting more (or fewer) beats in the stages than the DUT holds
+_LOST_AXIS = _LOST | {"axis.capacity", "axis.bubble_fill"}
+_AXIS_READY = "assign ready[i]   = m_axis_tready | ~&valid[LATENCY:i+1];"
+_MAC_READY = "assign x_tready = !rst && (!p_valid_q || p_take);"
+_MAC_FIRE = "wire acc_fire = a_valid && (!a_last || r_free);"
 MUTANTS = [
-    ("output-never-valid", "mbm_mul_axis", "assign m_axis_tvalid = valid[LATENCY];", "assign m_axis_tvalid = 1'b0;",
-     "the DUT is stuck"),
-    ("loads-while-stalled", "mbm_mul_axis", "end else if (ready[i]) begin", "end else begin", "changed while stalled"),
-    ("no-bubble-fill", "mbm_mul_axis", "assign ready[i]   = m_axis_tready | ~&valid[LATENCY:i+1];",
-     "assign ready[i]   = ~valid[i+1];", "AXI-Stream BFM"),
-    # the array bench drives random s_axis_tuser on every beat but a dot product's first
-    ("bias-on-last-beat", "mbm_mac_array", "if (!in_dot_q) p_bias_q <= x_tuser;",
-     "if (x_tlast) p_bias_q <= x_tuser;", "MISMATCH dot #"),
-    ("half-throughput", "mbm_mac_array", "assign x_tready = !rst && (!p_valid_q || p_take);",
-     "assign x_tready = !rst && !p_valid_q;", "not full throughput"),
+    # mbm_mul_axis
+    # the sink never sees a beat while the stages drain into it: more beats taken than stages
+    Mutant("output-never-valid", "mbm_mul_axis", (("assign m_axis_tvalid = valid[LATENCY];", "assign m_axis_tvalid = 1'b0;"),),
+           "axis.capacity"),
+    Mutant("loads-while-stalled", "mbm_mul_axis", (("end else if (ready[i]) begin", "end else begin"),), "axis.stable",
+           _LOST_AXIS),
+    # the output stage keeps a beat it delivered: the beat comes out twice
+    Mutant("stage-waits-for-empty-next", "mbm_mul_axis", ((_AXIS_READY, "assign ready[i]   = ~valid[i+1];"),),
+           "axis.throughput", _LOST),
+    Mutant("no-bubble-fill", "mbm_mul_axis", ((_AXIS_READY, "assign ready[i]   = m_axis_tready;"),), "axis.bubble_fill"),
+    Mutant("ready-while-full", "mbm_mul_axis", (("assign s_axis_tready = ready[0];", "assign s_axis_tready = 1'b1;"),),
+           "axis.capacity", _LOST),
+    Mutant("valid-follows-ready", "mbm_mul_axis",
+           (("assign m_axis_tvalid = valid[LATENCY];", "assign m_axis_tvalid = valid[LATENCY] & m_axis_tready;"),),
+           "axis.valid_indep"),
+    Mutant("valid-in-reset", "mbm_mul_axis",
+           (("assign m_axis_tvalid = valid[LATENCY];", "assign m_axis_tvalid = valid[LATENCY] | rst;"),), "reset.tvalid"),
+    # stage 0 keeps its beat through a reset (LATENCY=2: not the output stage, so tvalid stays low in reset)
+    Mutant("reset-leaves-stage-valid", "mbm_mul_axis", (("valid_q <= 1'b0;", "valid_q <= (i == 0) && valid_q;"),),
+           "reset.flush", _LOST_AXIS),
+    # mbm_mac_array; the array bench drives random s_axis_tuser on every beat but a dot product's first
+    Mutant("bias-on-last-beat", "mbm_mac_array", (("if (!in_dot_q) p_bias_q <= x_tuser;", "if (x_tlast) p_bias_q <= x_tuser;"),),
+           "sb.data"),
+    Mutant("half-throughput", "mbm_mac_array", ((_MAC_READY, "assign x_tready = !rst && !p_valid_q;"),), "axis.throughput",
+           frozenset({"axis.stall_rule"})),
+    Mutant("stall-on-held-result", "mbm_mac_array",
+           ((_MAC_READY, "assign x_tready = !rst && (!p_valid_q || p_take) && (!r_valid_q || m_axis_tready);"),),
+           "axis.stall_rule"),
+    # a result loads only into an empty result register: one cycle late, and the input stalls
+    # with it; the saturation corners run without stalls or backpressure (the BFM's first
+    # profile), so the throughput errors stay below the BFM's limit and the scoreboard reports
+    Mutant("result-waits-for-empty-register", "mbm_mac_array", ((_MAC_FIRE, "wire acc_fire = a_valid && (!a_last || !r_valid_q);"),),
+           "sb.latency", frozenset({"axis.throughput", "axis.stall_rule"}), testcase="MacArraySaturationTest"),
+    Mutant("result-overwritten-while-stalled", "mbm_mac_array", ((_MAC_FIRE, "wire acc_fire = a_valid;"),), "axis.stable",
+           _LOST, slow=True),
+    Mutant("result-repeats", "mbm_mac_array",
+           (("end else if (m_axis_tready) begin\n                r_valid_q <= 1'b0;",
+             "end else if (1'b0) begin\n                r_valid_q <= 1'b0;"),), "sb.count", frozenset({"sb.data"})),
+    Mutant("array-valid-follows-ready", "mbm_mac_array",
+           (("assign m_axis_tvalid = r_valid_q;", "assign m_axis_tvalid = r_valid_q & m_axis_tready;"),), "axis.valid_indep",
+           frozenset({"axis.stall_rule"}), slow=True),  # the stall rule reads the full result register off tvalid
+    Mutant("ready-in-reset", "mbm_mac_array", ((_MAC_READY, "assign x_tready = (!p_valid_q || p_take);"),), "reset.tready"),
+    # the product stage keeps a tlast beat through a reset: its result comes out after it
+    Mutant("reset-leaves-tlast-beat", "mbm_mac_array",
+           (("p_valid_q    <= 1'b0;\n            p_last_q     <= 1'b0;",
+             "p_valid_q    <= p_valid_q;\n            p_last_q     <= p_last_q;"),),
+           "reset.flush", _LOST | {"axis.stall_rule"}),
+    Mutant("reset-keeps-partial-dot", "mbm_mac_array", (("in_dot_q     <= 1'b0;", "in_dot_q     <= in_dot_q;"),), "sb.data"),
+    Mutant("overflow-survives-reset", "mbm_mac_array", (("ovf_sticky_q <= 1'b0;", "ovf_sticky_q <= ovf_sticky_q;"),),
+           "reset.clears", frozenset({"sb.sticky"})),
+    Mutant("sticky-overflow-clears", "mbm_mac_array",
+           (("ovf_sticky_q <= ovf_sticky_q | (|ovf_step);", "ovf_sticky_q <= |ovf_step;"),), "sb.sticky"),
+    Mutant("lane-flag-not-restarted", "mbm_mac_array",
+           (("(a_first ? {LANES{1'b0}} : acc_ovf_q) | ovf_step", "acc_ovf_q | ovf_step"),), "sb.data"),
     # the options: exact products signed by one operand only, a skid buffer that loses the
-    # beat it caught, a pipeline stage that never fills, a skid whose ready lags two cycles
-    ("exact-sign-of-act-only", "mbm_mac_array", "assign prod[l*PS_W +: PS_W] = (act[N] ^ wgt[N]) ?",
-     "assign prod[l*PS_W +: PS_W] = (act[N]) ?", "MISMATCH dot #"),
-    ("skid-loses-caught-beat", "mbm_mac_array", "tmp_valid_q <= s_axis_tvalid;", "tmp_valid_q <= 1'b0;",
-     "MISMATCH dot #"),
-    ("pipe-never-fills", "mbm_mac_array", "assign p_take  = !q_valid_q || acc_fire;", "assign p_take  = acc_fire;",
-     "not full throughput"),
-    ("skid-ready-late", "mbm_mac_array", "wire ready_d = x_tready || (!tmp_valid_q && (!out_valid_q || !s_axis_tvalid));",
-     "wire ready_d = !tmp_valid_q && !out_valid_q;", "not full throughput"),
+    # beat it caught (its temporary register only fills when a tlast beat meets a full result
+    # register, which the short dot-product bursts of MacArrayHandshakeTest provoke), a pipeline stage
+    # that never fills, a skid whose ready lags two cycles or starts low after a reset
+    Mutant("exact-sign-of-act-only", "mbm_mac_array",
+           (("assign prod[l*PS_W +: PS_W] = (act[N] ^ wgt[N]) ?", "assign prod[l*PS_W +: PS_W] = (act[N]) ?"),), "sb.data",
+           run="mac-n8-l4-a32-exact"),
+    Mutant("skid-loses-caught-beat", "mbm_mac_array", (("tmp_valid_q <= s_axis_tvalid;", "tmp_valid_q <= 1'b0;"),),
+           "axis.stuck", _LOST, run="mac-n8-l4-a32-skid"),
+    Mutant("pipe-never-fills", "mbm_mac_array", (("assign p_take  = !q_valid_q || acc_fire;", "assign p_take  = acc_fire;"),),
+           "axis.throughput", frozenset({"axis.stall_rule"}), run="mac-n8-l4-a32-pipe"),
+    Mutant("skid-ready-late", "mbm_mac_array",
+           (("wire ready_d = x_tready || (!tmp_valid_q && (!out_valid_q || !s_axis_tvalid));",
+             "wire ready_d = !tmp_valid_q && !out_valid_q;"),), "axis.throughput", frozenset({"axis.stall_rule"}),
+           run="mac-n8-l4-a32-skid"),
+    Mutant("skid-not-ready-after-reset", "mbm_mac_array", (("ready_q     <= 1'b1;", "ready_q     <= 1'b0;"),),
+           "reset.ready_after", run="mac-n8-l4-a32-skid"),
 ]
+#: per DUT: (parameters of a mutant that names no run, cocotb test, samples)
 _MUTANT_RUN = {"mbm_mul_axis": ({"N": 8, "SIGNED": 0, "LATENCY": 2}, "AxisRandomTest", 3000),
-               "mbm_mac_array": (regressions.by_name("mac-n8-l4-a32").parameters, "MacArraySaturationTest", None)}
-#: mutants of an option: (the regression that turns it on, cocotb test, samples); the skid's
-#: temporary register only fills when a tlast beat meets a full result register, which the
-#: short dot-product bursts of MacArrayTest provoke
-_MUTANT_REGRESSION = {"exact-sign-of-act-only": ("mac-n8-l4-a32-exact", "MacArraySaturationTest", None),
-                      "skid-loses-caught-beat": ("mac-n8-l4-a32-skid", "MacArrayTest", 200),
-                      "pipe-never-fills": ("mac-n8-l4-a32-pipe", "MacArraySaturationTest", None),
-                      "skid-ready-late": ("mac-n8-l4-a32-skid", "MacArraySaturationTest", None)}
+               "mbm_mac_array": (regressions.by_name("mac-n8-l4-a32").parameters, "MacArrayHandshakeTest", None)}
 
 
-@pytest.mark.parametrize("label,dut_name,good,bad,message", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_bench_catches_broken_rtl(tmp_path, label, dut_name, good, bad, message):
-    """A broken copy of the RTL must fail with the message of the check that catches it."""
-    source = (runner.RTL_DIR / f"{dut_name}.v").read_text()
-    assert source.count(good) == 1
-    (tmp_path / f"{dut_name}.v").write_text(source.replace(good, bad))
-    dut = regressions.DUTS[dut_name]
-    params, testcase, samples = _MUTANT_RUN[dut_name]
-    if label in _MUTANT_REGRESSION:
-        run, testcase, samples = _MUTANT_REGRESSION[label]
-        params = regressions.by_name(run).parameters
+def test_every_check_is_proven_by_a_mutant():
+    """A check that no broken RTL trips could be one that cannot fail."""
+    assert {m.check for m in MUTANTS} == set(checks.CHECKS)
+    assert len({m.label for m in MUTANTS}) == len(MUTANTS)
+
+
+@pytest.mark.parametrize("mutant", [pytest.param(m, id=m.label, marks=[pytest.mark.slow] if m.slow else []) for m in MUTANTS])
+def test_bench_catches_broken_rtl(tmp_path, mutant):
+    """A broken copy of the RTL must fail the run through the check meant for it, and no
+    check but that one and its listed consequences may fire."""
+    source = (runner.RTL_DIR / f"{mutant.dut}.v").read_text()
+    for good, bad in mutant.edits:
+        assert source.count(good) == 1, good
+        source = source.replace(good, bad)
+    (tmp_path / f"{mutant.dut}.v").write_text(source)
+    dut = regressions.DUTS[mutant.dut]
+    params, testcase, samples = _MUTANT_RUN[mutant.dut]
+    if mutant.run:
+        params = regressions.by_name(mutant.run).parameters
     result = runner.run(
         dut.toplevel,
-        [*dut.sources[:-1], tmp_path / f"{dut_name}.v"],
+        [*dut.sources[:-1], tmp_path / f"{mutant.dut}.v"],
         params,
         dut.test_module,
-        name=f"mutant-{label}",
-        testcase=testcase,
+        name=f"mutant-{mutant.label}",
+        testcase=mutant.testcase or testcase,
         samples=samples,
-        variant=f"mutant-{label}",
+        variant=f"mutant-{mutant.label}",
     )
-    assert not result.passed
-    assert message in result.log_tail(100_000), result.summary()
+    assert not result.passed, f"the broken RTL passed: {result.summary()}"
+    caught = checks.fired(result.log.read_text(errors="replace"))
+    print(f"{mutant.label}: caught by {sorted(caught)}")
+    assert mutant.check in caught, result.summary()
+    assert caught <= {mutant.check, *mutant.also}, f"also fired: {sorted(caught - {mutant.check, *mutant.also})}"
 
 
 MAC_DEFAULT = regressions.by_name("mac-n8-l4-a32").parameters

@@ -14,6 +14,7 @@ from pymodel.core.arith import MulConfig, mul_signed
 from pymodel.core.conv import dot_int
 from pymodel.core.corners import corner_values
 from pymodel.hw.tb.common.cfg import publish
+from pymodel.hw.tb.common.checks import fired, tagged
 from pymodel.hw.tb.common.coverage import BatchCoverage, Point
 from pymodel.hw.tb.common.sequences import ArrayItem, CornerSeq, ExhaustiveSeq, OperandSpace, RandomSeq
 from pymodel.hw.tb.mbm_mac_array.cfg import MacArrayCfg
@@ -135,7 +136,7 @@ def test_scoreboard_flags_missing_outputs():
     sb.in_export.write(ArrayItem("in", a=[1, 2], b=[3, 4]))
     sb.out_export.write(ArrayItem("out", p=[3]))
     sb.check_phase()
-    assert not sb.passed and "1 accepted inputs never produced an output" in sb.errors
+    assert not sb.passed and tagged("sb.count", "1 accepted inputs never produced an output") in sb.errors
 
 
 def _epoch(item: ArrayItem, epoch: int) -> ArrayItem:
@@ -231,15 +232,31 @@ def test_array_scoreboard_checks_dot_products_across_batches_and_resets():
 
 
 def test_stream_latency_is_checked_both_ways():
-    """LATENCY=2: a beat out after 1 cycle fails, and so does a shortest latency of 3."""
-    for latencies, error in (([1, 2], "a beat came out after 1 cycles, LATENCY=2"),
-                             ([3, 4], "shortest in-to-out latency 3 cycles, LATENCY=2")):
-        sb = _array_scoreboard(f"sb_latency{latencies[0]}")
-        sb.out_export.write(ArrayItem("r", acc=np.zeros((2, 3)), ovf=np.zeros((2, 3)), stall=[0, 0],
-                                      latency=latencies, overflow_o=[0, 0]))
+    """LATENCY=2: a beat out after 1 cycle fails (held by backpressure or not), so does a
+    shortest latency of 3, and so does a beat out after 3 cycles whose window says
+    m_axis_tready was high since its input."""
+    cases = (([1, 2], [0, 0], [0, 0], "a beat came out after 1 cycles, LATENCY=2"),
+             ([1, 2], [1, 0], [0, 0], "a beat came out after 1 cycles, LATENCY=2"),
+             ([3, 4], [0, 0], [0, 0], "shortest in-to-out latency 3 cycles, LATENCY=2"),
+             ([2, 3], [0, 0], [1, 1], "a beat came out after 3 cycles with m_axis_tready high since its input, "
+                                      "LATENCY=2"))
+    for i, (latencies, stall, window, error) in enumerate(cases):
+        sb = _array_scoreboard(f"sb_latency{i}")
+        sb.out_export.write(ArrayItem("r", acc=np.zeros((2, 3)), ovf=np.zeros((2, 3)), stall=stall,
+                                      latency=latencies, window=window, overflow_o=[0, 0]))
         sb.cfg.bfm = type("Bfm", (), {"final": {}, "epoch": 0})()
         sb.check_phase()
-        assert error in sb.errors, sb.errors
+        assert tagged("sb.latency", error) in sb.errors, sb.errors
+    sb = _array_scoreboard("sb_latency_ok")
+    sb.out_export.write(ArrayItem("r", acc=np.zeros((2, 3)), ovf=np.zeros((2, 3)), stall=[0, 0], latency=[2, 5],
+                                  window=[1, 0], overflow_o=[0, 0]))
+    assert not sb.errors
+
+
+def test_check_tags_name_known_checks_only():
+    assert fired(tagged("axis.bubble_fill", "x") + " [sb.data] y [not.a_check] [axis]") == {"axis.bubble_fill", "sb.data"}
+    with pytest.raises(KeyError, match="unknown check 'axis.nope'"):
+        tagged("axis.nope", "x")
 
 
 def test_array_wrong_models_are_factory_overrides(monkeypatch):

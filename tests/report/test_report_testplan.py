@@ -73,8 +73,10 @@ def _entry(**keys: object) -> str:
         (_entry(runs=["mul-n8-exhaustive"], pytest="tests/test_x.py::test_lint"), None, "exactly one"),
         (_entry(runs=["mul-n8-exhaustive"], owner="me"), None, "unknown key 'owner'"),
         (_entry(runs=["mul-n8-exhaustive"]) * 2, None, "feature 'carry' appears twice"),
+        (_entry(runs=["mul-n8-exhaustive"], checks=["axis.bubble_fil"]), None, "unknown check 'axis.bubble_fil'"),
+        (_entry(pytest="tests/test_x.py::test_lint", checks=["sb.data"]), None, "exactly one"),
     ],
-    ids=["typo", "other-dut", "cover-point", "pytest", "both", "key", "duplicate"],
+    ids=["typo", "other-dut", "cover-point", "pytest", "both", "key", "duplicate", "check", "check-without-runs"],
 )
 def test_a_bad_testplan_is_one_line_naming_file_entry_and_value(tmp_path, body, recorded, named):
     path = _plan(tmp_path, body)
@@ -223,5 +225,6 @@ def test_the_section_renders_in_html_markdown_and_json(dirs):
         assert "saturation + sticky overflow" in text and "pytest: tests/hw/test_rtl_lint.py" in text
         assert "cover point reset.reset 50.0 % in run mac-n8-l4-a32" in text
     reset = _status(doc["testplan"]["duts"], "mbm_mac_array", "reset mid dot product")
-    assert reset["status"] == FAIL and reset["cover"] == [{"point": "reset.reset", "pct": 50.0}]
+    assert reset["status"] == FAIL and {"point": "reset.reset", "pct": 50.0} in reset["cover"]
+    assert "reset.flush" in reset["checks"]
     assert doc["verdict"]["status"] == FAIL

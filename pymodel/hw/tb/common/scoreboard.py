@@ -12,8 +12,12 @@ produced output beats on ``out_export`` and one row per reset on ``reset_export`
 * :meth:`~InOrderScoreboard.make_model`: the model's configuration (the RTL's, from
   :meth:`~InOrderScoreboard.rtl_model`, unless a subclass makes it deliberately wrong);
 * :meth:`~InOrderScoreboard.expected_latency`: for a stream DUT, the cycles from an input's
-  transfer to its output's: no beat that was not held may come out sooner, and the
-  shortest latency seen must be exactly that.
+  transfer to its output's: no beat may come out sooner, a beat whose ``window`` the BFM
+  marked (m_axis_tready high from its input's transfer on) must come out exactly then, and
+  the shortest latency seen must be exactly that.
+
+Its errors are those of the named checks ``sb.data``, ``sb.count``, ``sb.latency`` (and the
+MAC array's ``sb.sticky``) of :mod:`tb.common.checks`.
 
 The n-th transaction of an epoch (the stretch between two resets, ``batch.epoch``) is compared
 with the n-th output of the same epoch. Keying by epoch makes the check independent of the
@@ -38,6 +42,7 @@ import numpy as np
 from pyuvm import uvm_analysis_port, uvm_component, uvm_subscriber
 
 from pymodel.hw.tb.common.cfg import get_cfg
+from pymodel.hw.tb.common.checks import tagged
 from pymodel.hw.tb.common.sequences import ArrayItem, concat
 
 #: Mismatches printed in full (all are counted).
@@ -131,11 +136,16 @@ class InOrderScoreboard(uvm_component):
 
     def _write_outputs(self, batch: ArrayItem) -> None:
         if self.latency is not None:
-            lat = int(batch["latency"].min())
-            self.min_latency = lat if self.min_latency is None else min(self.min_latency, lat)
-            unstalled = batch["latency"][batch["stall"] == 0]
-            if unstalled.size and int(unstalled.min()) < self.latency:
-                self.errors.append(f"a beat came out after {int(unstalled.min())} cycles, LATENCY={self.latency}")
+            lat = batch["latency"]
+            self.min_latency = int(lat.min()) if self.min_latency is None else min(self.min_latency, int(lat.min()))
+            if int(lat.min()) < self.latency:
+                self.errors.append(tagged("sb.latency", f"a beat came out after {int(lat.min())} cycles, "
+                                          f"LATENCY={self.latency}"))
+            if "window" in batch:
+                late = lat[(batch["window"] == 1) & (lat != self.latency)]
+                if late.size:
+                    self.errors.append(tagged("sb.latency", f"a beat came out after {int(late[0])} cycles with "
+                                              f"m_axis_tready high since its input, LATENCY={self.latency}"))
         self._observed[batch.epoch].append(self.results(batch))
         self._compare(batch.epoch)
 
@@ -169,20 +179,22 @@ class InOrderScoreboard(uvm_component):
             left_in = sum(map(len, self._expected[epoch]))
             left_out = sum(map(len, self._observed[epoch]))
             if left_out:
-                self.errors.append(f"{left_out} outputs arrived without an input")
+                self.errors.append(tagged("sb.count", f"{left_out} outputs arrived without an input"))
             if epoch in self._resets:
                 if left_in != self._resets[epoch]:
-                    self.errors.append(f"reset after epoch {epoch}: the BFM had {self._resets[epoch]} results in "
-                                       f"flight, the scoreboard {left_in}")
+                    self.errors.append(tagged("sb.count", f"reset after epoch {epoch}: the BFM had "
+                                              f"{self._resets[epoch]} results in flight, the scoreboard {left_in}"))
                 self.dropped += left_in
             elif left_in:
-                self.errors.append(f"{left_in} accepted inputs never produced an output")
+                self.errors.append(tagged("sb.count", f"{left_in} accepted inputs never produced an output"))
         if self.checked == 0:
-            self.errors.append("no transaction was checked")
+            self.errors.append(tagged("sb.count", "no transaction was checked"))
         if self.min_latency is not None and self.min_latency != self.latency:
-            self.errors.append(f"shortest in-to-out latency {self.min_latency} cycles, LATENCY={self.latency}")
+            self.errors.append(tagged("sb.latency", f"shortest in-to-out latency {self.min_latency} cycles, "
+                                      f"LATENCY={self.latency}"))
         if self.mismatches:
-            self.errors.append(f"{self.mismatches:,} of {self.checked:,} transactions MISMATCH the model ({self.describe()})")
+            self.errors.append(tagged("sb.data", f"{self.mismatches:,} of {self.checked:,} transactions MISMATCH "
+                                      f"the model ({self.describe()})"))
         for err in self.errors:
             self.logger.error(err)
         if self.passed:

@@ -10,7 +10,8 @@ which are corners. The three sequences walk it:
 
 * :class:`RandomSeq`: ``count`` rows, each column uniform over its range (seeded generator);
 * :class:`CornerSeq`: every combination of the columns' corner values;
-* :class:`ExhaustiveSeq`: every combination of every value, in row-major order.
+* :class:`ExhaustiveSeq`: every combination of every value, in row-major order;
+* :class:`ResetSeq`: short random bursts, each cut by a reset (stream DUTs).
 """
 
 from __future__ import annotations
@@ -108,11 +109,15 @@ class BatchSequence(uvm_sequence):
     def batches(self) -> Iterator[dict[str, np.ndarray]]:
         raise NotImplementedError
 
+    def make_item(self, name: str, cols: dict[str, np.ndarray]) -> ArrayItem:
+        """The item of one batch (override to set more than its columns)."""
+        return ArrayItem(name, **cols)
+
     async def body(self) -> None:
         for i, cols in enumerate(self.batches()):
             if self.extra is not None:
                 cols = {**cols, **self.extra(len(next(iter(cols.values()))))}
-            item = ArrayItem(f"{self.get_name()}[{i}]", **cols)
+            item = self.make_item(f"{self.get_name()}[{i}]", cols)
             await self.start_item(item)
             await self.finish_item(item)
 
@@ -137,6 +142,34 @@ class RandomSeq(BatchSequence):
         for start in range(0, self.count, self.batch):
             n = min(self.batch, self.count - start)
             yield {c: self.rng.integers(lo, hi, n, endpoint=True) for c, (lo, hi) in self.space.ranges.items()}
+
+
+class ResetSeq(BatchSequence):
+    """``count`` random bursts of 1..``max_len`` rows, each cut by a reset after a random
+    number of its rows (all of them included, so outputs are in flight): an item's
+    ``reset_after`` (see :class:`~tb.common.axis.AxisBfm`)."""
+
+    def __init__(
+        self,
+        name: str,
+        space: OperandSpace,
+        count: int,
+        max_len: int,
+        rng: np.random.Generator,
+        extra: Extra | None = None,
+    ) -> None:
+        super().__init__(name, space, max_len, extra)
+        self.count, self.rng = count, rng
+
+    def batches(self) -> Iterator[dict[str, np.ndarray]]:
+        for _ in range(self.count):
+            n = int(self.rng.integers(1, self.batch, endpoint=True))
+            yield {c: self.rng.integers(lo, hi, n, endpoint=True) for c, (lo, hi) in self.space.ranges.items()}
+
+    def make_item(self, name: str, cols: dict[str, np.ndarray]) -> ArrayItem:
+        item = super().make_item(name, cols)
+        item.reset_after = int(self.rng.integers(1, len(item), endpoint=True))
+        return item
 
 
 class CornerSeq(BatchSequence):
@@ -176,5 +209,6 @@ __all__ = [
     "ExhaustiveSeq",
     "OperandSpace",
     "RandomSeq",
+    "ResetSeq",
     "concat",
 ]

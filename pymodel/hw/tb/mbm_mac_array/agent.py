@@ -3,8 +3,10 @@
 A transaction is a whole dot product (:class:`DotItem`): K activations, a (K, LANES) weight
 block and LANES biases, optionally with a reset after ``reset_after`` of its beats. The
 generic :class:`~tb.common.axis.AxisBfm` drives and observes it (random input stalls,
-output backpressure, full-throughput check, one result per dot product, resets, the sticky
-``overflow_o`` sampled with every result); this module only packs and unpacks the port words,
+output backpressure, one result per dot product, resets, the sticky ``overflow_o`` sampled
+with every result) and makes the header's timing checks: full throughput (SKID=1: one cycle
+late), the input stalling only as documented, s_axis_tready low and overflow_o cleared in
+reset, nothing from before a reset after it; this module only packs and unpacks the port words,
 through the one Python copy of the packing, :func:`pymodel.hw.vectors.array_ports`:
 s_axis_tdata {act, w[LANES-1..0]} (sign-magnitude; a zero goes out with a random sign bit, so
 negative zero is exercised), s_axis_tuser {b[LANES-1..0]} (the bias on a dot product's first
@@ -70,5 +72,6 @@ def make_bfm(dut, cfg: MacArrayCfg, rng: np.random.Generator) -> AxisBfm:
         acc, ovf = _fields(ports["m_axis_tdata"], words["tdata"]), _fields(ports["m_axis_tuser"], words["tuser"])
         return {"acc": gather("acc", acc, lanes), "ovf": gather("ovf", ovf, lanes)}
 
-    return AxisBfm(dut, rng, pack, unpack_in, unpack_out, full_throughput=True, ready_lag=cfg.skid, packets=True,
-                   sideband=("overflow_o",))
+    return AxisBfm(dut, rng, pack, unpack_in, unpack_out, latency=cfg.latency, full_throughput=True,
+                   ready_lag=cfg.skid, stall_lookback=cfg.stall_lookback, reset_tready_low=True, packets=True,
+                   sideband=("overflow_o",), reset_clears=("overflow_o",))

@@ -28,6 +28,12 @@ class MacArrayCfg(EnvCfg):
         return 2 + self.pipe + self.skid
 
     @property
+    def stall_lookback(self) -> int:
+        """Cycles from a tlast beat's transfer to the accumulators, plus SKID for the registered
+        s_axis_tready (:class:`~tb.common.axis.AxisBfm`'s stall rule): 1 + PIPE + 2 SKID."""
+        return 1 + self.pipe + 2 * self.skid
+
+    @property
     def ports(self) -> dict[str, Layout]:
         """The packing of the stream ports (rtl/mbm_mac_array.v's header)."""
         return array_ports(self.rtl.bits, self.lanes, self.acc_w)

@@ -4,8 +4,8 @@ On the shared :class:`~tb.common.scoreboard.InOrderScoreboard`: input beats beco
 products when their tlast beat arrives (the bias is the first beat's s_axis_tuser, as the DUT
 samples it; a reset drops the open one), each is predicted with :func:`dot_int` and compared
 in order with the results (LANES accumulators and overflow flags), whose latency is checked
-(:attr:`MacArrayCfg.latency`: no result that was not held comes sooner, some come
-exactly then). Per epoch the sticky
+(:attr:`MacArrayCfg.latency`: no result comes sooner, one whose tlast beat was followed by
+m_axis_tready high comes exactly then, some come exactly then). Per epoch the sticky
 overflow_o must be high with every result from the first saturated dot product on, and at
 the end it must equal the model's.
 
@@ -24,6 +24,7 @@ import torch
 
 from pymodel.core.arith import MulConfig
 from pymodel.core.conv import dot_int
+from pymodel.hw.tb.common.checks import tagged
 from pymodel.hw.tb.common.scoreboard import Checked, InOrderScoreboard, ModelOverride
 from pymodel.hw.tb.common.sequences import ArrayItem
 
@@ -114,14 +115,14 @@ class MacArrayScoreboard(InOrderScoreboard):
         self._sticky[checked.epoch] = int(sticky[-1])
         low = np.flatnonzero(sticky & (checked.observed["overflow_o"] == 0))
         if len(low):
-            self.errors.append(f"result #{self.checked - len(flagged) + int(low[0])}: overflow_o low after a "
-                               "saturated dot product")
+            self.errors.append(tagged("sb.sticky", f"result #{self.checked - len(flagged) + int(low[0])}: overflow_o "
+                                      "low after a saturated dot product"))
 
     def check_phase(self) -> None:
         final = self.cfg.bfm.final.get("overflow_o")
         model = self._sticky.get(self.cfg.bfm.epoch, 0)
         if final is not None and final != model:
-            self.errors.append(f"overflow_o={final} at the end, model says {model}")
+            self.errors.append(tagged("sb.sticky", f"overflow_o={final} at the end, model says {model}"))
         super().check_phase()
 
 

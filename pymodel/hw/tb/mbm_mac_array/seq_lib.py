@@ -2,7 +2,8 @@
 
 * :class:`SaturationSeq`: per lane, saturate high and low, land exactly on a bound, overflow
   by one, saturate and come back (sticky flag, value in range), bias at the bounds;
-* :class:`ResetSeq`: resets early (beat 1..3) and late (beat >= 4) in dot products, each
+* :class:`ResetSeq`: resets early (beat 1..3) and late (beat >= 4) in dot products and
+  right after one (its result in flight), each
   followed by complete dot products that must come out right;
 * :class:`BurstSeq`: back-to-back 1..3-beat dot products (output backpressure reaches the input);
 * :class:`LengthSweepSeq`: lengths 1 .. :data:`MAX_K`;
@@ -124,11 +125,12 @@ class BurstSeq(DotSeq):
 
 
 class ResetSeq(DotSeq):
-    """Dot products interrupted by reset early (beat 1..3) and late (beat >= 4), each
-    followed by complete dot products that must come out right."""
+    """Dot products interrupted by reset early (beat 1..3) and late (beat >= 4), or right
+    after their tlast beat (the result in flight), each followed by complete dot products
+    that must come out right."""
 
     def items(self):
-        for k, at in ((9, 1), (5, 3), (200, 150), (1008, 1007), (40, 4)):
+        for k, at in ((9, 1), (5, 3), (200, 150), (1008, 1007), (40, 4), (1, 1), (3, 3), (40, 40)):
             yield self.random_dot(k, reset_after=at)
             yield self.random_dot(int(self.rng.integers(1, 50)))
             yield self.random_dot(3)

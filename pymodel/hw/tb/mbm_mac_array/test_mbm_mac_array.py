@@ -8,6 +8,8 @@ full-throughput check, and scoreboards every result against pymodel.core.conv.do
   1..11,520, then SAMPLES random beats; every cover bin must be hit.
 * MacArraySaturationTest: the saturation corners alone (a quick run; with MODEL_OVERRIDE
   it proves that a wrong model fails).
+* MacArrayHandshakeTest: saturation corners, resets and short bursts, a quick run of every
+  handshake and reset check (the broken-RTL tests of tests/hw/test_rtl_regressions.py).
 * MacArrayWrongModelTest: the saturation corners scored against exact products instead
   of the approximate multiplier (a factory override installs ExactProductScoreboard);
   expected to FAIL (cocotb expect_fail), so every run proves the bench can.
@@ -50,6 +52,14 @@ class MacArraySoakTest(MacArrayTestBase):
 class MacArraySaturationTest(MacArrayTestBase):
     async def stimulus(self) -> None:
         await self.seq(SaturationSeq, "saturation").start(self.env.seqr)
+
+
+@pyuvm.test()
+class MacArrayHandshakeTest(MacArrayTestBase):
+    async def stimulus(self) -> None:
+        await self.seq(SaturationSeq, "saturation").start(self.env.seqr)
+        await self.seq(ResetSeq, "reset").start(self.env.seqr)
+        await self.seq(BurstSeq, "burst", 300).start(self.env.seqr)
 
 
 @pyuvm.test(expect_fail=True)
