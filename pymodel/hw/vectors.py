@@ -170,27 +170,29 @@ def array_program(rows: "torch.Tensor", w: "torch.Tensor", bias: "torch.Tensor",
     )
 
 
-def array_ports(bits: int, lanes: int, acc_w: int) -> dict[str, Layout]:
+def array_ports(bits: int, lanes: int, acc_w: int, encoding: str = "signmag") -> dict[str, Layout]:
     """The stream ports of mbm_mac_array as word layouts, most significant field first: the
     packing of the module's header, written once for the bench, the vectors and cosim.
 
     s_axis_tdata {act, w[LANES-1..0]}, s_axis_tuser {b[LANES-1..0]}, m_axis_tdata
     {acc[LANES-1..0]}, m_axis_tuser {ovf[LANES-1..0]} (lane i's field named w<i>, b<i>, ...).
+    Operands are (bits+1)-bit sign-magnitude, or with encoding "twos" (TWOS=1) bits-bit two's
+    complement (:func:`pymodel.core.multiplier.encoding`).
     """
-    sm = bits + 1
+    width, enc = (bits + 1, "sm") if encoding == "signmag" else (bits, "tc")
     down = list(reversed(range(lanes)))
     return {
-        "s_axis_tdata": Layout((Field("act", sm, "sm"), *[Field(f"w{i}", sm, "sm") for i in down])),
+        "s_axis_tdata": Layout(tuple(Field(name, width, enc) for name in ["act", *[f"w{i}" for i in down]])),
         "s_axis_tuser": Layout(tuple(Field(f"b{i}", acc_w, "tc") for i in down)),
         "m_axis_tdata": Layout(tuple(Field(f"acc{i}", acc_w, "tc") for i in down)),
         "m_axis_tuser": Layout(tuple(Field(f"ovf{i}", 1) for i in down)),
     }
 
 
-def array_layouts(bits: int, lanes: int, acc_w: int) -> dict[str, Layout]:
+def array_layouts(bits: int, lanes: int, acc_w: int, encoding: str = "signmag") -> dict[str, Layout]:
     """Word layouts of the MAC-array replay bench: stim {s_axis_tlast, s_axis_tdata}, bias
     s_axis_tuser, expect {m_axis_tuser, m_axis_tdata}."""
-    ports = array_ports(bits, lanes, acc_w)
+    ports = array_ports(bits, lanes, acc_w, encoding)
     return {
         "stim": Layout((Field("last", 1), *ports["s_axis_tdata"].fields)),
         "bias": ports["s_axis_tuser"],
@@ -198,10 +200,10 @@ def array_layouts(bits: int, lanes: int, acc_w: int) -> dict[str, Layout]:
     }
 
 
-def array_memories(prog: ArrayProgram, acc: np.ndarray, ovf: np.ndarray, bits: int, acc_w: int
-                   ) -> dict[str, tuple[Layout, list[str]]]:
+def array_memories(prog: ArrayProgram, acc: np.ndarray, ovf: np.ndarray, bits: int, acc_w: int,
+                   encoding: str = "signmag") -> dict[str, tuple[Layout, list[str]]]:
     """Packed stim/bias/expect words; acc and ovf are (dots, lanes)."""
-    lay = array_layouts(bits, prog.lanes, acc_w)
+    lay = array_layouts(bits, prog.lanes, acc_w, encoding)
     stim = {"last": prog.last, "act": prog.act, **spread("w", prog.wgt)}
     expect = {**spread("ovf", ovf.astype(np.int64)), **spread("acc", acc)}
     return {

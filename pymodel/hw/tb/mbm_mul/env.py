@@ -53,15 +53,21 @@ def operand_space(cfg: MulConfig, signed: bool) -> OperandSpace:
 
 
 # ---- pin encoding ----
-def encode_operands(values: np.ndarray, bits: int, signed: bool, rng: np.random.Generator) -> np.ndarray:
-    """Pin words of operand values: the value, or {sign, magnitude} with zero's sign random."""
+def encode_operands(values: np.ndarray, bits: int, signed: bool, rng: np.random.Generator,
+                    twos: bool = False) -> np.ndarray:
+    """Pin words of operand values: the value, or {sign, magnitude} with zero's sign random,
+    or (``twos``: an imported two's complement module's) the N-bit two's complement pattern."""
+    if twos:
+        return np.asarray(values, dtype=np.int64) & ((1 << bits) - 1)
     if not signed:
         return values
     return sm_encode(values, bits, zero_sign=rng.random(np.shape(values)) < 0.5)
 
 
-def decode_operands(words: np.ndarray, bits: int, signed: bool) -> tuple[np.ndarray, np.ndarray]:
+def decode_operands(words: np.ndarray, bits: int, signed: bool, twos: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(values, sign bits) of operand pin words."""
+    if twos:
+        return tc_decode(words, bits), (words >> (bits - 1)) & 1
     if not signed:
         return words, np.zeros_like(words)
     return sm_decode(words, bits), sm_sign(words, bits)
