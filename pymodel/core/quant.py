@@ -1,15 +1,20 @@
-"""Quantization of float tensors to the sign-magnitude operands of the MAC array.
+"""Quantization of float tensors to the operands of the MAC array's multiplier.
 
-Why: the RTL multiplies integers in [-(2^N - 1), 2^N - 1]; a float layer reaches it through
+Why: the RTL multiplies integers in [-(2^N - 1), 2^N - 1] (sign-magnitude: the built-in
+multipliers and unsigned imported ones) or in [-2^(N-1), 2^(N-1) - 1] (two's complement: an
+imported ``:signed`` module, :mod:`pymodel.core.multiplier`); a float layer reaches it through
 a scale per tensor (the "image multiplier" s_x for activations, the "kernel multiplier" s_w
 for weights, docs/arithmetic.md). Users either give the scales by hand, as they did with the lookup
 table flow, or calibrate them here from data.
 
 Conventions (all scales are float64 tensors):
 
-* ``x_q = round_half_even(x * s)``; the result must lie in [-(2^N - 1), 2^N - 1]. A value
-  past that range is an error naming the tensor and the value, unless ``on_overflow="clamp"``
-  (then it is clamped and counted).
+* ``encoding`` ("signmag", the default, or "twos") is the multiplier's operand encoding
+  (:func:`pymodel.core.multiplier.encoding`); it sets the range [lo, hi] below.
+* ``x_q = round_half_even(x * s)``; the result must lie in [lo, hi]. A value past that range
+  is an error naming the tensor, the value and the range, unless ``on_overflow="clamp"``
+  (then it is clamped and counted). Calibration maps max |x| to min(-lo, hi) (2^N - 1, or
+  2^(N-1) - 1 for two's complement: the range is symmetric but for the one extra negative code).
 * A per-tensor scale is a 0-d tensor. A per-channel scale either broadcasts against the
   tensor as is (the keep-dim shape :func:`calibrate` returns, e.g. (Cout, 1, 1, 1) for
   weights) or is 1-d with one value per index of axis 0 (the output channel).
@@ -23,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from pymodel.core.arith import MAX_BITS, MIN_BITS, MulConfig
 from pymodel.core.errors import MBMError
+from pymodel.core.table import TABLE_MAX_BITS, operand_bounds
 
 if TYPE_CHECKING:
     import torch
@@ -40,6 +46,24 @@ def max_operand(bits: int) -> int:
     if isinstance(bits, bool) or not isinstance(bits, int) or not MIN_BITS <= bits <= MAX_BITS:
         raise MBMError(f"bits={bits} is out of range: allowed {MIN_BITS}..{MAX_BITS}")
     return (1 << bits) - 1
+
+
+def operand_range(bits: int, encoding: str = "signmag") -> tuple[int, int]:
+    """(lo, hi) of a quantized operand: +-(2^bits - 1) for ``signmag`` (bits 4..16), or
+    -2^(bits-1)..2^(bits-1) - 1 for ``twos`` (an imported table's width, 2..10)."""
+    if encoding == "signmag":
+        return -max_operand(bits), max_operand(bits)
+    if encoding != "twos":
+        raise MBMError(f"operand encoding {encoding!r}: allowed signmag or twos")
+    if isinstance(bits, bool) or not isinstance(bits, int) or not 2 <= bits <= TABLE_MAX_BITS:
+        raise MBMError(f"bits={bits} is out of range for two's-complement operands: allowed 2..{TABLE_MAX_BITS}")
+    return operand_bounds("twos", bits)
+
+
+def _range_text(bits: int, encoding: str) -> str:
+    lo, hi = operand_range(bits, encoding)
+    what = "two's-complement" if encoding == "twos" else "sign-magnitude"
+    return f"{lo}..{hi} (bits={bits} {what})"
 
 
 def _as_float64(x: "torch.Tensor", name: str) -> "torch.Tensor":
@@ -86,8 +110,9 @@ def _channels_first(x: "torch.Tensor", axis: int | None) -> "torch.Tensor":
     return x.movedim(axis, 0).reshape(x.shape[axis], -1)
 
 
-def _mse_amax(rows: "torch.Tensor", amax: "torch.Tensor", qmax: int) -> "torch.Tensor":
-    """Per-row clip level c <= amax minimizing the mean squared quantize/dequantize error."""
+def _mse_amax(rows: "torch.Tensor", amax: "torch.Tensor", qmax: int, lo: int) -> "torch.Tensor":
+    """Per-row clip level c <= amax minimizing the mean squared quantize/dequantize error
+    (x * s maps c to qmax and clamps to lo..qmax)."""
     import torch
 
     stride = max(1, rows.shape[1] // _MSE_SAMPLE)
@@ -98,7 +123,7 @@ def _mse_amax(rows: "torch.Tensor", amax: "torch.Tensor", qmax: int) -> "torch.T
     for alpha in alphas:
         clip = amax * alpha
         s = (qmax / clip).unsqueeze(1)
-        q = torch.round(sample * s).clamp(-qmax, qmax)
+        q = torch.round(sample * s).clamp(lo, qmax)
         err = ((q / s - sample) ** 2).mean(dim=1)
         better = err < best_err
         best_err = torch.where(better, err, best_err)
@@ -114,10 +139,13 @@ def calibrate(
     pow2: bool = False,
     percentile: float = 99.99,
     name: str = "x",
+    encoding: str = "signmag",
 ) -> "torch.Tensor":
-    """Scale s so that x * s uses the operand range [-(2^bits - 1), 2^bits - 1].
+    """Scale s so that x * s uses the operand range of ``encoding`` at ``bits``:
+    [-(2^bits - 1), 2^bits - 1] sign-magnitude, [-2^(bits-1), 2^(bits-1) - 1] two's complement.
 
-    method: "max" maps max |x| to 2^bits - 1 (nothing clips); "percentile" maps the given
+    method: "max" maps max |x| to qmax = 2^bits - 1 (two's complement: 2^(bits-1) - 1; nothing
+    clips); "percentile" maps the given
     percentile of |x| (0 < percentile <= 100) there, so outliers clip; "mse" picks the clip
     level that minimizes the quantize/dequantize squared error (outliers may clip).
     Quantize percentile and MSE scales with ``on_overflow="clamp"``.
@@ -128,7 +156,7 @@ def calibrate(
     """
     import torch
 
-    qmax = max_operand(bits)
+    lo, qmax = operand_range(bits, encoding)
     if method not in METHODS:
         raise MBMError(f"unknown calibration method {method!r}: allowed {', '.join(METHODS)}")
     if not 0 < percentile <= 100:
@@ -142,7 +170,7 @@ def calibrate(
         k = max(1, min(rows.shape[1], int(-(-percentile * rows.shape[1] // 100))))
         amax = rows.kthvalue(k, dim=1).values
     elif method == "mse":
-        amax = torch.where(amax > 0, _mse_amax(rows, amax, qmax), amax)
+        amax = torch.where(amax > 0, _mse_amax(rows, amax, qmax, lo), amax)
     scale = torch.where(amax > 0, qmax / amax, torch.ones_like(amax))
     if not bool(torch.isfinite(scale).all()):
         tiny = float(amax[~torch.isfinite(scale)][0])
@@ -162,16 +190,17 @@ def quantize(
     bits: int,
     name: str,
     on_overflow: str = "error",
+    encoding: str = "signmag",
 ) -> tuple["torch.Tensor", int]:
     """(x_q, clamped): round_half_even(x * scale) as int64 and how many values were clamped.
 
-    A NaN/Inf in x or a value past [-(2^bits - 1), 2^bits - 1] raises MBMError naming the
-    tensor, the value and the allowed range; with on_overflow="clamp" such values (not NaN)
-    are clamped and counted instead.
+    A NaN/Inf in x or a value past the operand range of ``encoding`` (:func:`operand_range`)
+    raises MBMError naming the tensor, the value and the allowed range; with
+    on_overflow="clamp" such values (not NaN) are clamped and counted instead.
     """
     import torch
 
-    qmax = max_operand(bits)
+    lo_q, hi_q = operand_range(bits, encoding)
     if on_overflow not in OVERFLOW_POLICIES:
         raise MBMError(f"on_overflow={on_overflow!r}: allowed {', '.join(OVERFLOW_POLICIES)}")
     t = torch.as_tensor(x).detach().to(torch.float64)
@@ -180,20 +209,21 @@ def quantize(
     # One pass decides the common case: every value finite and inside the range. (A NaN or
     # Inf in x makes an extreme NaN/Inf, since s is finite and positive.)
     lo, hi = (float(v) for v in r.aminmax()) if r.numel() else (0.0, 0.0)
-    if -qmax <= lo and hi <= qmax:
+    if lo_q <= lo and hi <= hi_q:
         return r.to(torch.int64), 0
     t = _as_float64(x, name)  # names the first NaN/Inf element, if any
-    over = r.abs() > qmax
+    past = torch.where(r > hi_q, r - hi_q, torch.where(r < lo_q, lo_q - r, torch.zeros_like(r)))
+    over = past > 0
     clamped = int(over.sum())
     if clamped and on_overflow == "error":
-        worst = int(torch.argmax(torch.where(over, r.abs(), torch.zeros_like(r))))
+        worst = int(torch.argmax(past))
         idx = tuple(int(i) for i in torch.unravel_index(torch.tensor(worst), r.shape))
         raise MBMError(
             f"tensor {name!r} value {float(t[idx])} at index {idx} quantizes to {int(r[idx])}, "
-            f"past the bits={bits} operand range: allowed -{qmax}..{qmax} "
+            f"past the operand range: allowed {_range_text(bits, encoding)} "
             f"(use a smaller scale or on_overflow='clamp')"
         )
-    return r.clamp(-qmax, qmax).to(torch.int64), clamped
+    return r.clamp(lo_q, hi_q).to(torch.int64), clamped
 
 
 def _per_channel_flat(scale: "torch.Tensor", name: str) -> "torch.Tensor":

@@ -22,6 +22,7 @@ import torch
 from pymodel.core.arith import MulConfig
 from pymodel.core.conv import acc_bits_needed, conv2d_int, im2col
 from pymodel.core.errors import MBMError
+from pymodel.core.multiplier import encoding
 from pymodel.core.quant import calibrate, quantize, quantize_bias
 
 SYNTHETIC = "synthetic"
@@ -109,13 +110,14 @@ def quantize_layer(conv: torch.nn.Conv2d, x: torch.Tensor, name: str, cfg: MulCo
                        "allowed groups=1 and numeric zero padding")
     w = conv.weight.detach().double()
     clip = "clamp" if method != "max" else on_overflow
+    enc = encoding(cfg)  # the operand range follows the multiplier's encoding
     if s_x is None:
-        s_x = calibrate(x, cfg.bits, method=method, name=f"{name}.input")
+        s_x = calibrate(x, cfg.bits, method=method, name=f"{name}.input", encoding=enc)
     if s_w is None:
-        s_w = calibrate(w, cfg.bits, method=method, per_channel_axis=0, name=f"{name}.weight")
+        s_w = calibrate(w, cfg.bits, method=method, per_channel_axis=0, name=f"{name}.weight", encoding=enc)
     s_x, s_w = torch.as_tensor(s_x, dtype=torch.float64), torch.as_tensor(s_w, dtype=torch.float64)
-    x_q, cx = quantize(x, s_x, cfg.bits, f"{name}.input", on_overflow=clip)
-    w_q, cw = quantize(w, s_w, cfg.bits, f"{name}.weight", on_overflow=clip)
+    x_q, cx = quantize(x, s_x, cfg.bits, f"{name}.input", on_overflow=clip, encoding=enc)
+    w_q, cw = quantize(w, s_w, cfg.bits, f"{name}.weight", on_overflow=clip, encoding=enc)
     b = conv.bias.detach() if conv.bias is not None else torch.zeros(w.shape[0])
     return QuantLayer(name, cfg, x_q, w_q, quantize_bias(b, s_x, s_w, cfg), tuple(conv.stride),
                       tuple(conv.padding), tuple(conv.dilation), float(s_x), cx + cw)

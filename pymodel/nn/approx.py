@@ -35,6 +35,7 @@ import torch
 from torch import Tensor, nn
 
 from pymodel.core import kernels, quant
+from pymodel.core import multiplier as mm
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
 from pymodel.core.spec import parse_spec, spec_string
@@ -95,8 +96,9 @@ class ApproxLayer(nn.Module):
         self.on_overflow, self.acc_bits = on_overflow, acc_bits
         self.kind = "conv2d" if isinstance(layer, nn.Conv2d) else "linear"
         self.backend = backend
+        self.encoding = mm.encoding(cfg)  # the operand range follows the multiplier's encoding
         self.w_q, self.weight_clamped = quant.quantize(
-            layer.weight, self.s_w, cfg.bits, f"{name}.weight", on_overflow=on_overflow
+            layer.weight, self.s_w, cfg.bits, f"{name}.weight", on_overflow=on_overflow, encoding=self.encoding
         )
         self.b_q = None if layer.bias is None else quant.quantize_bias(layer.bias, self.s_x, self.s_w, cfg)
         self.stats = {"calls": 0, "inputs": 0, "clamped": 0, "accumulators": 0, "saturated": 0}
@@ -113,7 +115,8 @@ class ApproxLayer(nn.Module):
         return f"{self.kind} {self.name}, {self.cfg.label}, s_x={float(self.s_x):.4g}"
 
     def forward(self, x: Tensor) -> Tensor:
-        x_q, clamped = quant.quantize(x, self.s_x, self.cfg.bits, f"{self.name} input", on_overflow=self.on_overflow)
+        x_q, clamped = quant.quantize(x, self.s_x, self.cfg.bits, f"{self.name} input", on_overflow=self.on_overflow,
+                                      encoding=self.encoding)
         if self.kind == "conv2d":
             layer = self.float_layer
             acc, saturated = kernels.approx_conv2d(
@@ -166,10 +169,11 @@ def _batches(calibration: Tensor | Iterable[Tensor]) -> list[Tensor]:
 
 def calibrate_scales(
     model: nn.Module, names: list[str], calibration: Tensor | Iterable[Tensor], bits: int,
-    options: ScaleOptions = ScaleOptions(),
+    options: ScaleOptions = ScaleOptions(), encoding: str = "signmag",
 ) -> dict[str, tuple[Tensor, Tensor]]:
     """name -> (s_x, s_w) from the inputs each layer sees when ``calibration`` images (N x 3 x H x W
-    batches) run through the model as it is now (call it on the exact model). Holds every selected
+    batches) run through the model as it is now (call it on the exact model), for operands of
+    ``bits`` in ``encoding`` (:func:`pymodel.core.multiplier.encoding`). Holds every selected
     layer's inputs in memory while it runs (float32)."""
     modules = dict(model.named_modules())
     seen: dict[str, list[Tensor]] = {n: [] for n in names}
@@ -190,11 +194,11 @@ def calibrate_scales(
             raise MBMError(f"layer {n!r} saw no input during calibration: it is not on the forward path")
         s_x = quant.calibrate(
             torch.cat([t.reshape(-1) for t in seen[n]]), bits, options.method, pow2=options.pow2,
-            percentile=options.percentile, name=f"{n} input",
+            percentile=options.percentile, name=f"{n} input", encoding=encoding,
         )
         s_w = quant.calibrate(
             modules[n].weight, bits, options.weight_method, per_channel_axis=0 if options.per_channel else None,
-            pow2=options.pow2, percentile=options.percentile, name=f"{n}.weight",
+            pow2=options.pow2, percentile=options.percentile, name=f"{n}.weight", encoding=encoding,
         )
         scales[n] = (s_x, s_w)
         seen[n].clear()
@@ -267,8 +271,9 @@ def approximate(
     if missing and calibration is None:
         raise MBMError(f"layer {missing[0]!r} has no s_x/s_w: give them by hand or pass calibration images")
     found = dict(scales or {})
-    for bits in sorted({plan[n].bits for n in missing}):
-        found.update(calibrate_scales(model, [n for n in missing if plan[n].bits == bits], calibration, bits, options))
+    for bits, enc in sorted({(plan[n].bits, mm.encoding(plan[n])) for n in missing}):
+        group = [n for n in missing if (plan[n].bits, mm.encoding(plan[n])) == (bits, enc)]
+        found.update(calibrate_scales(model, group, calibration, bits, options, enc))
     swapped = {}
     for n, layer_cfg in plan.items():
         hand_x, hand_w = _per_layer(s_x, n), _per_layer(s_w, n)

@@ -145,3 +145,43 @@ def test_bias_rounds_half_even():
 def test_calibrate_refuses_a_scale_that_overflows():
     with pytest.raises(MBMError, match=r"'tiny' has max \|x\| = 2\.2250738585072014e-308: too small"):
         calibrate(torch.tensor([2.2250738585072014e-308], dtype=torch.float64), 4, name="tiny")
+
+
+# --- two's-complement operands (an imported :signed multiplier): the range follows the encoding
+
+
+def test_twos_calibration_maps_max_to_2_pow_n_minus_1_minus_1():
+    x = torch.tensor([-3.0, 1.0, 2.0])
+    s = calibrate(x, 8, encoding="twos")
+    assert float(s) == pytest.approx(127 / 3)
+    q, clamped = quantize(x, s, 8, "x", encoding="twos")
+    assert q.tolist() == [-127, 42, 85] and clamped == 0
+    assert float(calibrate(x, 8)) == pytest.approx(255 / 3)  # sign-magnitude unchanged
+
+
+def test_twos_quantize_clamps_to_the_asymmetric_range():
+    x = torch.tensor([-130.0, -128.0, 127.0, 128.0])
+    q, clamped = quantize(x, 1.0, 8, "x", on_overflow="clamp", encoding="twos")
+    assert q.tolist() == [-128, -128, 127, 127] and clamped == 2
+
+
+@pytest.mark.parametrize("value, shown", [(128.0, "128"), (-129.0, "-129")])
+def test_twos_past_range_names_the_twos_range(value, shown):
+    with pytest.raises(MBMError, match=rf"quantizes to {shown}, past the operand range: allowed -128\.\.127 "
+                                       r"\(bits=8 two's-complement\)"):
+        quantize(torch.tensor([0.0, value]), 1.0, 8, "act", encoding="twos")
+
+
+def test_twos_mse_and_percentile_clip_inside_the_twos_range():
+    x = torch.randn(4096, generator=torch.Generator().manual_seed(1))
+    for method in ("mse", "percentile"):
+        q, _ = quantize(x, calibrate(x, 8, method=method, encoding="twos"), 8, "x", on_overflow="clamp",
+                        encoding="twos")
+        assert -128 <= int(q.min()) and int(q.max()) <= 127
+
+
+def test_unknown_encoding_and_twos_width_refused():
+    with pytest.raises(MBMError, match="operand encoding 'unsigned': allowed signmag or twos"):
+        quantize(torch.ones(2), 1.0, 8, "x", encoding="unsigned")
+    with pytest.raises(MBMError, match=r"bits=11 is out of range for two's-complement operands: allowed 2\.\.10"):
+        calibrate(torch.ones(2), 11, encoding="twos")

@@ -83,3 +83,19 @@ def test_records_read_back_and_catch_a_changed_file(table_file):
         from_dict(record)
     with pytest.raises(MBMError, match="lacks table_sha256"):
         from_dict({k: v for k, v in record.items() if k != "table_sha256"})
+
+
+def test_quantize_layer_follows_the_encoding(tmp_path):
+    """A twos multiplier's layer is calibrated to max |x| -> 127 and clamped to -128..127;
+    the built-in's to 255 (the numbers of every existing sign-magnitude test)."""
+    from pymodel.hw.layers import load_layer, quantize_layer
+
+    ops = np.arange(-128, 128)
+    np.save(tmp_path / "s8.npy", ops[:, None] * ops[None, :])
+    conv, x, name = load_layer("synthetic", 0)
+    twos = quantize_layer(conv, x, name, resolve(f"lut:{tmp_path / 's8.npy'}:signed"))
+    sm = quantize_layer(conv, x, name, MulConfig("mbm", 8))
+    assert int(twos.x_q.abs().max()) == 127 and int(sm.x_q.abs().max()) == 255
+    assert int(twos.w_q.abs().amax(dim=(1, 2, 3)).min()) == 127 and int(twos.w_q.min()) >= -128
+    clipped = quantize_layer(conv, x, name, resolve(f"lut:{tmp_path / 's8.npy'}:signed"), method="percentile")
+    assert int(clipped.x_q.min()) >= -128 and int(clipped.x_q.max()) == 127
