@@ -6,8 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-from pymodel.cli.common import add_mul_arguments, mul_config
+from pymodel.cli.common import add_mul_arguments, multiplier
 from pymodel.core.errors import MBMError
+from pymodel.core.multiplier import to_dict
 from pymodel.hw.cosim import DEFAULT_OUT, cosimulate
 from pymodel.hw.layers import (
     MAX_ACC_W,
@@ -53,7 +54,7 @@ def parse_hw(text: str) -> tuple[int, int]:
 
 
 def main(args: argparse.Namespace) -> int:
-    cfg = mul_config(args)
+    cfg = multiplier(args)
     input_hw = parse_hw(args.input_hw)
     conv, x, name = load_layer(args.layer, args.seed, input_hw,
                                checkpoint=args.checkpoint, data=args.data, image=args.image)
@@ -79,7 +80,7 @@ def main(args: argparse.Namespace) -> int:
         "beats": r.beats,
         "saturated": r.saturated,
         "clamped_operands": q.clamped,
-        "config": {**cfg.to_dict(), "lanes": lanes, "acc_bits": acc_bits, "calibration": args.calibration,
+        "config": {**to_dict(cfg), "lanes": lanes, "acc_bits": acc_bits, "calibration": args.calibration,
                    "stall_pct": args.stall, "s_x": q.s_x},
         "seed": args.seed,
         "source": {"checkpoint": args.checkpoint or "bundled SYNTHETIC model", "data": args.data,

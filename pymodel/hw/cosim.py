@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from pymodel.core.errors import MBMError
+from pymodel.core.multiplier import Multiplier, encoding
 from pymodel.hw import vectors
 from pymodel.hw.array_params import array_parameters
 from pymodel.hw.layers import QuantLayer, Tile, reference, tile_rows
@@ -51,11 +52,12 @@ class CosimResult:
 
 
 def cosimulate(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, *, stall: int = 20, seed: int = 1,
-               progress: bool = True, rtl_overrides: dict[str, int] | None = None) -> CosimResult:
+               progress: bool = True, rtl_overrides: dict[str, int] | None = None,
+               rtl_mult: Multiplier | None = None) -> CosimResult:
     """Stream the tile through the RTL in chunks of pixels; compare every output integer.
 
-    rtl_overrides: build the RTL with other parameters than the model's (only to prove
-    that a wrong RTL is caught)."""
+    rtl_overrides, rtl_mult: build the RTL with other parameters, or another imported module
+    in its slot, than the model's (only to prove that a wrong RTL is caught)."""
     from tqdm import tqdm
 
 
@@ -73,13 +75,13 @@ def cosimulate(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, *, stall: int 
             p1 = min(rows.shape[0], p0 + per_chunk)
             prog = vectors.array_program(rows[p0:p1], w, q.bias_q, lanes)
             want_acc, want_ovf = prog.lane_view(acc[p0:p1]), prog.lane_view(ovf[p0:p1])
-            mem = vectors.array_memories(prog, want_acc, want_ovf, q.cfg.bits, acc_bits)
+            mem = vectors.array_memories(prog, want_acc, want_ovf, q.cfg.bits, acc_bits, encoding(q.cfg))
             params = array_parameters(q.cfg, lanes, acc_bits)
             vs = vectors.VectorSet("mbm_mac_array", "cosim", q.cfg, seed, mem,
                                    {"beats": int(prog.last.size), "dots": int(prog.bias.shape[0])}, params)
             folder = vectors.write_set(vs, Path(tmp) / f"chunk{p0}", commit="cosim")
             out = Path(tmp) / f"out{p0}.hex"
-            r = replay_set(folder, stall=stall, seed=seed + p0, out=out, rtl_overrides=rtl_overrides)
+            r = replay_set(folder, stall=stall, seed=seed + p0, out=out, rtl_overrides=rtl_overrides, rtl_mult=rtl_mult)
             sim_seconds += r.seconds
             beats += int(prog.last.size)
             got = _read_results(out, mem["expect"][0], prog.bias.shape[0])

