@@ -1,10 +1,12 @@
 """An imported Verilog multiplier in the RTL (pymodel/hw/imported_rtl.py, IMPORTED=1 in
 rtl/mbm_mac_array.v and rtl/mbm_mul_axis.v): the generated wrapper and core, lint of both
-encodings, the parameter checks, the vector sets that record it, and the scoreboard catching
-a broken wrapper (operands swapped, the wrong module) and a broken sign-magnitude wrap.
+encodings, the parameter checks, the vector sets that record it, co-simulation and replay,
+and the scoreboards catching a broken wrapper (operands swapped, the wrong module) and a
+broken sign-magnitude wrap (array and AXI-Stream multiplier).
 
 The passing regressions themselves (trunc_mul sign-magnitude-wrapped, trunc_mul_s two's
-complement) are registry runs of `make sim`: tests/hw/test_rtl_regressions.py.
+complement, through the array and mbm_mul_axis) are registry runs of `make sim`:
+tests/hw/test_rtl_regressions.py.
 """
 
 from __future__ import annotations
@@ -213,7 +215,7 @@ def test_registry_runs_build_what_they_name():
 
 # ---- co-simulation and replay ----
 
-@pytest.mark.parametrize("spec", [TRUNC, TRUNC_S], ids=["signmag", "twos"])
+@pytest.mark.parametrize("spec", [TRUNC, pytest.param(TRUNC_S, marks=pytest.mark.slow)], ids=["signmag", "twos"])
 def test_cosim_cli_with_an_imported_multiplier_is_bit_exact(tmp_path, spec):
     from pymodel.cli import main
 
@@ -245,3 +247,20 @@ def test_imported_vector_set_replays(tmp_path):
     assert folder.name.startswith("layer-sat-verilog-trunc_mul-n8-l4-a17")
     result = replay_set(folder)
     assert result.ok, result.output[-2000:]
+
+
+def test_axis_scoreboard_catches_a_broken_wrap(tmp_path):
+    """mbm_mul_axis's sign-magnitude wrap of an imported module signed by operand a alone."""
+    m = resolve(TRUNC)
+    good = "assign product = zero ? {P_W{1'b0}} : (a[N] ^ b[N]) ? -{1'b0, raw} : {1'b0, raw};"
+    source = (RTL_DIR / "mbm_mul_axis.v").read_text()
+    assert source.count(good) == 1
+    broken = tmp_path / "mbm_mul_axis.v"
+    broken.write_text(source.replace(good, good.replace("(a[N] ^ b[N])", "(a[N])")))
+    dut = regressions.DUTS["mbm_mul_axis"]
+    result = runner.run(dut.toplevel, [*imported_rtl.sources(m), *dut.sources[:-1], broken],
+                        {**imported_rtl.slot_parameters(m), "SIGNED": 1, "LATENCY": 2}, dut.test_module,
+                        name="mutant-axis-signmag-wrap", testcase="AxisRandomTest", samples=500,
+                        extra_env={imported_rtl.MULT_ENV: TRUNC}, variant="mutant-axis-signmag-wrap")
+    assert not result.passed
+    assert "MISMATCH" in result.log_tail(200_000), result.summary()

@@ -223,6 +223,11 @@ REGRESSIONS: tuple[Regression, ...] = (
     Regression("axis-n8-l2-random", "mbm_mul_axis", _axis(8, 0, 2), "AxisRandomTest", samples=20_000),
     Regression("axis-signed-n8-l1-random", "mbm_mul_axis", _axis(8, 1, 1), "AxisRandomTest", samples=20_000),
     Regression("axis-signed-n16-t8-frac-l3-random", "mbm_mul_axis", _axis(16, 1, 3, trunc=8, frac=1), "AxisRandomTest", samples=10_000),
+    Regression("axis-trunc_mul-signed-l2-random", "mbm_mul_axis", {"N": 8, "SIGNED": 1, "LATENCY": 2, "IMPORTED": 1, "IMP_P_W": 16},
+               "AxisRandomTest", samples=10_000, mult="verilog:tests/data/verilog/trunc_mul.v"),
+    Regression("axis-trunc_mul_s-twos-l1-random", "mbm_mul_axis",
+               {"N": 8, "SIGNED": 1, "LATENCY": 1, "IMPORTED": 1, "TWOS": 1, "IMP_P_W": 16},
+               "AxisRandomTest", samples=10_000, mult="verilog:tests/data/verilog/trunc_mul_s.v:signed"),
     # MAC array: random stalls, backpressure, mid-dot-product resets, lengths 1..11,520, saturation
     Regression("mac-n8-l4-a32", "mbm_mac_array", _mac(8, 4, 32), "MacArrayTest", samples=5_000),
     Regression("mac-n16-l3-a56-t4-frac", "mbm_mac_array", _mac(16, 3, 56, trunc=4, frac=1), "MacArrayTest", samples=5_000),
