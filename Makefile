@@ -9,7 +9,8 @@ PYTEST_ARGS ?=
 .PHONY: help venv sim sim-full test lint vectors replay cosim fpga fpga-array bench accuracy explore explore-scale report clean
 
 help:
-	@echo "make sim       build and run the RTL regression, print a summary"
+	@echo "make sim       build and run the RTL regression (Verilator, and a subset under Icarus), print a summary"
+	@echo "               SIM=icarus make sim: every run under Icarus Verilog alone"
 	@echo "make sim-full  the same with the long (slow) sweeps"
 	@echo "make test      the whole pytest suite, RTL regressions included"
 	@echo "make lint      verilator --lint-only -Wall on every RTL module"
@@ -35,11 +36,15 @@ $(STAMP): requirements.lock pyproject.toml
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
+# Verilator runs plus the Icarus subset; SIM=icarus (or SIM=verilator): every run under that one alone
+SIM ?=
+SIM_ARGS := $(if $(SIM),--sim $(SIM))
+
 sim: $(STAMP)
-	$(PY) -m pymodel sim regress
+	$(PY) -m pymodel sim regress $(SIM_ARGS)
 
 sim-full: $(STAMP)
-	$(PY) -m pymodel sim regress --full
+	$(PY) -m pymodel sim regress --full $(SIM_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)

@@ -98,59 +98,85 @@ module mbm_mac_array #(
     // ---- parameter checks: message with the instance (%m), then a hard stop (see mbm_mul) ----
     generate
         if (LANES < 1 || LANES > 1024) begin : g_bad_lanes
+            `ifndef __ICARUS__
             $error("%m: LANES=%0d is out of range: allowed 1..1024", LANES);
+            `endif
             ERROR_mbm_mac_array_LANES_out_of_range_1_to_1024 stop ();
         end
         if (ACC_W < PS_W || ACC_W > 63) begin : g_bad_acc_w
+            `ifndef __ICARUS__
             $error("%m: ACC_W=%0d is out of range: allowed %0d..63 (signed product width..63)",
                    ACC_W, PS_W);
+            `endif
             ERROR_mbm_mac_array_ACC_W_out_of_range stop ();
         end
         if (EXACT != 0 && EXACT != 1) begin : g_bad_exact
+            `ifndef __ICARUS__
             $error("%m: EXACT=%0d is not allowed: allowed 0 or 1", EXACT);
+            `endif
             ERROR_mbm_mac_array_EXACT_not_0_or_1 stop ();
         end
         if (EXACT == 1 && (MITCHELL != 0 || TRUNC != 0)) begin : g_bad_exact_mode
+            `ifndef __ICARUS__
             $error("%m: EXACT=1 with MITCHELL=%0d TRUNC=%0d is not allowed: EXACT=1 needs MITCHELL=0 and TRUNC=0",
                    MITCHELL, TRUNC);
+            `endif
             ERROR_mbm_mac_array_EXACT_needs_MITCHELL_0_TRUNC_0 stop ();
         end
         if (EXACT == 1 && (N < 4 || N > 16)) begin : g_bad_exact_n
+            `ifndef __ICARUS__
             $error("%m: N=%0d is out of range: allowed 4..16", N);
+            `endif
             ERROR_mbm_mac_array_N_out_of_range_4_to_16 stop ();
         end
         if (IMPORTED != 0 && IMPORTED != 1) begin : g_bad_imported
+            `ifndef __ICARUS__
             $error("%m: IMPORTED=%0d is not allowed: allowed 0 or 1", IMPORTED);
+            `endif
             ERROR_mbm_mac_array_IMPORTED_not_0_or_1 stop ();
         end
         if (TWOS != 0 && TWOS != 1) begin : g_bad_twos
+            `ifndef __ICARUS__
             $error("%m: TWOS=%0d is not allowed: allowed 0 or 1", TWOS);
+            `endif
             ERROR_mbm_mac_array_TWOS_not_0_or_1 stop ();
         end
         if (TWOS == 1 && IMPORTED != 1) begin : g_bad_twos_builtin
+            `ifndef __ICARUS__
             $error("%m: TWOS=1 with IMPORTED=%0d is not allowed: two's complement operands need IMPORTED=1 (the built-in multipliers are sign-magnitude)",
                    IMPORTED);
+            `endif
             ERROR_mbm_mac_array_TWOS_needs_IMPORTED stop ();
         end
         if (IMPORTED == 1 && (EXACT != 0 || MITCHELL != 0 || TRUNC != 0 || FRAC_OUT != 0)) begin : g_bad_imported_mode
+            `ifndef __ICARUS__
             $error("%m: IMPORTED=1 with EXACT=%0d MITCHELL=%0d TRUNC=%0d FRAC_OUT=%0d is not allowed: IMPORTED=1 needs them all 0",
                    EXACT, MITCHELL, TRUNC, FRAC_OUT);
+            `endif
             ERROR_mbm_mac_array_IMPORTED_needs_built_in_options_0 stop ();
         end
         if (IMPORTED == 1 && (IMP_P_W < 1 || IMP_P_W > 48)) begin : g_bad_imp_p_w
+            `ifndef __ICARUS__
             $error("%m: IMP_P_W=%0d is out of range: allowed 1..48", IMP_P_W);
+            `endif
             ERROR_mbm_mac_array_IMP_P_W_out_of_range_1_to_48 stop ();
         end
         if (IMPORTED == 1 && (N < 1 + TWOS || N > 16)) begin : g_bad_imported_n
+            `ifndef __ICARUS__
             $error("%m: N=%0d is out of range: allowed %0d..16", N, 1 + TWOS);
+            `endif
             ERROR_mbm_mac_array_N_out_of_range_for_IMPORTED stop ();
         end
         if (SKID != 0 && SKID != 1) begin : g_bad_skid
+            `ifndef __ICARUS__
             $error("%m: SKID=%0d is not allowed: allowed 0 or 1", SKID);
+            `endif
             ERROR_mbm_mac_array_SKID_not_0_or_1 stop ();
         end
         if (PIPE != 0 && PIPE != 1) begin : g_bad_pipe
+            `ifndef __ICARUS__
             $error("%m: PIPE=%0d is not allowed: allowed 0 or 1", PIPE);
+            `endif
             ERROR_mbm_mac_array_PIPE_not_0_or_1 stop ();
         end
     endgenerate

@@ -43,22 +43,32 @@ module mbm_mul #(
     // -Wno-fatal or a lint waiver lets through; Verilog-2005 tools ignore it), so each check
     // also instantiates a module that does not exist, named after the rule: no tool can
     // then build the illegal design. (Verilator prints %m literally at elaboration and
-    // names the instance on its "note: In instance" line instead.)
+    // names the instance on its "note: In instance" line instead.) Icarus Verilog 11 cannot
+    // parse an elaboration-time $error at all, so it is left out where Icarus predefines
+    // __ICARUS__; there the stop instance alone ends elaboration.
     generate
         if (N < 4 || N > 16) begin : g_bad_n
+            `ifndef __ICARUS__
             $error("%m: N=%0d is out of range: allowed 4..16", N);
+            `endif
             ERROR_mbm_mul_N_out_of_range_4_to_16 stop ();
         end
         if (TRUNC < 0 || (N >= 8 && TRUNC > N - 8) || (N < 8 && TRUNC != 0)) begin : g_bad_trunc
+            `ifndef __ICARUS__
             $error("%m: TRUNC=%0d is out of range for N=%0d: allowed 0..N-8 (0 for N < 8)", TRUNC, N);
+            `endif
             ERROR_mbm_mul_TRUNC_out_of_range_0_to_N_minus_8 stop ();
         end
         if (FRAC_OUT != 0 && FRAC_OUT != 1) begin : g_bad_frac_out
+            `ifndef __ICARUS__
             $error("%m: FRAC_OUT=%0d is not allowed: allowed 0 or 1", FRAC_OUT);
+            `endif
             ERROR_mbm_mul_FRAC_OUT_must_be_0_or_1 stop ();
         end
         if (MITCHELL != 0 && MITCHELL != 1) begin : g_bad_mitchell
+            `ifndef __ICARUS__
             $error("%m: MITCHELL=%0d is not allowed: allowed 0 or 1", MITCHELL);
+            `endif
             ERROR_mbm_mul_MITCHELL_must_be_0_or_1 stop ();
         end
     endgenerate

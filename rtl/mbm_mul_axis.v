@@ -59,29 +59,41 @@ module mbm_mul_axis #(
     // ---- parameter checks: message with the instance (%m), then a hard stop (see mbm_mul) ----
     generate
         if (SIGNED != 0 && SIGNED != 1) begin : g_bad_signed
+            `ifndef __ICARUS__
             $error("%m: SIGNED=%0d is not allowed: allowed 0 or 1", SIGNED);
+            `endif
             ERROR_mbm_mul_axis_SIGNED_must_be_0_or_1 stop ();
         end
         if (LATENCY < 1) begin : g_bad_latency
+            `ifndef __ICARUS__
             $error("%m: LATENCY=%0d is out of range: allowed 1 or more", LATENCY);
+            `endif
             ERROR_mbm_mul_axis_LATENCY_must_be_at_least_1 stop ();
         end
         if (IMPORTED != 0 && IMPORTED != 1) begin : g_bad_imported
+            `ifndef __ICARUS__
             $error("%m: IMPORTED=%0d is not allowed: allowed 0 or 1", IMPORTED);
+            `endif
             ERROR_mbm_mul_axis_IMPORTED_must_be_0_or_1 stop ();
         end
         if (TWOS != 0 && (TWOS != 1 || IMPORTED != 1 || SIGNED != 1)) begin : g_bad_twos
+            `ifndef __ICARUS__
             $error("%m: TWOS=%0d with IMPORTED=%0d SIGNED=%0d is not allowed: allowed TWOS=0, or TWOS=1 with IMPORTED=1 SIGNED=1",
                    TWOS, IMPORTED, SIGNED);
+            `endif
             ERROR_mbm_mul_axis_TWOS_needs_IMPORTED_and_SIGNED stop ();
         end
         if (IMPORTED == 1 && (TRUNC != 0 || FRAC_OUT != 0 || MITCHELL != 0)) begin : g_bad_imported_mode
+            `ifndef __ICARUS__
             $error("%m: IMPORTED=1 with TRUNC=%0d FRAC_OUT=%0d MITCHELL=%0d is not allowed: IMPORTED=1 needs them all 0",
                    TRUNC, FRAC_OUT, MITCHELL);
+            `endif
             ERROR_mbm_mul_axis_IMPORTED_needs_built_in_options_0 stop ();
         end
         if (IMPORTED == 1 && (IMP_P_W < 1 || IMP_P_W > 48)) begin : g_bad_imp_p_w
+            `ifndef __ICARUS__
             $error("%m: IMP_P_W=%0d is out of range: allowed 1..48", IMP_P_W);
+            `endif
             ERROR_mbm_mul_axis_IMP_P_W_out_of_range_1_to_48 stop ();
         end
     endgenerate

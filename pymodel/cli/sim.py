@@ -1,9 +1,13 @@
 """``pymodel sim regress [--full]``, ``pymodel sim lint`` and ``pymodel sim list`` (``make sim``, ``make lint``).
 
 regress: builds and runs the RTL regressions of :mod:`pymodel.hw.sim.regressions` (in parallel,
-``--jobs``), prints a summary table read from the per-test result records and writes it
-to ``build/sim/results/summary.json``; exit status 1 if any run failed (a run that must
-fail, proving the bench can, counts as passed when it does fail with mismatches).
+``--jobs``) under Verilator, and the Icarus subset under Icarus Verilog too (``--sim icarus``:
+every run under Icarus alone), prints a summary table with a simulator column read from the
+per-test result records and writes it to ``build/sim/results/summary.json``; exit status 1
+if any run failed (a run that must fail, proving the bench can, counts as passed when it
+does fail with mismatches). Where a simulator is missing (``iverilog`` not on PATH) its
+runs are SKIPPED with the reason, in the table, the last line and the summary, and never
+count as passed; exit status 1 if nothing ran at all.
 lint: see :mod:`pymodel.hw.sim.lint`; exit status 1 on any warning or missing parameter error.
 list: the registered regressions.
 """
@@ -14,13 +18,14 @@ import argparse
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
 
 from pymodel.hw.sim import regressions, runner
 from pymodel.hw.sim.lint import STYLE, lint_all
-from pymodel.hw.sim.record import SUMMARY_FILE, RunRecord, Summary
+from pymodel.hw.sim.record import SIMULATORS, SUMMARY_FILE, RunRecord, Summary
 
 
 def _params(p: dict) -> str:
@@ -34,56 +39,93 @@ def _console() -> Console:
     return console if console.is_terminal else Console(width=160)
 
 
+@dataclass
+class Outcome:
+    """One (run, simulator) pair of a regression: its result (None when the build failed or
+    the simulator is missing), whether it did what it must, why not, how long it took."""
+
+    reg: regressions.Regression
+    simulator: str
+    result: runner.SimResult | None
+    ok: bool
+    why: str
+    seconds: float
+    skipped: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.reg.name} ({self.simulator})"
+
+
 def regress(args: argparse.Namespace) -> int:
     console = _console()
-    selected = regressions.select(full=args.full, dut=args.dut, pattern=args.k)
-    if not selected:
+    jobs_planned = regressions.plan(full=args.full, dut=args.dut, pattern=args.k, simulator=args.sim)
+    if not jobs_planned:
         console.print("no regression matches")
         return 2
     jobs = max(1, args.jobs or min(4, os.cpu_count() or 1))
+    sims = sorted({sim for _, sim in jobs_planned}, key=SIMULATORS.index)
     console.print(
-        f"[bold]RTL regression[/]: {len(selected)} runs{' (full)' if args.full else ''}, {jobs} in parallel; "
-        f"logs and records under {runner.RESULTS_ROOT}"
+        f"[bold]RTL regression[/]: {len(jobs_planned)} runs{' (full)' if args.full else ''} under {', '.join(sims)}, "
+        f"{jobs} in parallel; logs and records under {runner.RESULTS_ROOT}"
     )
     start = time.perf_counter()
-    outcomes: dict[str, tuple] = {}
+    outcomes: dict[tuple[str, str], Outcome] = {}
+    absent = {sim: runner.missing(sim) for sim in sims}
     with ThreadPoolExecutor(jobs) as pool:
-        futures = {pool.submit(_run_one, reg, args.seed): reg for reg in selected}
+        futures = []
+        for reg, sim in jobs_planned:
+            if absent[sim]:  # reported, never run, never passed
+                outcomes[reg.name, sim] = Outcome(reg, sim, None, False, absent[sim], 0.0, skipped=True)
+                console.print(f"  [yellow]SKIPPED[/] {reg.name} ({sim}): {absent[sim]}")
+            else:
+                futures.append(pool.submit(_run_one, reg, sim, args.seed))
         for fut in as_completed(futures):
-            reg = futures[fut]
-            result, ok, why, seconds = fut.result()
-            outcomes[reg.name] = (reg, result, ok, why, seconds)
-            mark = "[green]ok[/]" if ok else "[red]FAILED[/]"
-            console.print(f"  {mark} {reg.name} ({seconds:.1f} s){': ' + why if why else ''}")
-    rows = [outcomes[reg.name] for reg in selected]
+            out = fut.result()
+            outcomes[out.reg.name, out.simulator] = out
+            mark = "[green]ok[/]" if out.ok else "[red]FAILED[/]"
+            console.print(f"  {mark} {out.label} ({out.seconds:.1f} s){': ' + out.why if out.why else ''}")
+    rows = [outcomes[reg.name, sim] for reg, sim in jobs_planned]
     console.print(_table(rows))
-    failed = [r for r in rows if not r[2]]
     wall = time.perf_counter() - start
     _write_summary(rows, wall)
+    failed = [o for o in rows if not o.ok and not o.skipped]
+    skipped = [o for o in rows if o.skipped]
+    passed = len(rows) - len(failed) - len(skipped)
+    skip_note = "".join(
+        f"; {sum(o.simulator == sim for o in skipped)} SKIPPED under {sim}: {why}" for sim, why in absent.items() if why
+    )
     if failed:
-        console.print(f"[red bold]{len(failed)} of {len(rows)} runs FAILED[/] in {wall:.1f} s:")
-        for reg, result, _, why, _ in failed:
-            where = result.log if result is not None else "build"
-            console.print(f"  {reg.name}: {why} (log {where}; replay with SEED={result.seed if result else '?'})")
+        console.print(f"[red bold]{len(failed)} of {len(rows)} runs FAILED[/] in {wall:.1f} s{skip_note}:")
+        for o in failed:
+            where = o.result.log if o.result is not None else "build"
+            console.print(f"  {o.label}: {o.why} (log {where}; replay with SEED={o.result.seed if o.result else '?'})")
         return 1
+    if not passed:
+        console.print(f"[red bold]no run ran[/]{skip_note}")
+        return 1
+    if skipped:
+        console.print(f"[yellow bold]{passed} of {len(rows)} runs passed[/] in {wall:.1f} s{skip_note}")
+        return 0
     console.print(f"[green bold]all {len(rows)} runs passed[/] in {wall:.1f} s")
     return 0
 
 
-def _run_one(reg: regressions.Regression, seed: int | None):
+def _run_one(reg: regressions.Regression, simulator: str, seed: int | None) -> Outcome:
     start = time.perf_counter()
     try:
-        result = reg.run(seed=seed)
+        result = reg.run(seed=seed, simulator=simulator)
     except RuntimeError as err:  # build failure
-        return None, False, str(err).splitlines()[0], time.perf_counter() - start
+        return Outcome(reg, simulator, None, False, str(err).splitlines()[0], time.perf_counter() - start)
     ok, why = reg.verdict(result)
-    return result, ok, why, time.perf_counter() - start
+    return Outcome(reg, simulator, result, ok, why, time.perf_counter() - start)
 
 
-def _table(rows) -> Table:
+def _table(rows: list[Outcome]) -> Table:
     table = Table(title="RTL regression summary", show_lines=False)
     for col, justify in [
         ("test", "left"),
+        ("simulator", "left"),
         ("parameters", "left"),
         ("transactions", "right"),
         ("coverage %", "right"),
@@ -93,18 +135,20 @@ def _table(rows) -> Table:
         ("seed", "right"),
     ]:
         table.add_column(col, justify=justify)
-    for reg, result, ok, why, seconds in rows:
-        records = result.records if result is not None else []
+    for o in rows:
+        records = o.result.records if o.result is not None else []
         if not records:
-            table.add_row(reg.name, _params(reg.parameters), "-", "-", "[red]FAIL[/]" if not ok else "ok", f"{seconds:.1f}", "-", "-")
+            verdict = "[yellow]SKIPPED[/]" if o.skipped else "[red]FAIL[/]" if not o.ok else "ok"
+            table.add_row(o.reg.name, o.simulator, _params(o.reg.parameters), "-", "-", verdict, f"{o.seconds:.1f}", "-", "-")
             continue
         for rec in records:
             verdict = rec.result
-            if reg.expect_fail:
-                verdict = "FAIL (expected)" if ok else "PASS (should fail)"
-            style = "green" if ok else "red"
+            if o.reg.expect_fail:
+                verdict = "FAIL (expected)" if o.ok else "PASS (should fail)"
+            style = "green" if o.ok else "red"
             table.add_row(
-                f"{reg.name} / {rec.test}",
+                f"{o.reg.name} / {rec.test}",
+                o.simulator,
                 _params(rec.parameters),
                 f"{rec.transactions:,}",
                 "-" if rec.coverage_pct is None else f"{rec.coverage_pct:.1f}",
@@ -116,21 +160,23 @@ def _table(rows) -> Table:
     return table
 
 
-def _write_summary(rows, wall: float) -> None:
+def _write_summary(rows: list[Outcome], wall: float) -> None:
     runs = [
         RunRecord(
-            name=reg.name,
-            dut=reg.dut,
-            parameters=dict(reg.parameters),
-            expect_fail=reg.expect_fail,
-            ok=ok,
-            why=why,
-            seconds=round(seconds, 2),
-            build_seconds=round(result.build_seconds, 2) if result else None,
-            seed=result.seed if result else None,
-            records=result.records if result else [],
+            name=o.reg.name,
+            dut=o.reg.dut,
+            parameters=dict(o.reg.parameters),
+            expect_fail=o.reg.expect_fail,
+            ok=o.ok,
+            why=o.why,
+            seconds=round(o.seconds, 2),
+            build_seconds=round(o.result.build_seconds, 2) if o.result else None,
+            seed=o.result.seed if o.result else None,
+            records=o.result.records if o.result else [],
+            simulator=o.simulator,
+            skipped=o.skipped,
         )
-        for reg, result, ok, why, seconds in rows
+        for o in rows
     ]
     Summary(round(wall, 2), runs).write(runner.RESULTS_ROOT / SUMMARY_FILE)
 
@@ -159,7 +205,8 @@ def lint(_args: argparse.Namespace) -> int:
 def list_regressions(_args: argparse.Namespace) -> int:
     for reg in regressions.REGRESSIONS:
         tags = " ".join(t for t, on in (("slow", reg.slow), ("expect-fail", reg.expect_fail)) if on)
-        print(f"{reg.name:40} {reg.dut:16} {reg.testcase:22} {_params(reg.parameters)} {tags}")
+        sims = "verilator+icarus" if reg.icarus else "verilator"
+        print(f"{reg.name:40} {reg.dut:16} {reg.testcase:22} {sims:17} {_params(reg.parameters)} {tags}")
     return 0
 
 
@@ -171,6 +218,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("-k", metavar="TEXT", help="only runs whose name contains TEXT")
     p.add_argument("-j", "--jobs", type=int, default=0, help="runs in parallel (default: cores, at most 4)")
     p.add_argument("--seed", type=int, help="seed of every run (default: SEED or a fresh one per run)")
+    p.add_argument("--sim", choices=SIMULATORS,
+                   help="every selected run under this simulator alone (default: every run under Verilator "
+                        "and the icarus-marked ones under Icarus Verilog too; `SIM=icarus make sim`)")
     p.set_defaults(func=regress)
     sub.add_parser("lint", help="verilator --lint-only -Wall on every RTL module").set_defaults(func=lint)
     sub.add_parser("list", help="list the registered regressions").set_defaults(func=list_regressions)

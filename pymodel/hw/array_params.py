@@ -18,8 +18,13 @@ from typing import Any
 
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
-from pymodel.core.multiplier import Multiplier, spec_of
-from pymodel.hw.imported_rtl import slot_parameters
+from pymodel.core.multiplier import Multiplier, TableMultiplier, spec_of
+
+
+def slot_parameters(m: TableMultiplier) -> dict[str, int]:
+    """N, IMPORTED=1, TWOS and IMP_P_W of a design whose multiplier slot holds the imported
+    ``m`` (rtl/mbm_mac_array.v, rtl/mbm_mul_axis.v), from its table: no simulator needed."""
+    return {"N": m.bits, "IMPORTED": 1, "TWOS": int(m.encoding == "twos"), "IMP_P_W": m.table.product_bits}
 
 
 def array_parameters(cfg: Multiplier, lanes: int, acc_w: int, **extra: int) -> dict[str, int]:

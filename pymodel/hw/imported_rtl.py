@@ -44,6 +44,7 @@ from pymodel.core.multiplier import Multiplier, TableMultiplier
 from pymodel.core.paths import BUILD_DIR, REPO_ROOT
 from pymodel.core.spec import ImportSpec, parse_any
 from pymodel.hw import buildcache
+from pymodel.hw.array_params import slot_parameters
 from pymodel.hw.cores import Core
 from pymodel.hw.multiplier import resolve
 
@@ -78,8 +79,10 @@ module {wrapper} #(
 
     generate
         if (N != {bits} || P_W != {pbits} || TWOS != {twos}) begin : g_bad_slot
+            `ifndef __ICARUS__
             $error("%m: N=%0d P_W=%0d TWOS=%0d do not fit module {module}: allowed N={bits} P_W={pbits} TWOS={twos}",
                    N, P_W, TWOS);
+            `endif
             ERROR_{wrapper}_parameters_do_not_fit_{module} stop ();
         end
     endgenerate
@@ -117,12 +120,6 @@ class Slot:
     def hdl(self) -> tuple[Path, ...]:
         """The Verilog files alone (for a simulator that does not read Verilator's waivers)."""
         return tuple(f for f in self.files if f.suffix != ".vlt")
-
-
-def slot_parameters(m: TableMultiplier) -> dict[str, int]:
-    """N, IMPORTED=1, TWOS and IMP_P_W of a design whose slot holds ``m`` (from its table:
-    no simulator needed)."""
-    return {"N": m.bits, "IMPORTED": 1, "TWOS": int(m.encoding == "twos"), "IMP_P_W": m.table.product_bits}
 
 
 def _checked(m: Multiplier) -> TableMultiplier:

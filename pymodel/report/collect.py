@@ -28,7 +28,7 @@ from typing import Any
 from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
 from pymodel.hw.cosim import DEFAULT_OUT as COSIM_OUT
-from pymodel.hw.sim.record import FAIL, PASS, SUMMARY_FILE, Summary, TestRecord
+from pymodel.hw.sim.record import FAIL, PASS, SKIPPED, SUMMARY_FILE, Summary, TestRecord
 from pymodel.hw.sim.runner import RESULTS_ROOT
 from pymodel.hw.vectors import MANIFEST
 from pymodel.nn.bench import DEFAULT_OUT as BENCH_OUT
@@ -142,16 +142,20 @@ def rtl_from_summary(summary: Summary) -> list[dict[str, Any]]:
 
     A run marked ``expect_fail`` (a deliberately wrong model, proving the bench can fail)
     passes when it did fail: its rows say so instead of reporting the FAIL they hold.
-    A run that produced no record (a build failure) becomes one row with the reason.
+    A run that produced no record (a build failure) becomes one row with the reason; a run
+    skipped because its simulator is missing one SKIPPED row with the reason (never a pass).
+    Every row names its simulator.
     """
     rows = []
     for run in summary.runs:
-        base: dict[str, Any] = {"run": run.name, "dut": run.dut, "params": run.parameters, "expect_fail": run.expect_fail}
-        if run.expect_fail:
+        base: dict[str, Any] = {"run": run.name, "dut": run.dut, "params": run.parameters, "expect_fail": run.expect_fail,
+                                "simulator": run.simulator}
+        if run.expect_fail and not run.skipped:
             outcome = f"must fail (deliberately wrong model): {'it did' if run.ok else 'it did NOT'}"
             base["message"] = "; ".join(filter(None, [outcome, run.why]))
         if not run.records:
-            rows.append({**base, "test": run.name, "result": PASS if run.ok else FAIL, "seed": run.seed,
+            result = SKIPPED if run.skipped else PASS if run.ok else FAIL
+            rows.append({**base, "test": run.name, "result": result, "seed": run.seed,
                          "message": base.get("message", run.why), "coverage_points": []})
         for rec in run.records:
             row = {**rtl_row(rec), **base, "test": f"{run.name} / {rec.test}"}
@@ -188,7 +192,7 @@ def _rtl(source: Source, repo: Path) -> None:
             rows = rtl_from_summary(Summary.read(summary))
         except MBMError as err:
             source.problems.append(str(err))
-    source.data = sorted(rows, key=lambda r: (str(r["dut"]), str(r["test"])))
+    source.data = sorted(rows, key=lambda r: (str(r["dut"]), str(r["test"]), str(r.get("simulator") or "")))
 
 
 def collect(out_dir: Path, repo: Path) -> dict[str, Source]:

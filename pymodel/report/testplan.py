@@ -22,6 +22,7 @@ from typing import Any
 
 from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT, TB_DIR
+from pymodel.hw.sim.record import SKIPPED
 from pymodel.hw.sim.regressions import DUTS, REGRESSIONS
 
 PASS, FAIL, NOT_RUN, PYTEST = "PASS", "FAIL", "NOT RUN", "pytest"
@@ -161,8 +162,11 @@ def _evaluate_feature(feature: Feature, runs: Mapping[str, list[dict[str, Any]]]
     }
     if feature.pytest:
         return row | {"status": PYTEST}
+    # a run skipped under one simulator (not installed) proves nothing and fails nothing: the
+    # RTL check reports it; the feature rests on the simulators that ran it
+    ran = {run: [r for r in runs.get(run, []) if str(r["result"]).upper() != SKIPPED] for run in feature.runs}
     for run in feature.runs:
-        recs = runs.get(run, [])
+        recs = ran[run]
         passed = all(str(r["result"]).upper() == PASS for r in recs)
         result = NOT_RUN if not recs else PASS if passed else FAIL
         row["runs"].append({"name": run, "result": result})
@@ -170,7 +174,7 @@ def _evaluate_feature(feature: Feature, runs: Mapping[str, list[dict[str, Any]]]
             row["reasons"].append(f"run {run} failed")
     for point in feature.cover:
         measured = [
-            (run, recorded_points(r).get(point)) for run in feature.runs for r in runs.get(run, [])
+            (run, recorded_points(r).get(point)) for run in feature.runs for r in ran[run]
         ]
         low = [(run, pct) for run, pct in measured if pct is None or pct < FULL_PCT]
         shown = min((pct for _, pct in measured if pct is not None), default=None)

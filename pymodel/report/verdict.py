@@ -3,7 +3,8 @@
 Five checks, each over the producers' result files:
 
 1. RTL regression: every test's result is PASS, and a passing test ran the RTL built with
-   the signed-off parameters (N, TRUNC, FRAC_OUT, MITCHELL);
+   the signed-off parameters (N, TRUNC, FRAC_OUT, MITCHELL); a run SKIPPED because its
+   simulator is missing (Icarus Verilog not installed) makes the check INCOMPLETE, never PASS;
 2. coverage: every test that records coverage reaches ``min_coverage_pct``, overall and per
    cover point (runs that must fail, proving the bench can, are left out);
 3. co-simulation: at most ``max_mismatches`` mismatching outputs per layer (0: bit-exact),
@@ -32,6 +33,7 @@ from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
 from pymodel.core.spec import spec_string
 from pymodel.hw.array_params import array_mul_config
+from pymodel.hw.sim.record import SKIPPED
 from pymodel.report.accuracy import ALL_ROW, deviation_rows
 from pymodel.report.collect import Source
 from pymodel.report.config import SignoffConfig
@@ -72,9 +74,11 @@ def _from_reasons(name: str, reasons: list[str], ok: str, bad: str) -> Check:
 
 
 def _label(rec: dict[str, Any]) -> str:
-    """``test (dut N=8 TRUNC=0)``: how a reason names one RTL test."""
+    """``test (dut N=8 TRUNC=0, icarus)``: how a reason names one RTL test (and its simulator,
+    where the record names one)."""
     params = " ".join(f"{k}={v}" for k, v in (rec.get("params") or {}).items())
-    where = " ".join(filter(None, [str(rec.get("dut") or ""), params]))
+    where = ", ".join(filter(None, [" ".join(filter(None, [str(rec.get("dut") or ""), params])),
+                                    str(rec.get("simulator") or "")]))
     return f"{rec['test']} ({where})" if where else str(rec["test"])
 
 
@@ -94,10 +98,12 @@ def check_rtl(rtl: Source, cfg: SignoffConfig) -> Check:
         return _unreadable(name, rtl)
     if rtl.missing:
         return _incomplete(name, rtl)
-    failed = [r for r in rtl.data if str(r["result"]).upper() != PASS]
+    failed = [r for r in rtl.data if str(r["result"]).upper() not in (PASS, SKIPPED)]
+    skipped = [r for r in rtl.data if str(r["result"]).upper() == SKIPPED]
     reasons = [
         f"{_label(r)}: {r['result']}" + (f": {r['message']}" if r.get("message") else "") for r in failed
     ]
+    not_run = [f"{_label(r)}: {SKIPPED}: {r.get('message') or 'not run'}" for r in skipped]
     if not cfg.require_all_pass:
         reasons = []
     for m in cfg.signed_off():
@@ -105,9 +111,12 @@ def check_rtl(rtl: Source, cfg: SignoffConfig) -> Check:
             params = {"EXACT": 1, "N": m.bits} if m.mult == "exact" else m.rtl_parameters()  # exact: the array only
             shown = " ".join(f"{k}={v}" for k, v in params.items())
             reasons.append(f"no passing RTL test ran the signed-off configuration {m.label} ({shown})")
+    if skipped and not reasons:
+        return Check(name, INCOMPLETE, f"{len(rtl.data) - len(skipped)}/{len(rtl.data)} tests passed, "
+                                       f"{len(skipped)} SKIPPED", not_run)
     return _from_reasons(
         name,
-        reasons,
+        reasons + not_run,
         f"{len(rtl.data)}/{len(rtl.data)} tests passed",
         f"{len(reasons)} problem(s), {len(failed)}/{len(rtl.data)} tests failed",
     )

@@ -32,7 +32,9 @@ module bringup_clock #(
 
     generate
         if (USE_PLL != 0 && USE_PLL != 1) begin : g_bad_use_pll
+            `ifndef __ICARUS__
             $error("%m: USE_PLL=%0d is not allowed: allowed 0 or 1", USE_PLL);
+            `endif
             ERROR_bringup_clock_USE_PLL_must_be_0_or_1 stop ();
         end
         if (USE_PLL == 0) begin : g_direct

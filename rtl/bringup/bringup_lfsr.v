@@ -22,7 +22,9 @@ module bringup_lfsr #(
 
     generate
         if (SEED < 1 || SEED > 65535) begin : g_bad_seed
+            `ifndef __ICARUS__
             $error("%m: SEED=%0d is out of range: allowed 1..65535", SEED);
+            `endif
             ERROR_bringup_lfsr_SEED_out_of_range stop ();
         end
     endgenerate

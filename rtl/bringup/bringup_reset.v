@@ -31,7 +31,9 @@ module bringup_reset #(
 
     generate
         if (HOLD < 1) begin : g_bad_hold
+            `ifndef __ICARUS__
             $error("%m: HOLD=%0d is out of range: allowed 1 or more", HOLD);
+            `endif
             ERROR_bringup_reset_HOLD_must_be_at_least_1 stop ();
         end
     endgenerate

@@ -32,8 +32,10 @@ module bringup_rom #(
 
     generate
         if (WIDTH < 1 || DEPTH < 2) begin : g_bad_size
+            `ifndef __ICARUS__
             $error("%m: WIDTH=%0d DEPTH=%0d are out of range: allowed WIDTH >= 1, DEPTH >= 2",
                    WIDTH, DEPTH);
+            `endif
             ERROR_bringup_rom_size_out_of_range stop ();
         end
     endgenerate

@@ -66,15 +66,21 @@ module mbm_bringup_top #(
 
     generate
         if (COUNT < 2) begin : g_bad_count
+            `ifndef __ICARUS__
             $error("%m: COUNT=%0d is out of range: allowed 2 or more", COUNT);
+            `endif
             ERROR_mbm_bringup_top_COUNT_must_be_at_least_2 stop ();
         end
         if (STALL_PCT < 0 || STALL_PCT > 99) begin : g_bad_stall
+            `ifndef __ICARUS__
             $error("%m: STALL_PCT=%0d is out of range: allowed 0..99", STALL_PCT);
+            `endif
             ERROR_mbm_bringup_top_STALL_PCT_out_of_range stop ();
         end
         if (WATCHDOG < 16) begin : g_bad_watchdog
+            `ifndef __ICARUS__
             $error("%m: WATCHDOG=%0d is out of range: allowed 16 or more", WATCHDOG);
+            `endif
             ERROR_mbm_bringup_top_WATCHDOG_must_be_at_least_16 stop ();
         end
     endgenerate

@@ -23,7 +23,7 @@ from pymodel.core.errors import MBMError
 from pymodel.core.multiplier import to_dict
 from pymodel.core.paths import REPO_ROOT, RTL_DIR
 from pymodel.hw import cores, imported_rtl
-from pymodel.hw.array_params import array_mul_config, array_parameters, check_parameters
+from pymodel.hw.array_params import array_mul_config, array_parameters, check_parameters, slot_parameters
 from pymodel.hw.multiplier import resolve
 from pymodel.hw.sim import lint, regressions, runner
 from pymodel.hw.vectors import array_set, load_set, write_set
@@ -46,14 +46,14 @@ def trunc_s():
 
 def test_slot_parameters_follow_the_module(trunc, trunc_s):
     assert array_parameters(trunc, 4, 32) == {"N": 8, "IMPORTED": 1, "TWOS": 0, "IMP_P_W": 16, "LANES": 4, "ACC_W": 32}
-    assert imported_rtl.slot_parameters(trunc_s) == {"N": 8, "IMPORTED": 1, "TWOS": 1, "IMP_P_W": 16}
-    check_parameters({**imported_rtl.slot_parameters(trunc), "LANES": 4}, trunc)
+    assert slot_parameters(trunc_s) == {"N": 8, "IMPORTED": 1, "TWOS": 1, "IMP_P_W": 16}
+    check_parameters({**slot_parameters(trunc), "LANES": 4}, trunc)
     with pytest.raises(MBMError, match="do not build .*trunc_mul_s.v:signed: allowed .*'TWOS': 1"):
-        check_parameters(imported_rtl.slot_parameters(trunc), trunc_s)
+        check_parameters(slot_parameters(trunc), trunc_s)
     with pytest.raises(MBMError, match="no EXACT/MITCHELL/TRUNC/FRAC_OUT"):
-        check_parameters({**imported_rtl.slot_parameters(trunc), "MITCHELL": 1}, trunc)
+        check_parameters({**slot_parameters(trunc), "MITCHELL": 1}, trunc)
     with pytest.raises(MBMError, match="do not name the imported module"):
-        array_mul_config(imported_rtl.slot_parameters(trunc))
+        array_mul_config(slot_parameters(trunc))
     with pytest.raises(MBMError, match="build mitchell N=8 t=0, not mbm N=8 t=0"):
         check_parameters({"N": 8, "MITCHELL": 1}, MulConfig("mbm", 8))
 
@@ -106,7 +106,7 @@ def test_array_with_the_slot_lints_clean(spec, extra):
 @pytest.mark.parametrize("spec,signed", [(TRUNC, 0), (TRUNC, 1), (TRUNC_S, 1)])
 def test_axis_with_the_slot_lints_clean(spec, signed):
     m = resolve(spec)
-    proc = _lint("mbm_mul_axis", m, {**imported_rtl.slot_parameters(m), "SIGNED": signed})
+    proc = _lint("mbm_mul_axis", m, {**slot_parameters(m), "SIGNED": signed})
     assert proc.returncode == 0 and "%Warning" not in proc.stderr, proc.stderr
 
 
@@ -124,7 +124,7 @@ def test_axis_with_the_slot_lints_clean(spec, signed):
 ])
 def test_wrong_parameters_stop_elaboration(trunc_s, top, params, message):
     """The wrapper refuses an N, P_W or TWOS that is not its module's; the RTL its own checks."""
-    proc = _lint(top, trunc_s, {**imported_rtl.slot_parameters(trunc_s), "SIGNED": 1, **params}
+    proc = _lint(top, trunc_s, {**slot_parameters(trunc_s), "SIGNED": 1, **params}
                  if top == "mbm_mul_axis" else {**array_parameters(trunc_s, 4, 32), **params})
     assert proc.returncode != 0 and message in proc.stderr, proc.stderr
 
@@ -259,7 +259,7 @@ def test_axis_scoreboard_catches_a_broken_wrap(tmp_path):
     broken.write_text(source.replace(good, good.replace("(a[N] ^ b[N])", "(a[N])")))
     dut = regressions.DUTS["mbm_mul_axis"]
     result = runner.run(dut.toplevel, [*imported_rtl.sources(m), *dut.sources[:-1], broken],
-                        {**imported_rtl.slot_parameters(m), "SIGNED": 1, "LATENCY": 2}, dut.test_module,
+                        {**slot_parameters(m), "SIGNED": 1, "LATENCY": 2}, dut.test_module,
                         name="mutant-axis-signmag-wrap", testcase="AxisRandomTest", samples=500,
                         extra_env={imported_rtl.MULT_ENV: TRUNC}, variant="mutant-axis-signmag-wrap")
     assert not result.passed

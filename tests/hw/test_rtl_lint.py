@@ -52,6 +52,7 @@ def test_rtl_files_keep_the_conventions():
         ("`default_nettype none", "", "no `default_nettype none before the module"),
         ('"%m: LANES=', '"mbm_mac_array: LANES=', 'the message must start with the instance'),
         ("ERROR_mbm_mac_array_LANES_out_of_range_1_to_1024 stop ();", "", "followed by its stop instance"),
+        ("`ifndef __ICARUS__\n            $error(\"%m: LANES", "$error(\"%m: LANES", "must sit in `ifndef __ICARUS__"),
     ],
 )
 def test_conventions_check_catches_a_broken_copy(old, new, problem):

@@ -1,5 +1,8 @@
 """The RTL regressions under Verilator + pyuvm, one pytest per run of pymodel/hw/sim/regressions.py
-(the runs `make sim` makes; the slow ones are `make sim-full` / `pytest -m slow`).
+(the runs `make sim` makes; the slow ones are `make sim-full` / `pytest -m slow`), and the
+registry's Icarus subset under Icarus Verilog with the same checks (ids ``<run>@icarus``; one
+of them, :data:`QUICK_ICARUS`, in the default run, the others slow; skipped with the reason
+where iverilog is not installed).
 
 * mbm_mul (unsigned combinational MBM): N=8 exhaustive (all 65,536 pairs, also with
   FRAC_OUT=1 and MITCHELL=1), N=4 exhaustive, N=12 and N=16 random plus corners (N=16:
@@ -26,38 +29,52 @@ from collections.abc import Callable
 import pytest
 
 from pymodel.hw.sim import regressions, runner
-from pymodel.hw.sim.runner import SimResult
+from pymodel.hw.sim.runner import ICARUS, VERILATOR, SimResult
 
 pytestmark = pytest.mark.rtl
 
+#: the one Icarus run of the default pytest run: a clocked DUT with random stalls and
+#: backpressure (where an event-driven simulator can disagree with a cycle-based one), a few
+#: seconds; the other Icarus runs are slow (``make sim`` makes them all)
+QUICK_ICARUS = "axis-n8-l2-random"
+
 
 def registry_params(expect_fail: bool) -> list:
-    """pytest parameters (ids = run names, slow runs marked slow) of every registered run."""
-    return [
-        pytest.param(reg, id=reg.name, marks=[pytest.mark.slow] if reg.slow else [])
-        for reg in regressions.select(full=True)
-        if reg.expect_fail == expect_fail
-    ]
+    """pytest parameters (reg, simulator) of every registered run under Verilator (ids = run
+    names) and of the Icarus subset (ids ``<run>@icarus``, marked icarus); slow runs and all
+    Icarus runs but :data:`QUICK_ICARUS` marked slow."""
+    out = []
+    for reg, sim in regressions.plan(full=True):
+        if reg.expect_fail != expect_fail:
+            continue
+        slow = reg.slow or (sim == ICARUS and reg.name != QUICK_ICARUS)
+        marks = [*([pytest.mark.slow] if slow else []), *([pytest.mark.icarus] if sim == ICARUS else [])]
+        out.append(pytest.param(reg, sim, id=reg.name if sim == VERILATOR else f"{reg.name}@{sim}", marks=marks))
+    return out
 
 
-def check_passes(reg: regressions.Regression) -> SimResult:
+def test_the_quick_icarus_run_is_registered():
+    assert regressions.by_name(QUICK_ICARUS).icarus and not regressions.by_name(QUICK_ICARUS).slow
+
+
+def check_passes(reg: regressions.Regression, simulator: str = VERILATOR) -> SimResult:
     """Run ``reg``; it must pass bit-exact with every coverage bin hit (coverage printed)."""
-    result = reg.run()
+    result = reg.run(simulator=simulator)
     ok, why = reg.verdict(result)
     assert ok, f"{why}\n{result.summary()}"
     for rec in result.records:
         assert rec.mismatches == 0
         assert rec.coverage_pct == 100.0, rec.coverage
-        print(f"{reg.name} {rec.test}: {rec.transactions:,} transactions, coverage {rec.coverage_pct}%, "
+        print(f"{reg.name} ({simulator}) {rec.test}: {rec.transactions:,} transactions, coverage {rec.coverage_pct}%, "
               f"{rec.tps:,.0f} tx/s, seed {rec.seed}")
         for group, cov in rec.coverage.items():
             print(f"  {group}: " + ", ".join(f"{k} {v['hit']}/{v['bins']}" for k, v in cov["items"].items()))
     return result
 
 
-def check_axis(reg: regressions.Regression) -> None:
+def check_axis(reg: regressions.Regression, simulator: str = VERILATOR) -> None:
     """As :func:`check_passes`, and both handshake stalls (backpressure, input waits) seen."""
-    (record,) = check_passes(reg).records
+    (record,) = check_passes(reg, simulator).records
     handshake = {k: v for group, cov in record.coverage.items() if "axis" in group for k, v in cov["items"].items()}
     assert handshake["backpressure"]["hit"] == 2 and handshake["in_wait"]["hit"] == 2
 
@@ -69,12 +86,12 @@ def mac_run(parameters, name: str, testcase: str | list[str], sources=None, **kw
                       **kwargs)
 
 
-def check_mac_array(reg: regressions.Regression) -> None:
+def check_mac_array(reg: regressions.Regression, simulator: str = VERILATOR) -> None:
     """MacArrayTest must pass bit-exact with every bin hit; in the same simulator run
     MacArrayWrongModelTest (exact-product model vs approximate RTL) must be caught."""
     sources, env = reg.inputs()
     result = mac_run(reg.parameters, reg.name, [reg.testcase, "MacArrayWrongModelTest"], sources, samples=reg.samples,
-                     extra_env=env)
+                     extra_env=env, simulator=simulator)
     assert result.passed and result.tests == 2, result.summary()
     records = {r.test: r for r in result.records}
     good, wrong = records["MacArrayTest"], records["MacArrayWrongModelTest"]
@@ -82,12 +99,12 @@ def check_mac_array(reg: regressions.Regression) -> None:
     assert good.coverage_pct == 100.0, good.coverage
     assert wrong.result == "FAIL" and wrong.mismatches > 0, "the bench passed a wrong model"
     assert "MISMATCH" in wrong.first_mismatches[0]
-    print(f"{reg.name}: {good.transactions} dot products, {good.tps:.0f}/s, seed {good.seed}; "
+    print(f"{reg.name} ({simulator}): {good.transactions} dot products, {good.tps:.0f}/s, seed {good.seed}; "
           f"wrong model caught: {wrong.first_mismatches[0]}")
 
 
-#: what a passing run of each DUT must show beyond :func:`check_passes`
-CHECKS: dict[str, Callable[[regressions.Regression], object]] = {
+#: what a passing run of each DUT must show beyond :func:`check_passes` (under either simulator)
+CHECKS: dict[str, Callable[[regressions.Regression, str], object]] = {
     "mbm_mul": check_passes,
     "mbm_mul_signed": check_passes,
     "mbm_mul_axis": check_axis,
@@ -99,16 +116,16 @@ def test_every_dut_has_a_check():
     assert set(CHECKS) == set(regressions.cocotb_duts())
 
 
-@pytest.mark.parametrize("reg", registry_params(expect_fail=False))
-def test_regression(reg):
-    CHECKS[reg.dut](reg)
+@pytest.mark.parametrize("reg,simulator", registry_params(expect_fail=False))
+def test_regression(reg, simulator):
+    CHECKS[reg.dut](reg, simulator)
 
 
-@pytest.mark.parametrize("reg", registry_params(expect_fail=True))
-def test_bench_catches_a_wrong_model(reg):
+@pytest.mark.parametrize("reg,simulator", registry_params(expect_fail=True))
+def test_bench_catches_a_wrong_model(reg, simulator):
     """A deliberately wrong design/model pair (e.g. Mitchell RTL scoreboarded as MBM) must
     FAIL with mismatch reports."""
-    result = reg.run()
+    result = reg.run(simulator=simulator)
     assert not result.passed, f"the bench passed a wrong model: {result.summary()}"
     assert result.failed == result.tests >= 1
     (record,) = result.records

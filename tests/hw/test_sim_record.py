@@ -37,8 +37,9 @@ def test_a_test_record_round_trips_through_its_file(tmp_path):
 
 
 def test_a_summary_round_trips(tmp_path):
-    run = RunRecord("mul-n8", "mbm_mul", {"N": 8}, False, True, "", 1.0, 0.2, 3, [_record()])
-    broken = RunRecord("mul-n4", "mbm_mul", {"N": 4}, False, False, "build failed", 0.1, None, None)
+    run = RunRecord("mul-n8", "mbm_mul", {"N": 8}, False, True, "", 1.0, 0.2, 3, [_record()], simulator="verilator")
+    broken = RunRecord("mul-n4", "mbm_mul", {"N": 4}, False, False, "build failed", 0.1, None, None,
+                       simulator="icarus")
     path = Summary(2.0, [run, broken]).write(tmp_path / "summary.json")
     back = Summary.read(path)
     assert back == Summary(2.0, [run, broken]) and back.schema == SUMMARY_SCHEMA
@@ -68,10 +69,36 @@ def test_any_other_shape_is_one_line_naming_the_file(tmp_path, shape):
 
 def test_an_unversioned_summary_is_refused(tmp_path):
     path = tmp_path / "summary.json"
-    run = RunRecord("r", "mbm_mul", {}, False, True, "", 1.0, 0.0, 1, [_record()]).to_json()
+    run = RunRecord("r", "mbm_mul", {}, False, True, "", 1.0, 0.0, 1, [_record()], simulator="verilator").to_json()
     path.write_text(json.dumps({"wall_seconds": 1.0, "runs": [run]}))
-    with pytest.raises(MBMError, match="schema None is not 'mbm-sim-summary/1'"):
+    with pytest.raises(MBMError, match=f"schema None is not '{SUMMARY_SCHEMA}'"):
         Summary.read(path)
     path.write_text(json.dumps({"schema": SUMMARY_SCHEMA, "wall_seconds": 1.0, "runs": [{**run, "records": [{}]}]}))
     with pytest.raises(MBMError, match=r"summary.json: runs\[0\] / r\[0\]: not a TestRecord"):
         Summary.read(path)
+
+
+def test_a_summary_of_schema_1_is_refused_with_the_command_that_rewrites_it(tmp_path):
+    """/1 runs had no simulator: read as a Verilator run it could hide that Icarus never ran."""
+    path = tmp_path / "summary.json"
+    run = RunRecord("r", "mbm_mul", {}, False, True, "", 1.0, 0.0, 1, [], simulator="verilator").to_json()
+    del run["simulator"], run["skipped"]
+    path.write_text(json.dumps({"schema": "mbm-sim-summary/1", "wall_seconds": 1.0, "runs": [run]}))
+    with pytest.raises(MBMError, match="schema 'mbm-sim-summary/1' is not 'mbm-sim-summary/2': rerun `make sim`"):
+        Summary.read(path)
+    path.write_text(json.dumps({"schema": SUMMARY_SCHEMA, "wall_seconds": 1.0, "runs": [run]}))
+    with pytest.raises(MBMError, match=r"runs\[0\]: not a RunRecord \(lacks simulator\)"):
+        Summary.read(path)
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"simulator": "vcs"}, "simulator='vcs' is not allowed: allowed verilator, icarus"),
+    ({"skipped": True, "ok": True}, "a skipped run has no records and is not ok"),
+])
+def test_a_run_names_a_known_simulator_and_a_skip_is_never_a_pass(tmp_path, change, message):
+    run = {**RunRecord("r", "mbm_mul", {}, False, False, "x", 0.0, None, None, simulator="icarus").to_json(), **change}
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps({"schema": SUMMARY_SCHEMA, "wall_seconds": 1.0, "runs": [run]}))
+    with pytest.raises(MBMError, match=message) as err:
+        Summary.read(path)
+    assert str(err.value).startswith(f"{path}: runs[0]: ") and "\n" not in str(err.value)

@@ -59,8 +59,10 @@ def write_rtl(
         _write(out / "rtl" / f"{name}.json", rec.to_json())
 
 
-def write_sim_summary(repo: Path, proof_failed: bool = True) -> None:
-    """The runner's build/sim/results/summary.json: one good run and one that must fail."""
+def write_sim_summary(repo: Path, proof_failed: bool = True, icarus: str = "") -> None:
+    """The runner's build/sim/results/summary.json: one good run and one that must fail (both
+    under Verilator); icarus: the good run's Icarus twin too, "pass", "fail" (a mismatch) or
+    "skipped" (iverilog not installed)."""
     record = TestRecord(test="MulExhaustiveTest", run="mul-n8-exhaustive", dut="mbm_mul", parameters={"N": 8},
                         seed=3, transactions=65536, mismatches=0, result="PASS", seconds=2.0, tps=30000.0,
                         coverage_pct=100.0)
@@ -69,12 +71,25 @@ def write_sim_summary(repo: Path, proof_failed: bool = True) -> None:
                     result="FAIL" if proof_failed else "PASS")
     runs = [
         RunRecord("mul-n8-exhaustive", "mbm_mul", {"N": 8}, expect_fail=False, ok=True, why="", seconds=2.0,
-                  build_seconds=0.0, seed=3, records=[record]),
+                  build_seconds=0.0, seed=3, records=[record], simulator="verilator"),
         RunRecord("fails-mitchell-rtl-vs-mbm-model", "mbm_mul", {"N": 8, "MITCHELL": 1}, expect_fail=True,
                   ok=proof_failed, why="" if proof_failed else "no mismatch reported", seconds=2.0,
-                  build_seconds=0.0, seed=3, records=[wrong]),
+                  build_seconds=0.0, seed=3, records=[wrong], simulator="verilator"),
     ]
+    if icarus == "skipped":
+        runs.append(RunRecord("mul-n8-exhaustive", "mbm_mul", {"N": 8}, False, False, ICARUS_MISSING, 0.0, None, None,
+                              simulator="icarus", skipped=True))
+    elif icarus:
+        bad = icarus == "fail"
+        twin = replace(record, mismatches=int(bad), result="FAIL" if bad else "PASS",
+                       failures=["a=200 b=3: rtl 601 model 600"] if bad else [])
+        runs.append(RunRecord("mul-n8-exhaustive", "mbm_mul", {"N": 8}, False, not bad, "", 5.0, 0.1, 3, [twin],
+                              simulator="icarus"))
     Summary(9.0, runs).write(repo / SIM_SUMMARY)
+
+
+#: the reason the runner gives where Icarus is not installed
+ICARUS_MISSING = "iverilog and vvp not found on PATH: install Icarus Verilog 11+ (Debian/Ubuntu: apt-get install iverilog)"
 
 
 def write_cosim(out: Path, mismatches: int = 0, mult: str = "mbm") -> None:

@@ -118,7 +118,8 @@ def _write_summary(repo: Path, failed_run: str = "", low_point: tuple[str, str] 
             coverage=groups,
             failures=[] if ok else ["a=3 b=5: rtl 15 model 14"],
         )
-        runs.append(RunRecord(reg.name, reg.dut, dict(reg.parameters), reg.expect_fail, ok, "", 1.0, 0.0, 1, [record]))
+        runs.append(RunRecord(reg.name, reg.dut, dict(reg.parameters), reg.expect_fail, ok, "", 1.0, 0.0, 1, [record],
+                              simulator="verilator"))
     Summary(1.0, runs).write(repo / SIM_SUMMARY)
 
 

