@@ -26,7 +26,11 @@ would otherwise be refused next to the rtl/ modules that have one). Simulators o
 Verilator take :attr:`Slot.hdl`, the list without the waiver.
 
 Both live in ``build/imported_rtl/<module>-<key>/``, regenerated when the file's content,
-the module, the encoding or this generator changes (:mod:`pymodel.hw.buildcache`).
+the module, the encoding or this generator changes (:mod:`pymodel.hw.buildcache`); a
+``FUSESOC_IGNORE`` there keeps them out of a library rooted at the repository (add the one
+folder as a library instead: ``fusesoc library add imported build/imported_rtl/<module>-<key>``).
+The slot's parameters are listed in the ``sim`` and ``lint`` targets of the array's and
+mbm_mul_axis's cores only, so that cores depending on theirs do not inherit them.
 """
 
 from __future__ import annotations
@@ -166,6 +170,8 @@ def slot(m: Multiplier) -> Slot:
         header = _CORE.format(module=m.name, params=" ".join(f"{k}={v}" for k, v in params.items() if k != "IMPORTED"))
         core_path.write_text(header + yaml.safe_dump(core, sort_keys=False))
 
+    BUILD_ROOT.mkdir(parents=True, exist_ok=True)
+    (BUILD_ROOT / "FUSESOC_IGNORE").touch()  # `fusesoc library add` of the repository skips the generated cores
     buildcache.build(folder, key, core_path.name, make)
     core = Core(core_path, yaml.safe_load(core_path.read_text()))
     return Slot(core_path, tuple(p.resolve() for p in core.files()), params)
