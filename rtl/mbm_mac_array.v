@@ -3,9 +3,10 @@
 //
 // Each input beat carries one activation, broadcast to every lane, and one weight per lane
 // (the im2col row of one output pixel is streamed against LANES kernel rows at once).
-// Operands are sign-magnitude {sign, magnitude} (N+1 bits, values -(2^N-1)..2^N-1); the
-// signed product (mbm_mul_signed, or with EXACT=1 the exact product a*b of exact_mul with
-// the same sign handling) is two's complement and is added to an ACC_W-bit
+// Operands are sign-magnitude {sign, magnitude} (N+1 bits, values -(2^N-1)..2^N-1), or with
+// TWOS=1 two's complement (N bits, -2^(N-1)..2^(N-1)-1); the signed product (mbm_mul_signed,
+// with EXACT=1 the exact product a*b of exact_mul with the same sign handling, with
+// IMPORTED=1 an imported multiplier's, see below) is two's complement and is added to an ACC_W-bit
 // two's-complement accumulator that saturates at every step to
 // [-2^(ACC_W-1), 2^(ACC_W-1)-1]. A lane's overflow flag is sticky for the dot product and
 // leaves with its result in m_axis_tuser; overflow_o is sticky until reset.
@@ -16,7 +17,7 @@
 // s_axis_tlast marks the last beat; the LANES accumulators then leave as one m_axis beat
 // with its own tvalid/tready backpressure.
 //
-// Packing (W = N+1, lane i = output channel i of the group; Python mirror:
+// Packing (W = N+1, or N with TWOS=1; lane i = output channel i of the group; Python mirror:
 // pymodel.hw.vectors.array_ports):
 //   s_axis_tdata  [(LANES+1)*W-1:0]   {act, w[LANES-1], ..., w[0]}: weight of lane i in
 //                                     [i*W +: W], the activation in the top W bits [LANES*W +: W]
@@ -29,6 +30,17 @@
 //   EXACT     1: exact products (exact_mul; with FRAC_OUT=1 a*b << N-1, the shared fixed-point
 //             unit) instead of MBM/Mitchell, for a like-for-like cost comparison; needs
 //             MITCHELL=0 and TRUNC=0 (golden model MulConfig("exact", N))
+//   IMPORTED  1: the lanes' multiplier is mbm_imported_mul, the wrapper pymodel.hw.imported_rtl
+//             generates around an imported Verilog module (N-bit operands a_i, b_i, its
+//             IMP_P_W-bit product p_o; the wrapper refuses an N, IMP_P_W or TWOS that does not
+//             fit its module); needs EXACT=MITCHELL=TRUNC=FRAC_OUT=0 (golden model: the
+//             module's table over network operands, core.multiplier.network_table)
+//   TWOS      the operand encoding with IMPORTED=1: 0 sign-magnitude, the unsigned module sees
+//             the magnitudes and the product is signed by sign(a) XOR sign(b) (an operand of
+//             magnitude 0 gives 0, whatever the module gives for it: the model's sign(0) = 0);
+//             1 two's complement, for a two's complement module: operands straight in, its
+//             product sign-extended
+//   IMP_P_W   the imported module's product width, 1..48 (signed product IMP_P_W+1-TWOS bits)
 //   SKID      1: a register slice (skid buffer: two registers, s_axis_tready registered,
 //             verilog-axis axis_register's shape) on the input stream, so no combinational
 //             path runs from m_axis_tready to s_axis_tready
@@ -59,6 +71,9 @@ module mbm_mac_array #(
     parameter FRAC_OUT = 0,
     parameter MITCHELL = 0,
     parameter EXACT    = 0,
+    parameter IMPORTED = 0,
+    parameter TWOS     = 0,
+    parameter IMP_P_W  = 16,
     parameter SKID     = 0,
     parameter PIPE     = 0,
     parameter LANES    = 4,
@@ -67,7 +82,7 @@ module mbm_mac_array #(
     input  wire                       clk,
     input  wire                       rst,
     // input stream: one activation and LANES weights per beat, bias on the first beat
-    input  wire [(LANES+1)*(N+1)-1:0] s_axis_tdata,
+    input  wire [(LANES+1)*(N+1-TWOS)-1:0] s_axis_tdata,
     input  wire [LANES*ACC_W-1:0]     s_axis_tuser,
     input  wire                       s_axis_tlast,
     input  wire                       s_axis_tvalid,
@@ -81,8 +96,9 @@ module mbm_mac_array #(
     output wire                       overflow_o
 );
 
-    localparam PS_W = 2 * N + 2 + FRAC_OUT * (N - 1);  // signed product width
-    localparam OP_W = N + 1;                            // sign-magnitude operand width
+    // signed product width; operand width (sign-magnitude, or two's complement with TWOS=1)
+    localparam PS_W = IMPORTED ? IMP_P_W + 1 - TWOS : 2 * N + 2 + FRAC_OUT * (N - 1);
+    localparam OP_W = N + 1 - TWOS;
 
     // ---- parameter checks: message with the instance (%m), then a hard stop (see mbm_mul) ----
     generate
@@ -117,6 +133,44 @@ module mbm_mac_array #(
             $error("%m: N=%0d is out of range: allowed 4..16", N);
             `endif
             ERROR_mbm_mac_array_N_out_of_range_4_to_16 stop ();
+        end
+        if (IMPORTED != 0 && IMPORTED != 1) begin : g_bad_imported
+            `ifndef __ICARUS__
+            $error("%m: IMPORTED=%0d is not allowed: allowed 0 or 1", IMPORTED);
+            `endif
+            ERROR_mbm_mac_array_IMPORTED_not_0_or_1 stop ();
+        end
+        if (TWOS != 0 && TWOS != 1) begin : g_bad_twos
+            `ifndef __ICARUS__
+            $error("%m: TWOS=%0d is not allowed: allowed 0 or 1", TWOS);
+            `endif
+            ERROR_mbm_mac_array_TWOS_not_0_or_1 stop ();
+        end
+        if (TWOS == 1 && IMPORTED != 1) begin : g_bad_twos_builtin
+            `ifndef __ICARUS__
+            $error("%m: TWOS=1 with IMPORTED=%0d is not allowed: two's complement operands need IMPORTED=1 (the built-in multipliers are sign-magnitude)",
+                   IMPORTED);
+            `endif
+            ERROR_mbm_mac_array_TWOS_needs_IMPORTED stop ();
+        end
+        if (IMPORTED == 1 && (EXACT != 0 || MITCHELL != 0 || TRUNC != 0 || FRAC_OUT != 0)) begin : g_bad_imported_mode
+            `ifndef __ICARUS__
+            $error("%m: IMPORTED=1 with EXACT=%0d MITCHELL=%0d TRUNC=%0d FRAC_OUT=%0d is not allowed: IMPORTED=1 needs them all 0",
+                   EXACT, MITCHELL, TRUNC, FRAC_OUT);
+            `endif
+            ERROR_mbm_mac_array_IMPORTED_needs_built_in_options_0 stop ();
+        end
+        if (IMPORTED == 1 && (IMP_P_W < 1 || IMP_P_W > 48)) begin : g_bad_imp_p_w
+            `ifndef __ICARUS__
+            $error("%m: IMP_P_W=%0d is out of range: allowed 1..48", IMP_P_W);
+            `endif
+            ERROR_mbm_mac_array_IMP_P_W_out_of_range_1_to_48 stop ();
+        end
+        if (IMPORTED == 1 && (N < 1 + TWOS || N > 16)) begin : g_bad_imported_n
+            `ifndef __ICARUS__
+            $error("%m: N=%0d is out of range: allowed %0d..16", N, 1 + TWOS);
+            `endif
+            ERROR_mbm_mac_array_N_out_of_range_for_IMPORTED stop ();
         end
         if (SKID != 0 && SKID != 1) begin : g_bad_skid
             `ifndef __ICARUS__
@@ -247,6 +301,20 @@ module mbm_mac_array #(
                     .p_o (ab)
                 );
                 assign prod[l*PS_W +: PS_W] = (act[N] ^ wgt[N]) ? -{1'b0, mag} : {1'b0, mag};
+            end else if (IMPORTED) begin : g_imported
+                wire [IMP_P_W-1:0] raw;  // the module's own product
+                mbm_imported_mul #(.N (N), .P_W (IMP_P_W), .TWOS (TWOS)) u_mul (
+                    .a_i (act[N-1:0]),
+                    .b_i (wgt[N-1:0]),
+                    .p_o (raw)
+                );
+                if (TWOS) begin : g_twos
+                    assign prod[l*PS_W +: PS_W] = raw;
+                end else begin : g_signmag
+                    wire zero = ~|act[N-1:0] || ~|wgt[N-1:0];
+                    assign prod[l*PS_W +: PS_W] = zero ? {PS_W{1'b0}}
+                                                : (act[N] ^ wgt[N]) ? -{1'b0, raw} : {1'b0, raw};
+                end
             end else begin : g_approx
                 mbm_mul_signed #(
                     .N        (N),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pymodel.cli.common import add_mul_arguments, mul_config
+from pymodel.cli.common import add_mul_arguments, mul_config, multiplier
+from pymodel.core.arith import MulConfig
+from pymodel.core.errors import MBMError
 from pymodel.hw.vectors import (
     ARRAY_KINDS,
     DUTS,
@@ -22,7 +24,8 @@ from pymodel.hw.vectors import (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="vectors", help="output folder (default vectors/)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the random and layer sets")
-    parser.add_argument("--dut", choices=DUTS, help="write one set for this DUT instead of the default list")
+    parser.add_argument("--dut", choices=DUTS, help="write one set for this DUT instead of the default list "
+                                                    "(an imported --mult: its two mbm_mac_array sets)")
     parser.add_argument("--kind", default="random", help=f"with --dut: {', '.join(MUL_KINDS + ARRAY_KINDS)}")
     parser.add_argument("--count", type=int, default=RANDOM_COUNT, help="with --kind random: operand pairs")
     parser.add_argument("--lanes", type=int, default=16, help="with --dut mbm_mac_array: MAC lanes")
@@ -33,10 +36,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    if args.dut is None:
+    m = multiplier(args)
+    if not isinstance(m, MulConfig):  # an imported multiplier: MAC-array sets, its module in the slot
+        if args.dut not in (None, "mbm_mac_array"):
+            raise MBMError(f"--dut {args.dut} with --mult {args.mult}: an imported multiplier makes "
+                           f"mbm_mac_array sets: allowed --dut mbm_mac_array or no --dut")
+        kinds = ARRAY_KINDS if args.dut is None else (args.kind,)
+        sets = [array_set(kind, m, args.lanes, args.seed, args.layer, args.tile) for kind in kinds]
+    elif args.dut is None:
         sets = default_sets(args.seed)
     elif args.dut == "mbm_mac_array":
-        sets = [array_set(args.kind, mul_config(args), args.lanes, args.seed, args.layer, args.tile)]
+        sets = [array_set(args.kind, m, args.lanes, args.seed, args.layer, args.tile)]
     else:
         sets = [mul_set(args.dut, args.kind, mul_config(args), args.seed, args.count)]
     commit = git_commit()

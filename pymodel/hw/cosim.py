@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from pymodel.core.errors import MBMError
+from pymodel.core.multiplier import Multiplier, TableMultiplier, encoding, to_dict
 from pymodel.hw import stream, vectors
 from pymodel.hw.array_params import array_parameters
 from pymodel.hw.layers import QuantLayer, Tile, reference, tile_rows
@@ -60,11 +61,12 @@ class CosimResult:
 
 
 def cosimulate(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, *, stall: int = 20, seed: int = 1,
-               progress: bool = True, rtl_overrides: dict[str, int] | None = None) -> CosimResult:
+               progress: bool = True, rtl_overrides: dict[str, int] | None = None,
+               rtl_mult: Multiplier | None = None) -> CosimResult:
     """Stream the tile through the RTL in chunks of pixels; compare every output integer.
 
-    rtl_overrides: build the RTL with other parameters than the model's (only to prove
-    that a wrong RTL is caught)."""
+    rtl_overrides, rtl_mult: build the RTL with other parameters, or another imported module
+    in its slot, than the model's (only to prove that a wrong RTL is caught)."""
     from tqdm import tqdm
 
     start = time.perf_counter()
@@ -81,13 +83,13 @@ def cosimulate(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, *, stall: int 
             p1 = min(rows.shape[0], p0 + per_chunk)
             prog = vectors.array_program(rows[p0:p1], w, q.bias_q, lanes)
             want_acc, want_ovf = prog.lane_view(acc[p0:p1]), prog.lane_view(ovf[p0:p1])
-            mem = vectors.array_memories(prog, want_acc, want_ovf, q.cfg.bits, acc_bits)
+            mem = vectors.array_memories(prog, want_acc, want_ovf, q.cfg.bits, acc_bits, encoding(q.cfg))
             params = array_parameters(q.cfg, lanes, acc_bits)
             vs = vectors.VectorSet("mbm_mac_array", "cosim", q.cfg, seed, mem,
                                    {"beats": int(prog.last.size), "dots": int(prog.bias.shape[0])}, params)
             folder = vectors.write_set(vs, Path(tmp) / f"chunk{p0}", commit="cosim")
             out = Path(tmp) / f"out{p0}.hex"
-            r = replay_set(folder, stall=stall, seed=seed + p0, out=out, rtl_overrides=rtl_overrides)
+            r = replay_set(folder, stall=stall, seed=seed + p0, out=out, rtl_overrides=rtl_overrides, rtl_mult=rtl_mult)
             sim_seconds += r.seconds
             beats += int(prog.last.size)
             got = _read_results(out, mem["expect"][0], prog.bias.shape[0])
@@ -121,8 +123,11 @@ def cosimulate_stream(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, want: t
     (pixels, Cout) golden accumulators and overflow flags of the tile, row-major over pixels.
 
     on_chunk(macs) is called after each compared chunk (the progress bar); rtl_overrides as
-    in :func:`cosimulate`; rtl: other RTL files than the array's core lists (a broken copy). The harness's own counts (beats, results, the sticky overflow_o)
-    are checked too: a wrong one counts as a mismatch."""
+    in :func:`cosimulate`; rtl: other RTL files than the array's core lists (a broken copy).
+    The harness's own counts (beats, results, the sticky overflow_o) are checked too: a wrong one counts as a mismatch."""
+    if isinstance(q.cfg, TableMultiplier):
+        raise MBMError(f"the stream harness runs built-in multipliers only, not {q.cfg.source.spec!r}: "
+                       f"allowed --engine replay for an imported multiplier")
     start = time.perf_counter()
     want_acc, want_ovf = want
     w = q.w_q.reshape(q.w_q.shape[0], -1).numpy()
@@ -181,7 +186,7 @@ def report_record(q: QuantLayer, t: Tile, r: CosimResult, *, lanes: int, acc_bit
         "beats": r.beats,
         "saturated": r.saturated,
         "clamped_operands": q.clamped,
-        "config": {**q.cfg.to_dict(), "lanes": lanes, "acc_bits": acc_bits, "calibration": calibration,
+        "config": {**to_dict(q.cfg), "lanes": lanes, "acc_bits": acc_bits, "calibration": calibration,
                    "stall_pct": stall, "s_x": q.s_x},
         "seed": seed,
         "source": source,

@@ -22,7 +22,7 @@ import torch
 from pymodel.core.arith import MulConfig
 from pymodel.core.conv import acc_bits_needed, conv2d_int, im2col
 from pymodel.core.errors import MBMError
-from pymodel.core.multiplier import encoding
+from pymodel.core.multiplier import Multiplier, encoding, network_table
 from pymodel.core.quant import calibrate, quantize, quantize_bias
 
 SYNTHETIC = "synthetic"
@@ -73,7 +73,7 @@ class QuantLayer:
     """A conv layer quantized for the array: int64 operands, bias in accumulator units."""
 
     name: str
-    cfg: MulConfig
+    cfg: Multiplier
     x_q: torch.Tensor  # (1, Cin, H, W)
     w_q: torch.Tensor  # (Cout, Cin, kh, kw)
     bias_q: torch.Tensor  # (Cout,)
@@ -98,7 +98,7 @@ class QuantLayer:
         return int(self.w_q[0].numel())
 
 
-def quantize_layer(conv: torch.nn.Conv2d, x: torch.Tensor, name: str, cfg: MulConfig,
+def quantize_layer(conv: torch.nn.Conv2d, x: torch.Tensor, name: str, cfg: Multiplier,
                    method: str = "max", s_x: float | None = None, s_w: float | None = None,
                    on_overflow: str = "error") -> QuantLayer:
     """Quantize input (per tensor) and weights (per output channel).
@@ -179,25 +179,27 @@ def reference(q: QuantLayer, t: Tile, acc_bits: int | None) -> tuple[np.ndarray,
     """
     from pymodel.core.conv import dot_int
 
-    acc, saturated = conv2d_int(tile_input(q, t), q.w_q, q.bias_q, q.cfg, stride=q.stride,
+    acc, saturated = conv2d_int(tile_input(q, t), q.w_q, q.bias_q, network_table(q.cfg), stride=q.stride,
                                 dilation=q.dilation, acc_bits=acc_bits)
     acc = acc[0].permute(1, 2, 0).reshape(-1, q.w_q.shape[0])
     if acc_bits is None or acc_bits >= _needed_bits(q):
         return acc.numpy(), np.zeros(acc.shape, dtype=bool)
-    dot, ovf = dot_int(tile_rows(q, t), q.w_q.reshape(q.w_q.shape[0], -1), q.bias_q, q.cfg, acc_bits)
+    dot, ovf = dot_int(tile_rows(q, t), q.w_q.reshape(q.w_q.shape[0], -1), q.bias_q, network_table(q.cfg), acc_bits)
     if not torch.equal(acc, dot) or int(ovf.sum()) != saturated:
         raise MBMError("conv2d_int and dot_int disagree on the tile: the model is inconsistent")
     return acc.numpy(), ovf.numpy()
 
 
-def min_acc_bits(cfg: MulConfig) -> int:
-    """Narrowest legal ACC_W of the array: the signed product width 2N+2 (+N-1 frac_out)."""
-    return cfg.product_bits + 1
+def min_acc_bits(cfg: Multiplier) -> int:
+    """Narrowest legal ACC_W of the array: the signed product width, 2N+2 (+N-1 frac_out) for
+    a built-in multiplier, an imported module's product width plus its sign bit (TWOS=0) or
+    as it is (TWOS=1): its network table's product width."""
+    return cfg.product_bits + 1 if isinstance(cfg, MulConfig) else network_table(cfg).product_bits
 
 
 def _needed_bits(q: QuantLayer) -> int:
     """Accumulator width with which no output of this layer can overflow."""
-    return acc_bits_needed(q.k, q.cfg, bias_bound=int(q.bias_q.abs().max()) if q.bias_q.numel() else 0)
+    return acc_bits_needed(q.k, network_table(q.cfg), bias_bound=int(q.bias_q.abs().max()) if q.bias_q.numel() else 0)
 
 
 def default_acc_bits(q: QuantLayer) -> int:

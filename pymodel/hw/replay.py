@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pymodel.core.errors import MBMError
+from pymodel.core.multiplier import Multiplier
 from pymodel.core.paths import BUILD_DIR
-from pymodel.hw import buildcache, cores
+from pymodel.hw import buildcache, cores, imported_rtl
 from pymodel.hw.vectors import load_set
 
 BUILD_ROOT = BUILD_DIR / "replay"
@@ -49,13 +50,16 @@ def depth(count: int, minimum: int = 8192) -> int:
     return max(minimum, 1 << max(0, int(count) - 1).bit_length())
 
 
-def build_bench(top: str, parameters: Mapping[str, int]) -> Path:
+def build_bench(top: str, parameters: Mapping[str, int], extra: Sequence[Path] = ()) -> Path:
     """Compile the bench ``top`` (the ``sim`` target of its core) with ``parameters``, or
-    reuse an identical build; returns the binary."""
+    reuse an identical build; returns the binary. extra: files listed first (an imported
+    multiplier's slot, :func:`pymodel.hw.imported_rtl.sources`), built in a folder of the
+    slot's own (one build per imported module)."""
     options = cores.by_top(top).tool_options(TARGET)
-    return verilator_build(top, cores.sources(top, TARGET),
+    root = BUILD_ROOT / top / extra[0].parent.name if extra else BUILD_ROOT / top
+    return verilator_build(top, [*extra, *cores.sources(top, TARGET)],
                            [f"--{options['mode']}", *options.get("verilator_options", [])],
-                           parameters, BUILD_ROOT / top)
+                           parameters, root)
 
 
 def verilator_build(top: str, files: Sequence[Path], options: Sequence[str], parameters: Mapping[str, int],
@@ -115,15 +119,16 @@ def run_bench(binary: Path, plusargs: Mapping[str, object], name: str, timeout: 
 
 
 def replay_set(folder: Path, *, stall: int = 20, seed: int = 1, out: Path | None = None,
-               rtl_overrides: Mapping[str, int] | None = None) -> ReplayResult:
+               rtl_overrides: Mapping[str, int] | None = None, rtl_mult: Multiplier | None = None) -> ReplayResult:
     """Verify a vector set's manifest, build its bench and replay it.
 
     rtl_overrides: DUT parameters that differ from the manifest's, only to prove that the
-    bench catches an RTL that does not match the vectors (e.g. {"MITCHELL": 1}).
+    bench catches an RTL that does not match the vectors (e.g. {"MITCHELL": 1}); rtl_mult:
+    likewise, another imported module in the slot than the set's.
     """
     vs = load_set(folder)
     top, params, plusargs = bench_for(vs.manifest, folder, stall=stall, seed=seed, out=out, rtl_overrides=rtl_overrides)
-    binary = build_bench(top, params)
+    binary = build_bench(top, params, imported_rtl.sources(rtl_mult or vs.cfg))
     return run_bench(binary, plusargs, f"{vs.manifest['dut']}/{vs.manifest['config']}")
 
 

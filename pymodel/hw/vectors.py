@@ -7,11 +7,18 @@ git commit) that :func:`load_set` verifies before anything uses the files. Expec
 come from :mod:`pymodel.core.arith` / :mod:`pymodel.core.conv` only. Same seed, same bytes.
 
 Layout: ``<out>/<dut>/<config>/{stim,expect[,bias]}.{hex,coe,mif}`` + ``manifest.json``,
-with config = ``<kind>-<mult>-n<N>-t<TRUNC>[-frac][-l<LANES>-a<ACC_W>]``. Kinds:
+with config = ``<kind>-<mult>-n<N>-t<TRUNC>[-frac][-l<LANES>-a<ACC_W>]`` (an imported
+multiplier: ``<kind>-<lut|verilog>-<name>-n<N>[-twos]-l<LANES>-a<ACC_W>``). Kinds:
 exhaustive (every operand encoding, N <= 8), corners (every pair of the corner operands of
 :mod:`pymodel.core.corners`, signed ones with negative zero), random (uniform pairs, seeded) and, for
 ``mbm_mac_array``, layer (the im2col dot products of a real conv layer tile) and layer-sat
 (the same with a narrow accumulator so that lanes saturate).
+
+An imported multiplier (``--mult verilog:...``) makes MAC-array sets: the manifest's
+mul_config is :func:`pymodel.core.multiplier.to_dict` (its spec and the sha256 of its table
+and file), read back by :func:`pymodel.hw.multiplier.from_dict` (which re-imports it and
+refuses a changed file), the expected results are its table's, and the replay bench builds
+the array with the module in its slot (:mod:`pymodel.hw.imported_rtl`).
 """
 
 from __future__ import annotations
@@ -30,8 +37,10 @@ from pymodel import __version__
 from pymodel.core.arith import MulConfig, mul_signed, mul_unsigned, sm_decode
 from pymodel.core.corners import corner_words
 from pymodel.core.errors import MBMError
+from pymodel.core.multiplier import Multiplier, encoding, is_imported, to_dict
 from pymodel.hw import layers
-from pymodel.hw.array_params import array_mul_config, array_parameters
+from pymodel.hw.array_params import array_mul_config, array_parameters, check_parameters
+from pymodel.hw.multiplier import from_dict
 from pymodel.hw.vecformat import FORMATS, Field, Layout, pack_hex, pack_named, parse_hex, spread, write_memory
 
 if TYPE_CHECKING:
@@ -53,7 +62,7 @@ class VectorSet:
 
     dut: str
     kind: str
-    cfg: MulConfig
+    cfg: Multiplier
     seed: int
     memories: dict[str, tuple[Layout, list[str]]]
     counts: dict[str, int]
@@ -64,7 +73,10 @@ class VectorSet:
     def config(self) -> str:
         """Folder name of the set, e.g. ``exhaustive-mbm-n8-t0``."""
         c = self.cfg
-        name = f"{self.kind}-{c.mult}-n{c.bits}-t{c.trunc}" + ("-frac" if c.frac_out else "")
+        if isinstance(c, MulConfig):
+            name = f"{self.kind}-{c.mult}-n{c.bits}-t{c.trunc}" + ("-frac" if c.frac_out else "")
+        else:
+            name = f"{self.kind}-{c.mult}-{c.name}-n{c.bits}" + ("-twos" if c.encoding == "twos" else "")
         if self.dut == "mbm_mac_array":
             name += f"-l{self.parameters['LANES']}-a{self.parameters['ACC_W']}"
         return name
@@ -170,27 +182,29 @@ def array_program(rows: "torch.Tensor", w: "torch.Tensor", bias: "torch.Tensor",
     )
 
 
-def array_ports(bits: int, lanes: int, acc_w: int) -> dict[str, Layout]:
+def array_ports(bits: int, lanes: int, acc_w: int, encoding: str = "signmag") -> dict[str, Layout]:
     """The stream ports of mbm_mac_array as word layouts, most significant field first: the
     packing of the module's header, written once for the bench, the vectors and cosim.
 
     s_axis_tdata {act, w[LANES-1..0]}, s_axis_tuser {b[LANES-1..0]}, m_axis_tdata
     {acc[LANES-1..0]}, m_axis_tuser {ovf[LANES-1..0]} (lane i's field named w<i>, b<i>, ...).
+    Operands are (bits+1)-bit sign-magnitude, or with encoding "twos" (TWOS=1) bits-bit two's
+    complement (:func:`pymodel.core.multiplier.encoding`).
     """
-    sm = bits + 1
+    width, enc = (bits + 1, "sm") if encoding == "signmag" else (bits, "tc")
     down = list(reversed(range(lanes)))
     return {
-        "s_axis_tdata": Layout((Field("act", sm, "sm"), *[Field(f"w{i}", sm, "sm") for i in down])),
+        "s_axis_tdata": Layout(tuple(Field(name, width, enc) for name in ["act", *[f"w{i}" for i in down]])),
         "s_axis_tuser": Layout(tuple(Field(f"b{i}", acc_w, "tc") for i in down)),
         "m_axis_tdata": Layout(tuple(Field(f"acc{i}", acc_w, "tc") for i in down)),
         "m_axis_tuser": Layout(tuple(Field(f"ovf{i}", 1) for i in down)),
     }
 
 
-def array_layouts(bits: int, lanes: int, acc_w: int) -> dict[str, Layout]:
+def array_layouts(bits: int, lanes: int, acc_w: int, encoding: str = "signmag") -> dict[str, Layout]:
     """Word layouts of the MAC-array replay bench: stim {s_axis_tlast, s_axis_tdata}, bias
     s_axis_tuser, expect {m_axis_tuser, m_axis_tdata}."""
-    ports = array_ports(bits, lanes, acc_w)
+    ports = array_ports(bits, lanes, acc_w, encoding)
     return {
         "stim": Layout((Field("last", 1), *ports["s_axis_tdata"].fields)),
         "bias": ports["s_axis_tuser"],
@@ -198,10 +212,10 @@ def array_layouts(bits: int, lanes: int, acc_w: int) -> dict[str, Layout]:
     }
 
 
-def array_memories(prog: ArrayProgram, acc: np.ndarray, ovf: np.ndarray, bits: int, acc_w: int
-                   ) -> dict[str, tuple[Layout, list[str]]]:
+def array_memories(prog: ArrayProgram, acc: np.ndarray, ovf: np.ndarray, bits: int, acc_w: int,
+                   encoding: str = "signmag") -> dict[str, tuple[Layout, list[str]]]:
     """Packed stim/bias/expect words; acc and ovf are (dots, lanes)."""
-    lay = array_layouts(bits, prog.lanes, acc_w)
+    lay = array_layouts(bits, prog.lanes, acc_w, encoding)
     stim = {"last": prog.last, "act": prog.act, **spread("w", prog.wgt)}
     expect = {**spread("ovf", ovf.astype(np.int64)), **spread("acc", acc)}
     return {
@@ -211,7 +225,7 @@ def array_memories(prog: ArrayProgram, acc: np.ndarray, ovf: np.ndarray, bits: i
     }
 
 
-def array_set(kind: str, cfg: MulConfig, lanes: int, seed: int = 1, layer: str = "synthetic",
+def array_set(kind: str, cfg: Multiplier, lanes: int, seed: int = 1, layer: str = "synthetic",
               tile: str = "0:0:2:4", acc_bits: int | None = None) -> VectorSet:
     """A real-layer dot-product set for mbm_mac_array (see :mod:`pymodel.hw.layers`)."""
     if kind not in ARRAY_KINDS:
@@ -224,7 +238,7 @@ def array_set(kind: str, cfg: MulConfig, lanes: int, seed: int = 1, layer: str =
     acc, ovf = layers.reference(q, t, acc_bits)
     prog = array_program(rows, w, q.bias_q, lanes)
     params = array_parameters(cfg, lanes, acc_bits)
-    mem = array_memories(prog, prog.lane_view(acc), prog.lane_view(ovf), cfg.bits, acc_bits)
+    mem = array_memories(prog, prog.lane_view(acc), prog.lane_view(ovf), cfg.bits, acc_bits, encoding(cfg))
     info = {"layer": q.name, "tile": t.as_list(), "saturated": int(ovf.sum()), "k": int(rows.shape[1])}
     return VectorSet("mbm_mac_array", kind, cfg, seed, mem,
                      {"beats": int(prog.last.size), "dots": int(prog.bias.shape[0])}, params, info)
@@ -260,7 +274,7 @@ def write_set(vs: VectorSet, root: Path, commit: str | None = None) -> Path:
         "config": vs.config,
         "kind": vs.kind,
         "parameters": vs.parameters,
-        "mul_config": vs.cfg.to_dict(),
+        "mul_config": to_dict(vs.cfg),
         "seed": vs.seed,
         "counts": vs.counts,
         "memories": {n: {"layout": lay.to_json(), "width": lay.width, "words": len(w)}
@@ -286,9 +300,21 @@ class LoadedSet:
         return Layout.from_json(self.manifest["memories"][name]["layout"])
 
     @property
-    def cfg(self) -> MulConfig:
-        """The multiplier the set was made for (its manifest's mul_config)."""
-        return MulConfig.from_dict(self.manifest["mul_config"])
+    def cfg(self) -> Multiplier:
+        """The multiplier the set was made for (its manifest's mul_config; an imported one
+        re-imported, see :func:`pymodel.hw.multiplier.from_dict`)."""
+        return from_dict(self.manifest["mul_config"])
+
+
+def _check_built(params: dict[str, Any], record: dict[str, Any]) -> None:
+    """Refuse a manifest whose parameters build another multiplier than its mul_config."""
+    if is_imported(record):
+        check_parameters(params, from_dict(record))
+        return
+    cfg, built = MulConfig.from_dict(record), array_mul_config(params)
+    if built != cfg:
+        raise MBMError(f"parameters {params} build {built.label}, "
+                       f"but mul_config says {cfg.label}: allowed a manifest that agrees with itself")
 
 
 def load_set(folder: str | Path) -> LoadedSet:
@@ -305,12 +331,9 @@ def load_set(folder: str | Path) -> LoadedSet:
     if missing or manifest["dut"] not in DUTS:
         raise MBMError(f"{mpath}: missing keys {missing} or unknown dut {manifest.get('dut')!r}")
     try:
-        cfg, built = MulConfig.from_dict(manifest["mul_config"]), array_mul_config(manifest["parameters"])
+        _check_built(manifest["parameters"], manifest["mul_config"])
     except MBMError as err:
         raise MBMError(f"{mpath}: {err}") from None
-    if built != cfg:
-        raise MBMError(f"{mpath}: parameters {manifest['parameters']} build {built.label}, "
-                       f"but mul_config says {cfg.label}: allowed a manifest that agrees with itself")
     for name in manifest["memories"]:
         for fmt in FORMATS:
             if f"{name}.{fmt}" not in manifest["files"]:

@@ -108,7 +108,7 @@ class ImportInfo:
 
 
 def _verilator() -> list[str]:
-    from pymodel.hw.sim.runner import verilator_env
+    from pymodel.hw.toolchain import verilator_env
 
     verilator_env()
     return ["verilator"]
@@ -232,14 +232,14 @@ def _cache_key(path: Path, module: str, parameters: Mapping[str, int]) -> str:
 def _runtime_cache() -> Path:
     import verilator
 
-    from pymodel.hw.sim.runner import verilator_root
+    from pymodel.hw.toolchain import verilator_root
 
     return BUILD_ROOT / "_runtime" / hashlib.sha256(f"{verilator.__version__}|{verilator_root()}".encode()).hexdigest()[:12]
 
 
 def _build(path: Path, module: str, ports: Ports, parameters: Mapping[str, int], build_dir: Path) -> Path:
     """Verilate the harness and the module, copy the cached runtime objects in, make."""
-    from pymodel.hw.sim.runner import save_runtime
+    from pymodel.hw.toolchain import save_runtime
 
     obj = build_dir / "obj"
     obj.mkdir(parents=True, exist_ok=True)

@@ -21,24 +21,28 @@ module bringup_dut_mul #(
     parameter FRAC_OUT = 0,
     parameter MITCHELL = 0,
     parameter SIGNED   = 0,
-    parameter LATENCY  = 2
+    parameter LATENCY  = 2,
+    parameter IMPORTED = 0,   // the imported-multiplier slot, passed to mbm_mul_axis
+    parameter TWOS     = 0,
+    parameter IMP_P_W  = 16
 ) (
     input  wire                               clk,
     input  wire                               rst,
-    input  wire [2*(N+SIGNED)-1:0]            s_data,
+    input  wire [2*(N+SIGNED-TWOS)-1:0]       s_data,
     input  wire                               s_valid,
     output wire                               s_ready,
-    output wire [2*N+SIGNED+FRAC_OUT*(N-1):0] m_data,
+    output wire [(IMPORTED ? IMP_P_W+SIGNED-TWOS-1 : 2*N+SIGNED+FRAC_OUT*(N-1)):0] m_data,
     output wire                               m_valid,
     input  wire                               m_ready
 );
 
-    localparam OP_W = N + SIGNED;
+    localparam OP_W = N + SIGNED - TWOS;
 
     wire unused_tlast;
 
     mbm_mul_axis #(
-        .N(N), .TRUNC(TRUNC), .FRAC_OUT(FRAC_OUT), .MITCHELL(MITCHELL), .SIGNED(SIGNED), .LATENCY(LATENCY)
+        .N(N), .TRUNC(TRUNC), .FRAC_OUT(FRAC_OUT), .MITCHELL(MITCHELL), .SIGNED(SIGNED), .LATENCY(LATENCY),
+        .IMPORTED(IMPORTED), .TWOS(TWOS), .IMP_P_W(IMP_P_W)
     ) u_dut (
         .clk(clk),
         .rst(rst),

@@ -24,6 +24,9 @@ module mbm_array_fpga_top #(
     parameter FRAC_OUT = 0,
     parameter MITCHELL = 0,
     parameter EXACT    = 0,
+    parameter IMPORTED = 0,   // the imported-multiplier slot, passed to mbm_mac_array
+    parameter TWOS     = 0,
+    parameter IMP_P_W  = 16,
     parameter SKID     = 0,
     parameter PIPE     = 0,
     parameter LANES    = 16,
@@ -34,7 +37,7 @@ module mbm_array_fpga_top #(
     output wire [7:0] led_o
 );
 
-    localparam IN_W  = (LANES + 1) * (N + 1);
+    localparam IN_W  = (LANES + 1) * (N + 1 - TWOS);
     localparam OUT_W = LANES * ACC_W + LANES + 1;  // m_axis_tdata, m_axis_tuser, overflow_o
 
     reg         rst_q;
@@ -66,7 +69,8 @@ module mbm_array_fpga_top #(
 
     mbm_mac_array #(
         .N (N), .TRUNC (TRUNC), .FRAC_OUT (FRAC_OUT), .MITCHELL (MITCHELL),
-        .EXACT (EXACT), .SKID (SKID), .PIPE (PIPE), .LANES (LANES), .ACC_W (ACC_W)
+        .EXACT (EXACT), .IMPORTED (IMPORTED), .TWOS (TWOS), .IMP_P_W (IMP_P_W),
+        .SKID (SKID), .PIPE (PIPE), .LANES (LANES), .ACC_W (ACC_W)
     ) u_array (
         .clk           (clk_i),
         .rst           (rst_q),

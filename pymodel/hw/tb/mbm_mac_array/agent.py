@@ -8,8 +8,8 @@ with every result) and makes the header's timing checks: full throughput (SKID=1
 late), the input stalling only as documented, s_axis_tready low and overflow_o cleared in
 reset, nothing from before a reset after it; this module only packs and unpacks the port words,
 through the one Python copy of the packing, :func:`pymodel.hw.vectors.array_ports`:
-s_axis_tdata {act, w[LANES-1..0]} (sign-magnitude; a zero goes out with a random sign bit, so
-negative zero is exercised), s_axis_tuser {b[LANES-1..0]} (the bias on a dot product's first
+s_axis_tdata {act, w[LANES-1..0]} (sign-magnitude: a zero goes out with a random sign bit, so
+negative zero is exercised; or, TWOS=1, two's complement), s_axis_tuser {b[LANES-1..0]} (the bias on a dot product's first
 beat, random bits on the others, which the DUT must ignore), m_axis_tdata {acc[LANES-1..0]},
 m_axis_tuser {ovf[LANES-1..0]}.
 """
@@ -56,8 +56,8 @@ def make_bfm(dut, cfg: MacArrayCfg, rng: np.random.Generator) -> AxisBfm:
 
     def pack(item: DotItem) -> dict[str, list[int]]:
         k = len(item.act)
-        sm = {"act": encode_operands(item.act, bits, True, rng),
-              **spread("w", encode_operands(item.wgt, bits, True, rng))}
+        sm = {"act": encode_operands(item.act, bits, True, rng, cfg.twos),
+              **spread("w", encode_operands(item.wgt, bits, True, rng, cfg.twos))}
         # the port carries ACC_W bits: a directed bias beyond them (the saturation corners of a
         # narrow accumulator) goes out wrapped, and the scoreboard reads back what was driven
         bias = _words(s_user.patterns(), spread("b", item.bias[None, :] & ((1 << cfg.acc_w) - 1)))

@@ -10,6 +10,7 @@ from pymodel.hw.tb.mbm_mac_array.cfg import MacArrayCfg
 from pymodel.hw.tb.mbm_mac_array.env import MacArrayEnv
 from pymodel.hw.tb.mbm_mac_array.scoreboard import MacArrayOverrideScoreboard, MacArrayScoreboard
 from pymodel.hw.array_params import array_mul_config
+from pymodel.hw.tb.common.imported import rtl_multiplier
 
 
 class MacArrayTestBase(BaseTest):
@@ -19,7 +20,7 @@ class MacArrayTestBase(BaseTest):
     model_override = (MacArrayScoreboard, MacArrayOverrideScoreboard)
 
     def make_cfg(self, dut) -> MacArrayCfg:
-        cfg = MacArrayCfg(None, self.test_name, array_mul_config(self.params), self.params["LANES"],
+        cfg = MacArrayCfg(None, self.test_name, rtl_multiplier(self.params, array_mul_config), self.params["LANES"],
                           self.params["ACC_W"], self.params.get("SKID", 0), self.params.get("PIPE", 0))
         cfg.bfm = make_bfm(dut, cfg, self.rng)
         return cfg

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pymodel.core.arith import MulConfig
+from pymodel.core.multiplier import Multiplier, encoding
 from pymodel.hw.tb.common.cfg import EnvCfg
 from pymodel.hw.vecformat import Layout
 from pymodel.hw.vectors import array_ports
@@ -12,10 +12,11 @@ from pymodel.hw.vectors import array_ports
 
 @dataclass
 class MacArrayCfg(EnvCfg):
-    """The RTL's multiplier (from N, TRUNC, FRAC_OUT, MITCHELL, EXACT), LANES, ACC_W and
-    the register slices SKID and PIPE (each one cycle of latency)."""
+    """The RTL's multiplier (from N, TRUNC, FRAC_OUT, MITCHELL, EXACT, or the imported one in
+    its slot, IMPORTED=1), LANES, ACC_W and the register slices SKID and PIPE (each one cycle
+    of latency)."""
 
-    rtl: MulConfig
+    rtl: Multiplier
     lanes: int
     acc_w: int
     skid: int = 0
@@ -34,6 +35,11 @@ class MacArrayCfg(EnvCfg):
         return 1 + self.pipe + 2 * self.skid
 
     @property
+    def twos(self) -> bool:
+        """Two's complement operands (TWOS=1), else sign-magnitude."""
+        return encoding(self.rtl) == "twos"
+
+    @property
     def ports(self) -> dict[str, Layout]:
         """The packing of the stream ports (rtl/mbm_mac_array.v's header)."""
-        return array_ports(self.rtl.bits, self.lanes, self.acc_w)
+        return array_ports(self.rtl.bits, self.lanes, self.acc_w, encoding(self.rtl))

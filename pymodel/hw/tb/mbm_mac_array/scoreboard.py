@@ -2,7 +2,9 @@
 
 On the shared :class:`~tb.common.scoreboard.InOrderScoreboard`: input beats become dot
 products when their tlast beat arrives (the bias is the first beat's s_axis_tuser, as the DUT
-samples it; a reset drops the open one), each is predicted with :func:`dot_int` and compared
+samples it; a reset drops the open one), each is predicted with :func:`dot_int` (a built-in
+multiplier's formula, an imported one's own table over the network operands,
+:func:`pymodel.core.multiplier.network_table`) and compared
 in order with the results (LANES accumulators and overflow flags), whose latency is checked
 (:attr:`MacArrayCfg.latency`: no result comes sooner, one whose tlast beat was followed by
 m_axis_tready high comes exactly then, some come exactly then). Per epoch the sticky
@@ -24,6 +26,7 @@ import torch
 
 from pymodel.core.arith import MulConfig
 from pymodel.core.conv import dot_int
+from pymodel.core.multiplier import Multiplier, label, network_table
 from pymodel.hw.tb.common.checks import tagged
 from pymodel.hw.tb.common.scoreboard import Checked, InOrderScoreboard, ModelOverride
 from pymodel.hw.tb.common.sequences import ArrayItem
@@ -38,11 +41,11 @@ BEAT_COLUMNS = ("act", "wgt", "bias", "last", "wait")
 class ArrayModel:
     """The golden model's configuration: multiplier and accumulator width."""
 
-    mul: MulConfig
+    mul: Multiplier
     acc_bits: int
 
     def describe(self) -> str:
-        return f"pymodel.core.conv.dot_int {self.mul.label} acc_bits={self.acc_bits}"
+        return f"pymodel.core.conv.dot_int {label(self.mul)} acc_bits={self.acc_bits}"
 
 
 class MacArrayScoreboard(InOrderScoreboard):
@@ -82,11 +85,12 @@ class MacArrayScoreboard(InOrderScoreboard):
 
     def _dots(self, beats: dict[str, np.ndarray], bounds: np.ndarray) -> ArrayItem:
         lanes, m = self.cfg.lanes, len(bounds) - 1
+        mult = network_table(self.model.mul)
         rows = {c: [] for c in ("k", "waited", "bias", "act4", "wgt4", "acc", "ovf")}
         for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
             act, wgt, bias = beats["act"][lo:hi], beats["wgt"][lo:hi], beats["bias"][lo]
             acc, ovf = dot_int(torch.from_numpy(act)[None], torch.from_numpy(wgt.T.copy()), torch.from_numpy(bias),
-                               self.model.mul, self.model.acc_bits)
+                               mult, self.model.acc_bits)
             quoted = min(QUOTED, hi - lo)
             act4, wgt4 = np.zeros(QUOTED, dtype=np.int64), np.zeros((QUOTED, lanes), dtype=np.int64)
             act4[:quoted], wgt4[:quoted] = act[:quoted], wgt[:quoted]
@@ -127,12 +131,14 @@ class MacArrayScoreboard(InOrderScoreboard):
 
 
 class ExactProductScoreboard(MacArrayScoreboard):
-    """Scores the approximate RTL against exact products, and the exact RTL (EXACT=1) against
-    MBM: a model that must fail (not Mitchell, which equals MBM at N=4 where the correction C
-    is 0)."""
+    """Scores the approximate RTL (an imported module's included) against exact products,
+    and the exact RTL (EXACT=1) against MBM: a model that must fail (not Mitchell, which
+    equals MBM at N=4 where the correction C is 0)."""
 
     def make_model(self) -> ArrayModel:
         rtl = self.rtl_model()
+        if not isinstance(rtl.mul, MulConfig):
+            return ArrayModel(MulConfig("exact", rtl.mul.bits), rtl.acc_bits)
         wrong = "mbm" if rtl.mul.mult == "exact" else "exact"
         return ArrayModel(dataclasses.replace(rtl.mul, mult=wrong, trunc=0), rtl.acc_bits)
 

@@ -9,8 +9,10 @@
 * :class:`LengthSweepSeq`: lengths 1 .. :data:`MAX_K`;
 * :class:`RandomDotSeq`: log-uniform lengths until a number of beats was sent.
 
-Operands stay within the multiplier's range; random biases within ACC_W bits (a directed
-corner beyond a narrow accumulator's range goes out wrapped to ACC_W bits, see agent.py).
+Operands stay within the multiplier's range (:func:`pymodel.core.multiplier.operand_bounds`);
+random biases within ACC_W bits (a directed corner beyond a narrow accumulator's range goes
+out wrapped to ACC_W bits, see agent.py). The saturation corners use the operands of the
+largest and the most negative product (:func:`extreme_products`).
 """
 
 from __future__ import annotations
@@ -18,13 +20,30 @@ from __future__ import annotations
 import numpy as np
 from pyuvm import uvm_sequence
 
-from pymodel.core.arith import mul_signed
+from pymodel.core.arith import MulConfig, mul_signed
 from pymodel.core.conv import acc_range
+from pymodel.core.multiplier import Multiplier, network_table, operand_bounds
 from pymodel.hw.tb.mbm_mac_array.agent import DotItem
 from pymodel.hw.tb.mbm_mac_array.cfg import MacArrayCfg
 
 #: The seed network's longest dot product (decoder.conv2: 1280 channels x 3x3).
 MAX_K = 11520
+
+
+def extreme_products(m: Multiplier) -> tuple[int, int, int, int, int]:
+    """(act, w_up, w_down, p_up, p_down): an activation, the weight that gives the largest
+    product p_up > 0 with it and the one that gives the most negative p_down < 0. A built-in
+    multiplier's: the full-scale operands +-M; an imported one's: read from its table (the
+    row of its largest product)."""
+    if isinstance(m, MulConfig):
+        top = m.max_operand
+        p = int(mul_signed(top, top, m))
+        return top, top, -top, p, -p
+    table = network_table(m)
+    a, w = np.unravel_index(int(np.argmax(table.values)), table.values.shape)
+    row = table.values[a]
+    down = int(np.argmin(row))
+    return table.lo + int(a), table.lo + int(w), table.lo + down, int(row[w]), int(row[down])
 
 
 class DotSeq(uvm_sequence):
@@ -33,15 +52,15 @@ class DotSeq(uvm_sequence):
     def __init__(self, name: str, cfg: MacArrayCfg, rng: np.random.Generator) -> None:
         super().__init__(name)
         self.mul, self.lanes, self.rng = cfg.rtl, cfg.lanes, rng
-        self.m = cfg.rtl.max_operand
+        self.op_lo, self.op_hi = operand_bounds(cfg.rtl)
         self.lo, self.hi = acc_range(cfg.acc_w)
 
     def items(self):
         raise NotImplementedError
 
     def random_dot(self, k: int, bias_scale: int | None = None, reset_after: int = 0) -> DotItem:
-        act = self.rng.integers(-self.m, self.m, k, endpoint=True)
-        wgt = self.rng.integers(-self.m, self.m, (k, self.lanes), endpoint=True)
+        act = self.rng.integers(self.op_lo, self.op_hi, k, endpoint=True)
+        wgt = self.rng.integers(self.op_lo, self.op_hi, (k, self.lanes), endpoint=True)
         scale = bias_scale if bias_scale is not None else min(self.hi, 1 << 20)
         bias = self.rng.integers(-scale, scale, self.lanes, endpoint=True)
         return DotItem(f"k{k}", act, wgt, bias, reset_after)
@@ -82,10 +101,10 @@ class SaturationSeq(DotSeq):
     bounds; lengths 1 and longer."""
 
     def items(self):
-        m, lanes, hi, lo = self.m, self.lanes, self.hi, self.lo
-        p = int(mul_signed(m, m, self.mul))  # the largest product magnitude at full scale
+        lanes, hi, lo = self.lanes, self.hi, self.lo
+        m, w_up, w_down, p, p_down = extreme_products(self.mul)  # act m: products p > 0, p_down < 0
         ones = np.ones(lanes, dtype=np.int64)
-        full = np.full((1, lanes), m)
+        full, neg = np.full((1, lanes), w_up), np.full((1, lanes), w_down)
 
         def dot(name, act, wgt, bias):
             return DotItem(name, np.asarray(act, dtype=np.int64), np.asarray(wgt, dtype=np.int64),
@@ -93,21 +112,22 @@ class SaturationSeq(DotSeq):
 
         yield dot("exact_max", [m], full, ones * (hi - p))  # lands exactly on the bound: no overflow
         yield dot("one_over_max", [m], full, ones * (hi - p + 1))
-        yield dot("exact_min", [m], -full, ones * (lo + p))
-        yield dot("one_under_min", [m], -full, ones * (lo + p - 1))
+        yield dot("exact_min", [m], neg, ones * (lo - p_down))
+        yield dot("one_under_min", [m], neg, ones * (lo - p_down - 1))
         yield dot("bias_at_max", [0], full, ones * hi)
-        yield dot("bias_at_min", [1], -full, ones * lo)
+        yield dot("bias_at_min", [1], neg, ones * lo)
         k = 8
-        up = np.full((k, lanes), m)
-        yield dot("high_then_back", [m] * k, np.concatenate([up[:4], -up[:4]]), ones * (hi - p))
-        yield dot("low_then_back", [m] * k, np.concatenate([-up[:4], up[:4]]), ones * (lo + p))
+        up, down = np.full((k, lanes), w_up), np.full((k, lanes), w_down)
+        yield dot("high_then_back", [m] * k, np.concatenate([up[:4], down[:4]]), ones * (hi - p))
+        yield dot("low_then_back", [m] * k, np.concatenate([down[:4], up[:4]]), ones * (lo - p_down))
         # mixed lanes: alternate lanes saturate high and low
         sign = np.where(np.arange(lanes) % 2 == 0, 1, -1)
-        yield dot("mixed_lanes", [m] * 40, np.tile(sign * m, (40, 1)), np.where(sign > 0, hi - 10 * p, lo + 10 * p))
+        yield dot("mixed_lanes", [m] * 40, np.tile(np.where(sign > 0, w_up, w_down), (40, 1)),
+                  np.where(sign > 0, hi - 10 * p, lo - 10 * p_down))
         # long run into saturation from a random start
         item = self.random_dot(3000, bias_scale=hi)
         item.act[:] = m
-        item.wgt[:] = np.where(self.rng.random(lanes) < 0.5, m, -m)
+        item.wgt[:] = np.where(self.rng.random(lanes) < 0.5, w_up, w_down)
         yield item
 
 

@@ -15,6 +15,12 @@ Coverage (one cover group per test): leading-one position of |a| and of |b| (zer
 operands masked) and their cross, carry / no carry of the fraction sum (pairs without a
 zero), which operands are zero, and for signed DUTs the sign-bit combination and
 negative-zero operands.
+
+An imported multiplier in mbm_mul_axis's slot (IMPORTED=1; :mod:`tb.common.imported`) is
+scored against its own table: unsigned operands against the module's table, signed ones
+against its table over the network operands (sign-magnitude-wrapped, or two's complement
+with TWOS=1); its coverage drops the MBM-specific carry point (and negative zero for two's
+complement operands).
 """
 
 from __future__ import annotations
@@ -28,10 +34,12 @@ from pyuvm import uvm_env, uvm_sequencer
 
 from pymodel.core.arith import MulConfig, log_fraction, mul, sm_decode, sm_encode, sm_sign, tc_decode
 from pymodel.core.corners import corner_values
+from pymodel.core.multiplier import Multiplier, encoding, label, network_table, operand_bounds
 from pymodel.hw.tb.common.base_test import BaseTest
 from pymodel.hw.tb.common.bfm import CombBfm
 from pymodel.hw.tb.common.cfg import EnvCfg, get_cfg
 from pymodel.hw.tb.common.components import BfmDriver, CoverageSubscriber, QueueMonitor
+from pymodel.hw.tb.common.imported import rtl_multiplier
 from pymodel.hw.tb.common.coverage import BatchCoverage, Point
 from pymodel.hw.tb.common.scoreboard import InOrderScoreboard, ModelOverride
 from pymodel.hw.tb.common.sequences import ArrayItem, OperandSpace
@@ -39,29 +47,44 @@ from pymodel.hw.tb.common.sequences import ArrayItem, OperandSpace
 
 @dataclass
 class MulEnvCfg(EnvCfg):
-    """A multiplier env: the RTL's MulConfig, signed operands, and (mbm_mul_axis) LATENCY."""
+    """A multiplier env: the RTL's multiplier, signed operands, and (mbm_mul_axis) LATENCY."""
 
-    rtl: MulConfig
+    rtl: Multiplier
     signed: bool
     latency: int = 0
 
+    @property
+    def twos(self) -> bool:
+        """Two's complement operands (an imported module with TWOS=1)."""
+        return self.signed and encoding(self.rtl) == "twos"
 
-def operand_space(cfg: MulConfig, signed: bool) -> OperandSpace:
-    lo = -cfg.max_operand if signed else 0
-    corners = corner_values(cfg.bits, signed).tolist()
-    return OperandSpace(ranges={"a": (lo, cfg.max_operand), "b": (lo, cfg.max_operand)}, corners={"a": corners, "b": corners})
+
+def operand_space(cfg: Multiplier, signed: bool) -> OperandSpace:
+    if isinstance(cfg, MulConfig) or not signed:
+        lo, hi = (-((1 << cfg.bits) - 1) if signed else 0), (1 << cfg.bits) - 1
+        corners = corner_values(cfg.bits, signed).tolist()
+    else:  # an imported module's signed operands: its network range; two's complement adds -2^(N-1)
+        lo, hi = operand_bounds(cfg)
+        corners = sorted({lo, *corner_values(hi.bit_length(), True).tolist()})
+    return OperandSpace(ranges={"a": (lo, hi), "b": (lo, hi)}, corners={"a": corners, "b": corners})
 
 
 # ---- pin encoding ----
-def encode_operands(values: np.ndarray, bits: int, signed: bool, rng: np.random.Generator) -> np.ndarray:
-    """Pin words of operand values: the value, or {sign, magnitude} with zero's sign random."""
+def encode_operands(values: np.ndarray, bits: int, signed: bool, rng: np.random.Generator,
+                    twos: bool = False) -> np.ndarray:
+    """Pin words of operand values: the value, or {sign, magnitude} with zero's sign random,
+    or (``twos``: an imported two's complement module's) the N-bit two's complement pattern."""
+    if twos:
+        return np.asarray(values, dtype=np.int64) & ((1 << bits) - 1)
     if not signed:
         return values
     return sm_encode(values, bits, zero_sign=rng.random(np.shape(values)) < 0.5)
 
 
-def decode_operands(words: np.ndarray, bits: int, signed: bool) -> tuple[np.ndarray, np.ndarray]:
+def decode_operands(words: np.ndarray, bits: int, signed: bool, twos: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(values, sign bits) of operand pin words."""
+    if twos:
+        return tc_decode(words, bits), (words >> (bits - 1)) & 1
     if not signed:
         return words, np.zeros_like(words)
     return sm_decode(words, bits), sm_sign(words, bits)
@@ -89,14 +112,16 @@ class MulBfm(CombBfm):
         return ArrayItem("observed", a=a, b=b, sa=sa, sb=sb, p=decode_product(pins["p"], self.p_width, self.signed))
 
 
-def check_widths(cfg: MulConfig, signed: bool, operand_width: int, product_width: int, name: str) -> int:
+def check_widths(cfg: Multiplier, signed: bool, operand_width: int, product_width: int, name: str) -> int:
     """Check the DUT's port widths against its parameters; returns the product width."""
-    want_op = cfg.bits + int(signed)
-    want_p = cfg.product_bits + int(signed)
+    twos = int(signed and encoding(cfg) == "twos")
+    pbits = cfg.product_bits if isinstance(cfg, MulConfig) else cfg.table.product_bits
+    want_op = cfg.bits + int(signed) - twos
+    want_p = pbits + int(signed) - twos
     if (operand_width, product_width) != (want_op, want_p):
         raise RuntimeError(
             f"{name}: operand/product ports are {operand_width}/{product_width} bits, "
-            f"{cfg.label}{' signed' if signed else ''} needs {want_op}/{want_p}: stale build?"
+            f"{label(cfg)}{' signed' if signed else ''} needs {want_op}/{want_p}: stale build?"
         )
     return product_width
 
@@ -115,17 +140,20 @@ class MulScoreboard(InOrderScoreboard):
         return dataclasses.replace(model, **fields)
 
     def predict(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if not isinstance(self.model, MulConfig):  # an imported module: its own table
+            table = network_table(self.model) if self.cfg.signed else self.model.table
+            return {"p": table.mul(inputs["a"], inputs["b"])}
         return {"p": mul(inputs["a"], inputs["b"], self.model, signed=self.cfg.signed)}
 
     def describe(self) -> str:
-        return f"pymodel {self.model.label}{' signed' if self.cfg.signed else ''}"
+        return f"pymodel {label(self.model)}{' signed' if self.cfg.signed else ''}"
 
 
 class MulOverrideScoreboard(ModelOverride, MulScoreboard):
     """MulScoreboard with the model fields of MODEL_OVERRIDE (a run that must fail)."""
 
 
-def mul_coverage(name: str, cfg: MulConfig, signed: bool) -> BatchCoverage:
+def mul_coverage(name: str, cfg: Multiplier, signed: bool) -> BatchCoverage:
     """The multiplier's cover group ``<name>.operands`` (see the module docstring)."""
     leads = Point(range(cfg.bits))
     points = {
@@ -134,28 +162,31 @@ def mul_coverage(name: str, cfg: MulConfig, signed: bool) -> BatchCoverage:
         "carry": Point([0, 1], ["no_carry", "carry"]),
         "zeros": Point([0, 1, 2, 3], ["none", "a_zero", "b_zero", "both_zero"]),
     }
+    if not isinstance(cfg, MulConfig):
+        del points["carry"]  # the fraction sum is MBM's
     if signed:
         points["signs"] = Point([0, 1, 2, 3], ["+a+b", "+a-b", "-a+b", "-a-b"])
-        points["neg_zero"] = Point([0, 1], ["no", "negative_zero_operand"])
+        if encoding(cfg) == "signmag":
+            points["neg_zero"] = Point([0, 1], ["no", "negative_zero_operand"])
     return BatchCoverage(f"{name}.operands", points, {"lead_a_x_lead_b": ("lead_a", "lead_b")})
 
 
-def mul_features(batch: ArrayItem, cfg: MulConfig, signed: bool) -> dict[str, np.ndarray]:
+def mul_features(batch: ArrayItem, cfg: Multiplier, signed: bool) -> dict[str, np.ndarray]:
     """Coverage features per transaction; -1 masks a point for that row."""
     ma, mb = np.abs(batch["a"]), np.abs(batch["b"])
-    ka, fa = log_fraction(ma, cfg)
-    kb, fb = log_fraction(mb, cfg)
     za, zb = ma == 0, mb == 0
-    nonzero = ~(za | zb)
-    out = {
-        "lead_a": np.where(za, -1, ka),
-        "lead_b": np.where(zb, -1, kb),
-        "carry": np.where(nonzero, (fa + fb) >> cfg.frac, -1),
-        "zeros": za.astype(np.int64) + 2 * zb.astype(np.int64),
-    }
+    out = {"zeros": za.astype(np.int64) + 2 * zb.astype(np.int64)}
+    if isinstance(cfg, MulConfig):
+        ka, fa = log_fraction(ma, cfg)
+        kb, fb = log_fraction(mb, cfg)
+        out["carry"] = np.where(~(za | zb), (fa + fb) >> cfg.frac, -1)
+    else:  # the leading one of |a| (up to 2^(N-1) for two's complement)
+        ka, kb = (np.floor(np.log2(np.maximum(m, 1))).astype(np.int64) for m in (ma, mb))
+    out |= {"lead_a": np.where(za, -1, ka), "lead_b": np.where(zb, -1, kb)}
     if signed:
         out["signs"] = 2 * batch["sa"] + batch["sb"]
-        out["neg_zero"] = ((za & (batch["sa"] == 1)) | (zb & (batch["sb"] == 1))).astype(np.int64)
+        if encoding(cfg) == "signmag":
+            out["neg_zero"] = ((za & (batch["sa"] == 1)) | (zb & (batch["sb"] == 1))).astype(np.int64)
     return out
 
 
@@ -198,7 +229,7 @@ class MulTestBase(BaseTest):
     model_override = (MulScoreboard, MulOverrideScoreboard)
 
     def make_cfg(self, dut) -> MulEnvCfg:
-        rtl = MulConfig.from_rtl_parameters(self.params)
+        rtl = rtl_multiplier(self.params, MulConfig.from_rtl_parameters)
         self.space = operand_space(rtl, self.signed)
         cfg = MulEnvCfg(None, self.test_name, rtl, self.signed)
         cfg.bfm = self.make_bfm(dut, cfg)

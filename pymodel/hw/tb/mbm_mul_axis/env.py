@@ -1,7 +1,8 @@
 """pyuvm environment of mbm_mul_axis: the multiplier's scoreboard and coverage behind the
 AXI-Stream BFM of tb/common/axis.py, plus handshake coverage and a latency check.
 
-s_axis_tdata is {b, a} (operand pin words, sign-magnitude when SIGNED=1), tlast rides
+s_axis_tdata is {b, a} (operand pin words, sign-magnitude when SIGNED=1, two's complement
+for an imported module with TWOS=1), tlast rides
 along and must come out with its product; the scoreboard predicts p with pymodel and
 last = the input's last, in order. LATENCY is checked: no beat comes out sooner, and a beat
 followed by m_axis_tready high comes out exactly LATENCY cycles after it went in. The BFM
@@ -97,20 +98,20 @@ class MulAxisTestBase(MulTestBase):
         return self.params.get("LATENCY", 2)
 
     def make_bfm(self, dut, cfg: MulEnvCfg) -> AxisBfm:
-        signed, bits = cfg.signed, cfg.rtl.bits
-        op_w = bits + int(signed)
+        signed, bits, twos = cfg.signed, cfg.rtl.bits, cfg.twos
+        op_w = bits + int(signed) - int(twos)
         p_w = check_widths(cfg.rtl, signed, len(dut.s_axis_tdata) // 2, len(dut.m_axis_tdata), dut._name)
         rng = self.rng
 
         def pack(item: ArrayItem) -> dict[str, np.ndarray]:
-            a = encode_operands(item["a"], bits, signed, rng)
-            b = encode_operands(item["b"], bits, signed, rng)
+            a = encode_operands(item["a"], bits, signed, rng, twos)
+            b = encode_operands(item["b"], bits, signed, rng, twos)
             return {"tdata": ((b << op_w) | a).tolist(), **({"tlast": item["last"].tolist()} if "last" in item else {})}
 
         def unpack_in(ports: dict[str, list[int]]) -> dict[str, np.ndarray]:
             words = np.asarray(ports["tdata"], dtype=np.int64)
-            a, sa = decode_operands(words & ((1 << op_w) - 1), bits, signed)
-            b, sb = decode_operands(words >> op_w, bits, signed)
+            a, sa = decode_operands(words & ((1 << op_w) - 1), bits, signed, twos)
+            b, sb = decode_operands(words >> op_w, bits, signed, twos)
             return {"a": a, "b": b, "sa": sa, "sb": sb}
 
         def unpack_out(ports: dict[str, list[int]]) -> dict[str, np.ndarray]:

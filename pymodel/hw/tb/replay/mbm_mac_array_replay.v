@@ -9,6 +9,7 @@
 // Words (see vectors/README.md), each zero-padded to whole hex digits, are the DUT's ports
 // (packing in rtl/mbm_mac_array.v's header, mirrored by pymodel.hw.vectors.array_ports):
 //   stim   one per beat:         {s_axis_tlast, s_axis_tdata} = {last, act, w[LANES-1], ..., w[0]}
+//                                 (operands N+1 bits sign-magnitude, N bits two's complement with TWOS=1)
 //   bias   one per dot product:  s_axis_tuser = {b[LANES-1], ..., b[0]}
 //   expect one per dot product:  {m_axis_tuser, m_axis_tdata} = {ovf[LANES-1:0], acc[LANES-1], ..., acc[0]}
 // Plusargs: +stim= +bias= +expect= (.hex files) +beats=<n> +dots=<n> [+stall=<0..99 %>]
@@ -29,6 +30,9 @@ module mbm_mac_array_replay #(
     parameter FRAC_OUT = 0,
     parameter MITCHELL = 0,
     parameter EXACT    = 0,
+    parameter IMPORTED = 0,
+    parameter TWOS     = 0,
+    parameter IMP_P_W  = 16,
     parameter SKID     = 0,
     parameter PIPE     = 0,
     parameter LANES    = 4,
@@ -37,7 +41,7 @@ module mbm_mac_array_replay #(
     parameter DOTS     = 4096
 );
 
-    localparam IN_W   = 1 + (LANES + 1) * (N + 1);
+    localparam IN_W   = 1 + (LANES + 1) * (N + 1 - TWOS);
     localparam RES_W  = LANES + LANES * ACC_W;
     localparam STIM_W = 4 * ((IN_W + 3) / 4);
     localparam BIAS_W = 4 * ((LANES * ACC_W + 3) / 4);
@@ -67,7 +71,8 @@ module mbm_mac_array_replay #(
 
     mbm_mac_array #(
         .N (N), .TRUNC (TRUNC), .FRAC_OUT (FRAC_OUT), .MITCHELL (MITCHELL),
-        .EXACT (EXACT), .SKID (SKID), .PIPE (PIPE), .LANES (LANES), .ACC_W (ACC_W)
+        .EXACT (EXACT), .IMPORTED (IMPORTED), .TWOS (TWOS), .IMP_P_W (IMP_P_W),
+        .SKID (SKID), .PIPE (PIPE), .LANES (LANES), .ACC_W (ACC_W)
     ) u_dut (
         .clk           (clk),
         .rst           (rst),
