@@ -3,10 +3,12 @@
 // Each word is zero-extended to whole bytes and fed least significant byte first, so the
 // CRC equals zlib.crc32(b"".join(w.to_bytes(BYTES, "little") for w in words)) and the host
 // can check it without the hardware (pymodel.hw.fpga.uart.results_crc). One word per
-// enabled cycle: the bit-serial update is unrolled into an XOR network.
+// enabled cycle: the bit-serial update is unrolled into an XOR network (about WIDTH/3 LUT4s
+// per CRC bit on ECP5: a MAC array's result words, LANES x (ACC_W+1) bits, make it the
+// bring-up's largest harness block, still small next to the lanes).
 //
 // Parameters:
-//   WIDTH   word width, 1..64
+//   WIDTH   word width, 1..65536 (a MAC array's result: up to 1024 x 64 bits)
 // Ports:
 //   clk, rst   rising edge; synchronous active-high reset starts a new CRC
 //   en_i       fold data_i into the CRC
@@ -27,8 +29,8 @@ module bringup_crc32 #(
 );
 
     generate
-        if (WIDTH < 1 || WIDTH > 64) begin : g_bad_width
-            $error("%m: WIDTH=%0d is out of range: allowed 1..64", WIDTH);
+        if (WIDTH < 1 || WIDTH > 65536) begin : g_bad_width
+            $error("%m: WIDTH=%0d is out of range: allowed 1..65536", WIDTH);
             ERROR_bringup_crc32_WIDTH_out_of_range stop ();
         end
     endgenerate

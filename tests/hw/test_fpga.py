@@ -67,7 +67,7 @@ def test_a_set_too_large_for_the_block_ram_names_need_and_capacity(tmp_path):
         bringup.plan(name, tmp_path, board("ulx3s-25f"), 25.0)
     msg = str(err.value)
     assert "\n" not in msg
-    assert "needs 161 block RAMs (40000 words x 32+33 bits = 2539 kbit)" in msg
+    assert "needs 161 block RAMs (stim 40000 x 32 + expect 40000 x 33 bits = 2539 kbit)" in msg
     assert "LFE5U-25F on ulx3s-25f has 56 x 18 kbit = 1008 kbit" in msg
     assert bringup.plan(name, tmp_path, board("ulx3s-85f"), 25.0).count == 40000  # fits the 85F
 
@@ -118,6 +118,7 @@ def test_template_holds_the_set_and_the_field_codes():
     ({}, ""),
     ({"status": "FAIL", "fail": 1, "first": 7}, "the design reports FAIL (fail=1, first=7); 1 mismatches, the first at index 7"),
     ({"n": 675}, "n=675 of 676 results"),
+    ({"status": "TIMEOUT", "n": 3}, "the design's watchdog ended the run: no result came after 3 of 676; n=3 of 676 results"),
     ({"crc": "00000000"}, "crc=00000000, the expected products give 39ad16f5"),
     ({"set": "golden/mbm_mul/other"}, f"set=golden/mbm_mul/other, built for {SMALL}"),
 ])

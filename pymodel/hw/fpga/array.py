@@ -124,13 +124,15 @@ def write_summary(records: list[dict[str, Any]], path: Path) -> None:
 def sweep(points: list[Point], brd: Board, clock_mhz: float, log=print, build_root: Path = BUILD_DIR / "fpga" / "array",
           reports: Path = REPORTS) -> list[dict[str, Any]]:
     """Measure each point in turn, rewriting the summary after each (kept: the points of
-    other names already in it for the same board)."""
+    other names already in it for the same board, read again before each write so that two
+    sweeps run side by side, e.g. a slow point in the background, keep each other's points)."""
     summary = reports / SUMMARY_FILE
-    old = json.loads(summary.read_text())["points"] if summary.exists() else []
-    done = {r["point"]: r for r in old if r.get("board") == brd.name}
+    done: dict[str, dict[str, Any]] = {}
     for p in points:
         log(f"fpga-array: {p.name} on {brd.name} ...")
         r = measure(p, brd, clock_mhz, build_root, reports)
+        old = json.loads(summary.read_text())["points"] if summary.exists() else []
+        done = {q["point"]: q for q in old if q.get("board") == brd.name}
         done[p.name] = r
         write_summary(list(done.values()), summary)
         log(f"fpga-array: {p.name}: LUT4 {r['utilization']['lut4']['used']}, FF {r['utilization']['ff']['used']}, "
