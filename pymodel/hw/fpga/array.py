@@ -1,4 +1,4 @@
-"""`make fpga-array`: the MAC array's utilization and Fmax on ECP5 after place and route,
+"""`make fpga-array` (``pymodel fpga array``): the MAC array's utilization and Fmax on ECP5 after place and route,
 for MBM, Mitchell and exact products at the same N, LANES and ACC_W.
 
 Why a separate top: the bring-up drives mbm_mul_axis from ROMs; the array's cost needs the
@@ -16,7 +16,6 @@ leaves what it finished). Not reports/fpga/*.json: those are the bring-up's desi
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import time
@@ -25,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from pymodel.core.arith import MulConfig
-from pymodel.core.errors import MBMError
 from pymodel.core.paths import BUILD_DIR, REPO_ROOT
 from pymodel.hw import cores
 from pymodel.hw.array_params import array_parameters
@@ -138,26 +136,3 @@ def sweep(points: list[Point], brd: Board, clock_mhz: float, log=print, build_ro
         log(f"fpga-array: {p.name}: LUT4 {r['utilization']['lut4']['used']}, FF {r['utilization']['ff']['used']}, "
             f"DSP {r['utilization']['dsp']['used']}, Fmax {r['fmax_mhz']:.1f} MHz ({r['wall_s']:.0f} s)")
     return list(done.values())
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pymodel.hw.fpga.array", description=__doc__.splitlines()[0])
-    ap.add_argument("--board", default=DEFAULT_BOARD)
-    ap.add_argument("--clock", type=float, default=None, help="target MHz (default: the board's oscillator)")
-    ap.add_argument("--mult", nargs="+", default=list(MULTS), choices=MULTS)
-    ap.add_argument("--lanes", nargs="+", type=int, default=list(LANES))
-    ap.add_argument("--skid", type=int, default=0, choices=(0, 1))
-    ap.add_argument("--pipe", type=int, default=0, choices=(0, 1))
-    args = ap.parse_args(argv)
-    try:
-        brd = board(args.board)
-        points = [Point(m, n, skid=args.skid, pipe=args.pipe) for n in args.lanes for m in args.mult]
-        sweep(points, brd, args.clock or brd.clock_mhz)
-    except MBMError as err:
-        print(f"error: {err}")
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
