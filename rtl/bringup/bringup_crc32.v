@@ -35,28 +35,40 @@ module bringup_crc32 #(
         end
     endgenerate
 
-    localparam BITS = 8 * ((WIDTH + 7) / 8);
+    localparam BYTES = (WIDTH + 7) / 8;
     localparam [31:0] POLY = 32'hEDB88320;
 
-    function [31:0] fold;
-        input [31:0]     crc;
-        input [BITS-1:0] word;
+    function [31:0] fold8;  // one byte, least significant bit first
+        input [31:0] crc;
+        input [7:0]  data;
         integer i;
         begin
-            fold = crc;
-            for (i = 0; i < BITS; i = i + 1)
-                fold = (fold >> 1) ^ (POLY & {32{fold[0] ^ word[i]}});
+            fold8 = crc;
+            for (i = 0; i < 8; i = i + 1)
+                fold8 = (fold8 >> 1) ^ (POLY & {32{fold8[0] ^ data[i]}});
         end
     endfunction
 
-    reg [31:0] state_q;
-    wire [BITS-1:0] word = {{(BITS - WIDTH){1'b0}}, data_i};
+    reg  [31:0]        state_q;
+    wire [8*BYTES-1:0] word = {{(8 * BYTES - WIDTH){1'b0}}, data_i};
+    // the CRC after each byte, a wire each: one function over the whole word would nest
+    // 8*BYTES steps in one expression, deeper than Yosys's stack for a 16-lane result
+    wire [31:0]        after [0:BYTES] /* verilator split_var */;
+
+    assign after[0] = state_q;
+
+    genvar k;
+    generate
+        for (k = 0; k < BYTES; k = k + 1) begin : g_byte
+            assign after[k + 1] = fold8(after[k], word[8*k +: 8]);
+        end
+    endgenerate
 
     always @(posedge clk) begin
         if (rst)
             state_q <= 32'hFFFFFFFF;
         else if (en_i)
-            state_q <= fold(state_q, word);
+            state_q <= after[BYTES];
     end
 
     assign crc_o = ~state_q;
