@@ -191,7 +191,8 @@ module mbm_bringup_top #(
     // ---- the DUT ----
     wire [RES_W-1:0] m_data;
     wire             m_valid;
-    wire             m_ready = !stall_out;
+    wire             crc_ready;  // the CRC takes another result (a wide one takes cycles)
+    wire             m_ready = !stall_out && crc_ready;
     wire             m_fire  = m_valid && m_ready;
 
     generate
@@ -284,7 +285,7 @@ module mbm_bringup_top #(
             end
             if (!done_q) begin
                 idle_q <= take ? {W_W{1'b0}} : idle_q + 1'b1;
-                if (received_q == COUNT_C && !c_valid_q) begin
+                if (received_q == COUNT_C && !c_valid_q && crc_ready) begin
                     done_q <= 1'b1;
                 end else if (idle_q == WATCH_C) begin
                     done_q    <= 1'b1;
@@ -295,7 +296,7 @@ module mbm_bringup_top #(
     end
 
     bringup_crc32 #(.WIDTH(RES_W)) u_crc (
-        .clk(clk), .rst(rst), .en_i(c_valid_q), .data_i(c_got_q), .crc_o(crc)
+        .clk(clk), .rst(rst), .en_i(c_valid_q), .data_i(c_got_q), .ready_o(crc_ready), .crc_o(crc)
     );
 
     // ---- report: the UART line when done, then every REPEAT_MS ms ----
