@@ -84,7 +84,7 @@ fpga: vectors
 # reports/fpga/array/<mult>-l<LANES>.json and the summary reports/fpga/array/summary.json, which the
 # sign-off report reads. FPGA_ARRAY_ARGS e.g. "--lanes 16 --skid 1 --pipe 1".
 fpga-array: $(STAMP)
-	$(PY) -m pymodel.hw.fpga.array $(FPGA_ARRAY_ARGS)
+	$(PY) -m pymodel fpga array $(FPGA_ARRAY_ARGS)
 
 # Sign-off report: reads the results under reports/, synthesizes what is not cached yet
 # (Yosys), names the make target of anything missing; writes reports/signoff.{html,md,json}.

@@ -1,12 +1,42 @@
-"""``python -m pymodel fpga``: the bring-up bitstream of one vector set on an ECP5 board
-(`make fpga`, FPGA_ARGS="--set NAME --board NAME --clock MHZ"); see pymodel.hw.fpga.flow."""
+"""``pymodel fpga``: the bring-up bitstream of one vector set on an ECP5 board (`make fpga`,
+FPGA_ARGS="--set NAME --board NAME --clock MHZ"; see pymodel.hw.fpga.flow), and ``pymodel fpga
+array``: the MAC array's utilization and Fmax sweep (`make fpga-array`, FPGA_ARRAY_ARGS; see
+pymodel.hw.fpga.array)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from pymodel.core.errors import MBMError
 from pymodel.core.paths import BUILD_DIR, REPO_ROOT
+
+
+def _array_arguments(parser: argparse.ArgumentParser) -> None:
+    from pymodel.hw.fpga import array
+    from pymodel.hw.fpga.boards import BOARDS, DEFAULT_BOARD
+
+    parser.add_argument("--board", default=DEFAULT_BOARD, help=f"{', '.join(BOARDS)} (default {DEFAULT_BOARD})")
+    parser.add_argument("--clock", type=float, help="target MHz (default: the board's oscillator)")
+    parser.add_argument("--mult", nargs="+", default=list(array.MULTS), choices=array.MULTS,
+                        help="multipliers (default all)")
+    parser.add_argument("--lanes", nargs="+", type=int, default=list(array.LANES),
+                        help=f"LANES values (default {' '.join(map(str, array.LANES))})")
+    parser.add_argument("--skid", type=int, default=0, choices=(0, 1), help="1: the array's SKID register slice")
+    parser.add_argument("--pipe", type=int, default=0, choices=(0, 1), help="1: the array's PIPE register stage")
+
+
+def _array(args: argparse.Namespace) -> int:
+    from pymodel.hw.fpga import array
+    from pymodel.hw.fpga.boards import board
+
+    brd = board(args.board)
+    bad = [n for n in args.lanes if not 1 <= n <= 1024]
+    if bad:
+        raise MBMError(f"--lanes {bad[0]} is out of range: allowed 1..1024 (mbm_mac_array's LANES)")
+    points = [array.Point(m, n, skid=args.skid, pipe=args.pipe) for n in args.lanes for m in args.mult]
+    array.sweep(points, brd, args.clock or brd.clock_mhz)
+    return 0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,12 +58,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--netlist-sim", choices=SIMULATORS, default=SIMULATORS[0],
                         help="simulator of the post-synthesis netlist (icarus: 4-state, minutes; default verilator)")
     parser.add_argument("--no-equiv", action="store_true", help="skip the formal equivalence proofs")
+    sub = parser.add_subparsers(dest="fpga_command", metavar="{array}")
+    _array_arguments(sub.add_parser("array", help="the MAC array's LUT4/FF/DSP/Fmax on ECP5 (make fpga-array)",
+                                    description="mbm/mitchell/exact x LANES through synth_ecp5 and nextpnr-ecp5: "
+                                                "reports/fpga/array/<point>.json and summary.json"))
 
 
 def main(args: argparse.Namespace) -> int:
     from pymodel.hw.fpga import flow
     from pymodel.hw.fpga.boards import board
 
+    if args.fpga_command == "array":
+        return _array(args)
     b = board(args.board)
     opts = flow.Options(
         set_name=args.set, board=b, clock_mhz=b.clock_mhz if args.clock is None else args.clock,

@@ -4,7 +4,8 @@
 // The template (a ROM, TEXT_FILE, written per build by pymodel.hw.fpga.bringup) holds the
 // fixed text, e.g. "MBM BRINGUP \1 set=mbm_mul/exhaustive-mbm-n8-t0 n=\2 fail=\3
 // first=\4 crc=\5\r\n\0", where the control bytes 1..5 are replaced by the run's values:
-//   1  PASS or FAIL         2  n, results compared (decimal)     3  fail, mismatches (decimal)
+//   1  PASS, FAIL, or TIMEOUT (the top's watchdog ended the run)
+//   2  n, results compared (decimal)     3  fail, mismatches (decimal)
 //   4  first failing index (decimal), '-' when fail = 0           5  crc (8 hex digits, lower case)
 //   0  end of the line
 // Decimal digits come from repeated subtraction of 10^9 .. 10^0 (at most 9 cycles a digit,
@@ -16,7 +17,7 @@
 // Ports:
 //   clk, rst                   rising edge, synchronous active-high reset
 //   start_i                    send one line (ignored while busy_o)
-//   pass_i, n_i, fail_i, first_i, crc_i   the values
+//   pass_i, timeout_i, n_i, fail_i, first_i, crc_i   the values (timeout_i wins over pass_i)
 //   valid_o, ready_i, data_o   the byte stream to bringup_uart_tx
 //   busy_o                     a line is being sent
 
@@ -31,6 +32,7 @@ module bringup_report #(
     input  wire        rst,
     input  wire        start_i,
     input  wire        pass_i,
+    input  wire        timeout_i,
     input  wire [31:0] n_i,
     input  wire [31:0] fail_i,
     input  wire [31:0] first_i,
@@ -90,19 +92,18 @@ module bringup_report #(
         end
     endfunction
 
-    function [7:0] word_char;  // letter p of "PASS" (pass) or "FAIL"
-        input       pass;
-        input [1:0] p;
+    // the status word: "TIMEOUT" (timeout), else "PASS" (pass) or "FAIL"
+    localparam [1:0] W_FAIL = 2'd0, W_PASS = 2'd1, W_TIMEOUT = 2'd2;
+    wire [1:0] word = timeout_i ? W_TIMEOUT : pass_i ? W_PASS : W_FAIL;
+    wire [3:0] word_last = (word == W_TIMEOUT) ? 4'd6 : 4'd3;  // its last letter's index
+
+    function [7:0] word_char;  // letter p of the word
+        input [1:0] w;
+        input [2:0] p;
+        reg [8*7-1:0] letters;
         begin
-            case ({pass, p})
-                3'b100: word_char = "P";
-                3'b101: word_char = "A";
-                3'b110, 3'b111: word_char = "S";
-                3'b000: word_char = "F";
-                3'b001: word_char = "A";
-                3'b010: word_char = "I";
-                default: word_char = "L";
-            endcase
+            letters = (w == W_TIMEOUT) ? "TIMEOUT" : (w == W_PASS) ? "PASS   " : "FAIL   ";
+            word_char = letters[8*(6 - p) +: 8];
         end
     endfunction
 
@@ -149,7 +150,7 @@ module bringup_report #(
                 S_WORD:
                     if (sent) begin
                         pos_q <= pos_q + 1'b1;
-                        if (pos_q == 4'd3) begin
+                        if (pos_q == word_last) begin
                             ptr_q   <= ptr_q + 1'b1;
                             state_q <= S_FETCH;
                         end
@@ -194,7 +195,7 @@ module bringup_report #(
     assign valid_o = (state_q == S_TEXT) || (state_q == S_WORD) || (state_q == S_DASH)
                    || (state_q == S_DIGIT) || (state_q == S_HEX);
     assign data_o  = (state_q == S_TEXT)  ? text
-                   : (state_q == S_WORD)  ? word_char(pass_i, pos_q[1:0])
+                   : (state_q == S_WORD)  ? word_char(word, pos_q[2:0])
                    : (state_q == S_DASH)  ? "-"
                    : (state_q == S_DIGIT) ? 8'h30 + {4'd0, digit_q}
                    : hex_char(num_q[31:28]);

@@ -40,6 +40,9 @@ module bringup_rom #(
         end
     endgenerate
 
+    // block RAM even when small: Yosys would otherwise turn a ROM of a few hundred words into
+    // LUT logic, slower to synthesize (ABC) and to simulate than the DP16KD it fits in
+    (* rom_style = "block" *)
     reg [WIDTH-1:0] mem_q [0:DEPTH-1];
 
     initial begin

@@ -1,4 +1,4 @@
-"""`make fpga-array`: the MAC array's utilization and Fmax on ECP5 after place and route,
+"""`make fpga-array` (``pymodel fpga array``): the MAC array's utilization and Fmax on ECP5 after place and route,
 for MBM, Mitchell and exact products at the same N, LANES and ACC_W.
 
 Why a separate top: the bring-up drives mbm_mul_axis from ROMs; the array's cost needs the
@@ -16,7 +16,6 @@ leaves what it finished). Not reports/fpga/*.json: those are the bring-up's desi
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import time
@@ -25,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from pymodel.core.arith import MulConfig
-from pymodel.core.errors import MBMError
 from pymodel.core.paths import BUILD_DIR, REPO_ROOT
 from pymodel.hw import cores
 from pymodel.hw.array_params import array_parameters
@@ -124,38 +122,17 @@ def write_summary(records: list[dict[str, Any]], path: Path) -> None:
 def sweep(points: list[Point], brd: Board, clock_mhz: float, log=print, build_root: Path = BUILD_DIR / "fpga" / "array",
           reports: Path = REPORTS) -> list[dict[str, Any]]:
     """Measure each point in turn, rewriting the summary after each (kept: the points of
-    other names already in it for the same board)."""
+    other names already in it for the same board, read again before each write so that two
+    sweeps run side by side, e.g. a slow point in the background, keep each other's points)."""
     summary = reports / SUMMARY_FILE
-    old = json.loads(summary.read_text())["points"] if summary.exists() else []
-    done = {r["point"]: r for r in old if r.get("board") == brd.name}
+    done: dict[str, dict[str, Any]] = {}
     for p in points:
         log(f"fpga-array: {p.name} on {brd.name} ...")
         r = measure(p, brd, clock_mhz, build_root, reports)
+        old = json.loads(summary.read_text())["points"] if summary.exists() else []
+        done = {q["point"]: q for q in old if q.get("board") == brd.name}
         done[p.name] = r
         write_summary(list(done.values()), summary)
         log(f"fpga-array: {p.name}: LUT4 {r['utilization']['lut4']['used']}, FF {r['utilization']['ff']['used']}, "
             f"DSP {r['utilization']['dsp']['used']}, Fmax {r['fmax_mhz']:.1f} MHz ({r['wall_s']:.0f} s)")
     return list(done.values())
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pymodel.hw.fpga.array", description=__doc__.splitlines()[0])
-    ap.add_argument("--board", default=DEFAULT_BOARD)
-    ap.add_argument("--clock", type=float, default=None, help="target MHz (default: the board's oscillator)")
-    ap.add_argument("--mult", nargs="+", default=list(MULTS), choices=MULTS)
-    ap.add_argument("--lanes", nargs="+", type=int, default=list(LANES))
-    ap.add_argument("--skid", type=int, default=0, choices=(0, 1))
-    ap.add_argument("--pipe", type=int, default=0, choices=(0, 1))
-    args = ap.parse_args(argv)
-    try:
-        brd = board(args.board)
-        points = [Point(m, n, skid=args.skid, pipe=args.pipe) for n in args.lanes for m in args.mult]
-        sweep(points, brd, args.clock or brd.clock_mhz)
-    except MBMError as err:
-        print(f"error: {err}")
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

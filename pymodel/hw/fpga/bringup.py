@@ -1,37 +1,55 @@
 """The bring-up top's build inputs from one vector set: parameters, ROM files, block RAM.
 
-Why: a vector set's manifest already says everything the hardware needs (DUT, N/TRUNC/
-FRAC_OUT/MITCHELL, word layouts, count), so the top is configured from it rather than by
-hand, and a set too large for the board is refused before synthesis, naming what it needs
-and what the device has. The words are the set's own .hex files (verified against the
-manifest's sha256 by :func:`pymodel.hw.vectors.load_set`).
+Why: a vector set's manifest already says everything the hardware needs (DUT, its HDL
+parameters, word layouts, counts), so the top is configured from it rather than by hand:
+every parameter of the set goes to mbm_bringup_top as it is (a parameter the top does not
+declare is refused, naming it, rather than dropped), and a set too large for the board is
+refused before synthesis, naming what it needs and what the device has. The words are the
+set's own .hex files (verified against the manifest's sha256 by
+:func:`pymodel.hw.vectors.load_set`).
+
+DUTs: the multipliers (mbm_mul, mbm_mul_signed: mbm_mul_axis, one result a stimulus word)
+and mbm_mac_array (ARRAY=1: BEATS stimulus beats, a bias word and a result a dot product).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from pymodel.core.errors import MBMError
+from pymodel.hw import cores
 from pymodel.hw.fpga import uart
 from pymodel.hw.fpga.boards import Board
 from pymodel.hw.vectors import LoadedSet, load_set
 
 DEFAULT_SET = "mbm_mul/exhaustive-mbm-n8-t0"
-#: vector-set DUT -> SIGNED of mbm_mul_axis (the MAC array has no bring-up adapter yet)
-DUT_SIGNED = {"mbm_mul": 0, "mbm_mul_signed": 1}
+TOP = "mbm_bringup_top"
+#: vector-set DUT -> the top's DUT parameters beyond the set's own (mbm_mul_axis's SIGNED,
+#: LATENCY; ARRAY=1 is mbm_mac_array)
+DUT_PARAMETERS = {"mbm_mul": {"SIGNED": 0}, "mbm_mul_signed": {"SIGNED": 1}, "mbm_mac_array": {"ARRAY": 1}}
 #: DP16KD aspect ratios (depth, width); the ROMs map onto whichever needs fewest blocks
 EBR_SHAPES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18))
 LATENCY = 2
 STALL_PCT = 25
 BAUD = 115200
-#: cycles without a result after which the top ends the run as FAIL (mbm_bringup_top)
+#: cycles without a result after which the top ends the run as TIMEOUT (mbm_bringup_top),
+#: at least; longer dot products get a longer bound (:attr:`Bringup.watchdog`)
 WATCHDOG = 65536
 
 
 def ebr_blocks(depth: int, width: int) -> int:
     """Block RAMs one depth x width ROM needs in the best DP16KD shape."""
     return min(-(-depth // d) * -(-width // w) for d, w in EBR_SHAPES)
+
+
+@cache
+def top_parameters() -> frozenset[str]:
+    """The parameters mbm_bringup_top declares (read from its RTL, the last file of its core)."""
+    text = cores.sources(TOP)[-1].read_text()
+    return frozenset(re.findall(r"^\s*parameter\s+(\w+)\s*=", text, re.M))
 
 
 def available_sets(vectors: Path) -> list[str]:
@@ -53,12 +71,43 @@ class Bringup:
     pll: dict[str, int] = field(default_factory=dict)
 
     @property
+    def array(self) -> bool:
+        return self.vs.manifest["dut"] == "mbm_mac_array"
+
+    @property
     def count(self) -> int:
-        return int(self.vs.manifest["counts"]["vectors"])
+        """Results: products, or dot products (the expected words)."""
+        return len(self.vs.words["expect"])
+
+    @property
+    def beats(self) -> int:
+        """Stimulus words (one a product, or every beat of every dot product)."""
+        return len(self.vs.words["stim"])
+
+    @property
+    def memories(self) -> tuple[str, ...]:
+        """The set's ROMs: stim and expect, and bias for the array."""
+        return ("stim", "expect", "bias") if self.array else ("stim", "expect")
 
     @property
     def widths(self) -> dict[str, int]:
-        return {m: self.vs.layout(m).width for m in ("stim", "expect")}
+        return {m: self.vs.layout(m).width for m in self.memories}
+
+    @property
+    def longest_dot(self) -> int:
+        """Beats of the longest dot product (1 for a multiplier): what bounds the gap
+        between two results."""
+        if not self.array:
+            return 1
+        top = 1 << (self.widths["stim"] - 1)  # the last flag, the word's top bit
+        ends = [i for i, w in enumerate(self.vs.words["stim"]) if int(w, 16) & top]
+        return max(b - a for a, b in zip([-1, *ends], ends)) if ends else self.beats
+
+    @property
+    def watchdog(self) -> int:
+        """The top's WATCHDOG: :data:`WATCHDOG` cycles, or 8 times the longest dot product
+        at the stall rate if that is longer (a result may take that many cycles to come)."""
+        return max(WATCHDOG, 8 * self.longest_dot * 100 // (100 - self.stall_pct))
 
     @property
     def text(self) -> bytes:
@@ -74,26 +123,28 @@ class Bringup:
 
     def ebr_need(self) -> dict[str, int]:
         """Block RAMs per ROM (the text ROM is small enough for LUTs; counted anyway)."""
-        need = {m: ebr_blocks(self.count, w) for m, w in self.widths.items()}
+        need = {m: ebr_blocks(len(self.vs.words[m]), w) for m, w in self.widths.items()}
         need["text"] = 1
         return need
 
     def parameters(self) -> dict[str, int | str]:
-        """mbm_bringup_top's parameters (strings are $readmemh file names in the build folder)."""
-        p = self.vs.manifest["parameters"]
+        """mbm_bringup_top's parameters (strings are $readmemh file names in the build folder):
+        the set's own HDL parameters, the DUT's (:data:`DUT_PARAMETERS`), the counts and the
+        board's."""
+        files = {f"{m.upper()}_FILE": f"{m}.hex" for m in (*self.memories, "text")}
         return {
-            "N": p["N"], "TRUNC": p["TRUNC"], "FRAC_OUT": p["FRAC_OUT"], "MITCHELL": p["MITCHELL"],
-            "SIGNED": DUT_SIGNED[self.vs.manifest["dut"]], "LATENCY": LATENCY, "COUNT": self.count,
-            "STIM_FILE": "stim.hex", "EXPECT_FILE": "expect.hex", "TEXT_FILE": "text.hex",
-            "TEXT_LEN": len(self.text), "CLK_HZ": round(self.clock_mhz * 1e6), "BAUD": self.baud,
+            **self.vs.manifest["parameters"], **DUT_PARAMETERS[self.vs.manifest["dut"]],
+            **({} if self.array else {"LATENCY": LATENCY}), "COUNT": self.count, "BEATS": self.beats,
+            **files, "TEXT_LEN": len(self.text), "CLK_HZ": round(self.clock_mhz * 1e6), "BAUD": self.baud,
             "STALL_PCT": self.stall_pct, "RST_ACTIVE_LOW": int(self.board.reset_active_low),
-            "WATCHDOG": WATCHDOG, **self.pll,
+            "WATCHDOG": self.watchdog, **self.pll,
         }
 
     def write_roms(self, folder: Path) -> None:
-        """stim.hex, expect.hex (the set's words) and text.hex (the line template)."""
+        """stim.hex, expect.hex, bias.hex for the array (the set's words) and text.hex (the
+        line template)."""
         folder.mkdir(parents=True, exist_ok=True)
-        for mem in ("stim", "expect"):
+        for mem in self.memories:
             (folder / f"{mem}.hex").write_text("\n".join(self.vs.words[mem]) + "\n")
         (folder / "text.hex").write_text("".join(f"{b:02x}\n" for b in self.text))
 
@@ -112,16 +163,21 @@ def plan(set_name: str, vectors: Path, board: Board, clock_mhz: float, stall_pct
         raise MBMError(f"--baud={baud} is out of range at {clock_mhz:g} MHz: allowed 9600..{int(clock_mhz * 1e6 / 8)}")
     vs = load_set(folder)
     dut = vs.manifest["dut"]
-    if dut not in DUT_SIGNED:
-        raise MBMError(f"set {set_name!r} is for {dut}: the bring-up top drives {', '.join(DUT_SIGNED)}")
+    if dut not in DUT_PARAMETERS:
+        raise MBMError(f"set {set_name!r} is for {dut}: the bring-up top drives {', '.join(DUT_PARAMETERS)}")
+    unknown = sorted(set(vs.manifest["parameters"]) - top_parameters())
+    if unknown:
+        raise MBMError(f"set {set_name!r} has parameter {', '.join(unknown)}, which {TOP} does not take: "
+                       f"allowed {', '.join(sorted(top_parameters()))}")
     b = Bringup(set_name, vs, board, clock_mhz, stall_pct, baud)
     need = b.ebr_need()
     if sum(need.values()) > board.device.ebr:
-        bits = sum(b.count * w for w in b.widths.values())
+        words = {m: len(vs.words[m]) for m in b.memories}
+        bits = sum(words[m] * w for m, w in b.widths.items())
         raise MBMError(
-            f"set {set_name!r} needs {sum(need.values())} block RAMs ({b.count} words x "
-            f"{'+'.join(str(w) for w in b.widths.values())} bits = {bits / 1024:.0f} kbit) but the "
-            f"{board.device.name} on {board.name} has {board.device.ebr} x 18 kbit = {board.ebr_kbit} kbit: "
-            f"allowed a smaller set or a larger device")
+            f"set {set_name!r} needs {sum(need.values())} block RAMs ("
+            + " + ".join(f"{m} {words[m]} x {w}" for m, w in b.widths.items())
+            + f" bits = {bits / 1024:.0f} kbit) but the {board.device.name} on {board.name} has "
+            f"{board.device.ebr} x 18 kbit = {board.ebr_kbit} kbit: allowed a smaller set or a larger device")
     return b
 

@@ -162,7 +162,7 @@ def run(opts: Options, log=print) -> tuple[dict[str, Any], int]:
     t = timing(pnr, b.clock_mhz)
     report: dict[str, Any] = {
         "design": name, "top": TOP, "set": b.name, "dut": b.vs.manifest["dut"], "parameters": b.parameters(),
-        "vectors": b.count, "expected_crc": f"{b.expected_crc:08x}",
+        "vectors": b.count, "beats": b.beats, "expected_crc": f"{b.expected_crc:08x}",
         "device": b.board.device.name, "package": b.board.package, "speed": b.board.speed, "board": b.board.name,
         "target_mhz": b.clock_mhz, "clock_source": "EHXPLLL" if b.pll else "oscillator", "pll": b.pll, **t,
         "utilization": utilization(pnr), "yosys_cells": cells,

@@ -27,7 +27,7 @@ from pymodel.core.errors import MBMError
 from pymodel.core.paths import TB_DIR
 from pymodel.hw import cores
 from pymodel.hw.fpga import tools, uart
-from pymodel.hw.fpga.bringup import WATCHDOG, Bringup
+from pymodel.hw.fpga.bringup import Bringup
 
 BENCH_DIR = TB_DIR / "mbm_bringup_top"
 BENCH = BENCH_DIR / "mbm_bringup_tb.v"
@@ -40,7 +40,7 @@ OWN_MODELS = {"DP16KD": DP16KD_MODEL, "EHXPLLL": PLL_MODEL}
 CELL_FILES = ("common_sim.vh", "ccu2c_sim.vh", "cells_ff.vh", "cells_io.vh")
 #: RTL of the bring-up top, dependencies first: its core file, rtl/mbm_bringup_top.core
 RTL_SOURCES = cores.sources("mbm_bringup_top")
-_TOP_CYCLES_PER_VECTOR = 4  # generous: at 99 % stalls a vector takes ~100 cycles, see max_cycles
+_TOP_CYCLES_PER_BEAT = 4  # generous: at 99 % stalls a beat takes ~100 cycles, see max_cycles
 
 
 @dataclass
@@ -59,10 +59,10 @@ class SimResult:
 
 
 def max_cycles(b: Bringup) -> int:
-    """A bound no run reaches: every vector at the stall rate, the top's watchdog (a hung
-    DUT still ends with a FAIL line), and the UART line (10 bits a character) twice."""
-    per_vector = _TOP_CYCLES_PER_VECTOR * 100 // max(1, 100 - b.stall_pct)
-    return b.count * per_vector + WATCHDOG + 2 * 10 * len(b.text) * b.clks_per_bit + 10_000
+    """A bound no run reaches: every stimulus beat at the stall rate, the top's watchdog (a
+    hung DUT still ends with a TIMEOUT line), and the UART line (10 bits a character) twice."""
+    per_beat = _TOP_CYCLES_PER_BEAT * 100 // max(1, 100 - b.stall_pct)
+    return b.beats * per_beat + b.watchdog + 2 * 10 * len(b.text) * b.clks_per_bit + 10_000
 
 
 def _bench_parameters(b: Bringup) -> dict[str, int]:
@@ -98,11 +98,12 @@ def _verilator(b: Bringup, folder: Path, kind: str, sources: list[str], extra: l
     return _judge(kind, b, out, time.perf_counter() - start)
 
 
-def simulate_rtl(b: Bringup, folder: Path) -> SimResult:
-    """The RTL top under ``verilator --binary`` in ``folder`` (which holds the ROM files)."""
+def simulate_rtl(b: Bringup, folder: Path, rtl: tuple[Path, ...] = RTL_SOURCES) -> SimResult:
+    """The RTL top under ``verilator --binary`` in ``folder`` (which holds the ROM files);
+    ``rtl``: its sources (a test swaps in a broken DUT adapter)."""
     params = {k: v for k, v in b.parameters().items() if not isinstance(v, str)}
     overrides = ",".join(f".{k}({v})" for k, v in params.items())
-    sources = [*map(str, RTL_SOURCES), str(PLL_MODEL)]
+    sources = [*map(str, rtl), str(PLL_MODEL)]
     return _verilator(b, folder, "rtl", sources, ["-Wall", f"-DBRINGUP_PARAMS={overrides}"])
 
 

@@ -18,7 +18,7 @@ from pymodel.core.errors import MBMError
 #: control bytes of the template, replaced by rtl/bringup/bringup_report.v
 STATUS, N, FAIL, FIRST, CRC = (chr(c) for c in range(1, 6))
 LINE = re.compile(
-    r"MBM BRINGUP (?P<status>PASS|FAIL) set=(?P<set>\S+) n=(?P<n>\d+) fail=(?P<fail>\d+) "
+    r"MBM BRINGUP (?P<status>PASS|FAIL|TIMEOUT) set=(?P<set>\S+) n=(?P<n>\d+) fail=(?P<fail>\d+) "
     r"first=(?P<first>-|\d+) crc=(?P<crc>[0-9a-f]{8})"
 )
 
@@ -58,7 +58,9 @@ def check_line(line: str | None, set_name: str, count: int, crc: int) -> LineChe
     fail = int(m["fail"])
     first = None if m["first"] == "-" else int(m["first"])
     problems = []
-    if m["status"] != "PASS":
+    if m["status"] == "TIMEOUT":
+        problems.append(f"the design's watchdog ended the run: no result came after {m['n']} of {count}")
+    elif m["status"] != "PASS":
         problems.append(f"the design reports FAIL (fail={fail}, first={m['first']})")
     if m["set"] != set_name:
         problems.append(f"set={m['set']}, built for {set_name}")

@@ -116,9 +116,15 @@ DUTS: dict[str, Dut] = {
     "mbm_bringup_top": Dut(
         "mbm_bringup_top",
         "",
-        ({}, {"SIGNED": 1, "COUNT": 1000}, {"N": 16, "TRUNC": 8, "FRAC_OUT": 1, "SIGNED": 1, "LATENCY": 1},
-         {"STALL_PCT": 0, "REPEAT_MS": 0, "RST_ACTIVE_LOW": 0}),
+        ({}, {"SIGNED": 1, "COUNT": 1000, "BEATS": 1000}, {"N": 16, "TRUNC": 8, "FRAC_OUT": 1, "SIGNED": 1, "LATENCY": 1},
+         {"STALL_PCT": 0, "REPEAT_MS": 0, "RST_ACTIVE_LOW": 0},
+         {"ARRAY": 1, "LANES": 4, "ACC_W": 25, "COUNT": 4, "BEATS": 288},
+         {"ARRAY": 1, "EXACT": 1, "SKID": 1, "PIPE": 1, "LANES": 16, "ACC_W": 28, "COUNT": 3, "BEATS": 3024, "STALL_PCT": 0}),
         (
+            ({"ARRAY": 2}, "ARRAY=2 is not allowed: allowed 0 or 1"),
+            ({"BEATS": 20}, "BEATS=20 with ARRAY=0 COUNT=16 is out of range"),
+            ({"ARRAY": 1, "BEATS": 8}, "BEATS=8 with ARRAY=1 COUNT=16 is out of range"),
+            ({"ARRAY": 1, "LANES": 0}, "LANES=0 is out of range: allowed 1..1024"),
             ({"COUNT": 1}, "COUNT=1 is out of range: allowed 2 or more"),
             ({"STALL_PCT": 100}, "STALL_PCT=100 is out of range: allowed 0..99"),
             ({"WATCHDOG": 8}, "WATCHDOG=8 is out of range: allowed 16 or more"),

@@ -5,7 +5,9 @@
 // INITVAL_00..3F contents (1024 rows of 18 bits, row r in INITVAL_<r/16> bits
 // [20*(r%16) +: 18]), ports A and B in widths 1, 2, 4, 9 and 18 (word w of a row at bits
 // 9*byte + offset, the 9th bit of each byte unused below width 9, as Yosys's
-// brams_map_16kd.v and prjtrellis lay them out), REGMODE NOREG (data registered on the
+// brams_map_16kd.v and prjtrellis lay them out), and the 36-bit read of the pseudo-dual-port
+// mode Yosys picks for a small ROM (DATA_WIDTH_B = 36: word ADB[13:5] is rows 2w on DOA and
+// 2w+1 on DOB, port A its write side, idle in a ROM), REGMODE NOREG (data registered on the
 // clock edge with CE), synchronous RST to zero, CLKxMUX INV. A write (WEx high with CE)
 // or a chip-select decode other than 0b000 stops the simulation: the ROM model is wrong
 // for it. Proven by the bring-up's netlist simulation: a wrong layout fails every word.
@@ -233,16 +235,26 @@ module DP16KD (
         else if (CEA) doa <= read_word(DATA_WIDTH_A, ada);
     end
 
+    reg [17:0] wide_lo = 18'd0;  // DATA_WIDTH_B = 36: the low half, out on DOA
+
     always @(posedge clkb) begin
         if (CEB && WEB) begin
             $display("DP16KD model: write on port B is not modelled (ROM only)");
             $finish;
         end
-        if (RSTB) dob <= 18'd0;
-        else if (CEB) dob <= read_word(DATA_WIDTH_B, adb);
+        if (RSTB) begin
+            dob     <= 18'd0;
+            wide_lo <= 18'd0;
+        end else if (CEB && DATA_WIDTH_B == 36) begin
+            wide_lo <= mem[{adb[13:5], 1'b0}];
+            dob     <= mem[{adb[13:5], 1'b1}];
+        end else if (CEB) begin
+            dob <= read_word(DATA_WIDTH_B, adb);
+        end
     end
 
-    assign {DOA17, DOA16, DOA15, DOA14, DOA13, DOA12, DOA11, DOA10, DOA9, DOA8, DOA7, DOA6, DOA5, DOA4, DOA3, DOA2, DOA1, DOA0} = doa;
+    assign {DOA17, DOA16, DOA15, DOA14, DOA13, DOA12, DOA11, DOA10, DOA9, DOA8, DOA7, DOA6, DOA5, DOA4, DOA3, DOA2, DOA1, DOA0} =
+        (DATA_WIDTH_B == 36) ? wide_lo : doa;
     assign {DOB17, DOB16, DOB15, DOB14, DOB13, DOB12, DOB11, DOB10, DOB9, DOB8, DOB7, DOB6, DOB5, DOB4, DOB3, DOB2, DOB1, DOB0} = dob;
 
 endmodule
