@@ -65,9 +65,9 @@ def test_a_set_parameter_the_top_does_not_take_is_refused_naming_it(tmp_path, sm
     shutil.copytree(root / name, tmp_path / "odd")
     path = tmp_path / "odd" / "manifest.json"
     manifest = json.loads(path.read_text())
-    manifest["parameters"]["IMPORTED"] = 1
+    manifest["parameters"]["DEPTH"] = 1  # a parameter no bring-up top declares
     path.write_text(json.dumps(manifest))
-    with pytest.raises(MBMError, match=r"set 'odd' has parameter IMPORTED, which mbm_bringup_top does not take: allowed ACC_W, ARRAY"):
+    with pytest.raises(MBMError, match=r"set 'odd' has parameter DEPTH, which mbm_bringup_top does not take: allowed ACC_W, ARRAY"):
         bringup.plan("odd", tmp_path, board("ulx3s-25f"), 25.0)
 
 
