@@ -7,7 +7,7 @@ import argparse
 from pymodel.core.arith import MAX_BITS, MIN_BITS, MULTIPLIERS, MulConfig
 from pymodel.core.errors import MBMError
 from pymodel.core.multiplier import Multiplier
-from pymodel.core.spec import GRAMMAR
+from pymodel.core.spec import GRAMMAR, parse_any
 from pymodel.hw.multiplier import resolve
 
 #: --bits when neither it nor the spec names a width (the legacy ``--mult mbm``).
@@ -43,10 +43,9 @@ def multiplier(args: argparse.Namespace) -> Multiplier:
 def mul_config(args: argparse.Namespace) -> MulConfig:
     """The built-in MulConfig the options name; for commands that run built-ins only."""
     if ":" in args.mult:
-        m = multiplier(args)
-        if not isinstance(m, MulConfig):
+        if not isinstance(parse_any(args.mult), MulConfig):  # refused before any import or simulation
             raise MBMError(f"--mult {args.mult}: this command runs built-in multipliers only: "
                            f"allowed {', '.join(MULTIPLIERS)}")
-        return m
+        return multiplier(args)
     bits = DEFAULT_BITS if args.bits is None else args.bits
     return MulConfig(mult=args.mult, bits=bits, trunc=args.trunc, frac_out=args.frac_out)

@@ -16,7 +16,15 @@ from typing import Any
 
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
-from pymodel.core.multiplier import IMPORT_KEYS, Multiplier, TableMultiplier, import_table, is_imported, source_sha256
+from pymodel.core.multiplier import (
+    IMPORT_KEYS,
+    Multiplier,
+    TableMultiplier,
+    import_table,
+    is_imported,
+    source_sha256,
+    spec_of,
+)
 from pymodel.core.spec import ImportSpec, parse_any
 
 
@@ -31,7 +39,7 @@ def resolve(spec: str | ImportSpec | Multiplier, *, bits: int | None = None, sig
     if isinstance(m, ImportSpec):
         m = _import(replace(m, signed=m.signed or signed))
     if bits is not None and m.bits != bits:
-        raise MBMError(f"--bits {bits} disagrees with {_name(m)}, whose operands are {m.bits} bits wide: "
+        raise MBMError(f"--bits {bits} disagrees with {spec_of(m)}, whose operands are {m.bits} bits wide: "
                        f"allowed --bits {m.bits} or no --bits")
     return m
 
@@ -61,7 +69,3 @@ def _import(spec: ImportSpec) -> TableMultiplier:
     file_sha256 = source_sha256(spec)
     table, _ = import_verilog(Path(spec.path).resolve(), spec.module, signed=spec.signed)
     return TableMultiplier(spec, table, file_sha256)
-
-
-def _name(m: Multiplier) -> str:
-    return m.source.spec if isinstance(m, TableMultiplier) else m.label
