@@ -109,7 +109,7 @@ def test_missing_results_are_incomplete_and_name_the_command(dirs):
         (
             lambda out: fx.write_cosim(out, mismatches=3),
             2,
-            "layer decoder.up5.convA: 3 mismatching outputs, 774144 MACs",
+            "layer decoder.up5.convA (cosim): 3 mismatching outputs, 774144 MACs",
         ),
         (lambda out: fx.write_cosim(out, mult="mitchell"), 2, "measured mitchell N=8 t=0, but the sign-off configuration is mbm N=8 t=0"),
         (
