@@ -169,8 +169,9 @@ def cosimulate_stream(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, want: t
 
 def report_record(q: QuantLayer, t: Tile, r: CosimResult, *, lanes: int, acc_bits: int, calibration: str,
                   stall: int, seed: int, source: dict, **extra: object) -> dict:
-    """The ``reports/cosim/<layer>.json`` record the sign-off report reads (``extra`` keys
-    are added at the end)."""
+    """The ``<layer>.json`` record the sign-off report reads, of a tile (``reports/cosim/``)
+    or a whole layer (``reports/cosim-all/``, :mod:`pymodel.hw.cosim_all`); ``extra`` keys
+    are added at the end."""
     return {
         "layer": q.name,
         "shape": {"input": list(q.x_q.shape), "weight": list(q.w_q.shape), "output": [1, q.w_q.shape[0], *q.output_hw]},
