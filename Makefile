@@ -68,8 +68,9 @@ cosim: $(STAMP)
 
 # All 14 decoder layers of one forward pass (full-width seeded network on a synthetic 480x640
 # scene unless COSIM_ARGS names --checkpoint/--data), every output pixel through the MAC array
-# RTL; reports/cosim/<layer>.json each. Resumable: a rerun skips layers whose record is up to
-# date (--force reruns them). COSIM_ARGS e.g. "--layers up5.* --jobs 1 --mult mitchell".
+# RTL; reports/cosim-all/<layer>.json each (make cosim's tiles stay in reports/cosim/). Resumable:
+# a rerun skips layers whose record is up to date (--force reruns them). COSIM_ARGS e.g.
+# "--layers up5.* --jobs 1 --mult mitchell" or "--mult verilog:my_mul.v:signed".
 cosim-all: $(STAMP)
 	$(PY) -m pymodel cosim-all $(COSIM_ARGS)
 

@@ -7,7 +7,7 @@ import argparse
 from pymodel.core.arith import MAX_BITS, MIN_BITS, MULTIPLIERS, MulConfig
 from pymodel.core.errors import MBMError
 from pymodel.core.multiplier import Multiplier
-from pymodel.core.spec import GRAMMAR, parse_any
+from pymodel.core.spec import GRAMMAR, ImportSpec, parse_any
 from pymodel.hw.multiplier import resolve
 
 #: --bits when neither it nor the spec names a width (the legacy ``--mult mbm``).
@@ -38,6 +38,18 @@ def multiplier(args: argparse.Namespace) -> Multiplier:
         raise MBMError(f"--trunc/--frac-out with --mult {args.mult}: allowed only with a bare name "
                        f"({', '.join(MULTIPLIERS)}); write them in the spec (e.g. mbm:12:t3:frac)")
     return resolve(args.mult, bits=args.bits, signed=args.signed)
+
+
+def rtl_multiplier(args: argparse.Namespace) -> Multiplier:
+    """:func:`multiplier` for the commands that simulate the multiplier's circuit (cosim,
+    cosim-all): a ``lut:`` table has none, so it is refused from the spec's text, before the
+    table is read or a network run."""
+    if ":" in args.mult:
+        spec = parse_any(args.mult)
+        if isinstance(spec, ImportSpec) and spec.kind == "lut":
+            raise MBMError(f"--mult {args.mult}: a lut: table has no circuit to co-simulate: allowed a "
+                           f"verilog:PATH.v[:MODULE][:signed] spec or a built-in ({', '.join(MULTIPLIERS)})")
+    return multiplier(args)
 
 
 def mul_config(args: argparse.Namespace) -> MulConfig:

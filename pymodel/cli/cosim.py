@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pymodel.cli.common import add_mul_arguments, multiplier
+from pymodel.cli.common import add_mul_arguments, rtl_multiplier
 from pymodel.core.errors import MBMError
 from pymodel.hw.cosim import DEFAULT_OUT, cosimulate, cosimulate_stream, report_record, write_record
 from pymodel.hw.layers import (
@@ -56,7 +56,7 @@ def parse_hw(text: str) -> tuple[int, int]:
 
 
 def main(args: argparse.Namespace) -> int:
-    cfg = multiplier(args)
+    cfg = rtl_multiplier(args)
     input_hw = parse_hw(args.input_hw)
     conv, x, name = load_layer(args.layer, args.seed, input_hw,
                                checkpoint=args.checkpoint, data=args.data, image=args.image)

@@ -7,11 +7,10 @@ import resource
 import time
 from pathlib import Path
 
-from pymodel.cli.common import add_mul_arguments, mul_config
+from pymodel.cli.common import add_mul_arguments, rtl_multiplier
 from pymodel.cli.cosim import parse_hw
 from pymodel.core.errors import MBMError
-from pymodel.hw.cosim import DEFAULT_OUT
-from pymodel.hw.cosim_all import INPUT_HW, MAX_LANES, Options, run_all
+from pymodel.hw.cosim_all import DEFAULT_OUT, INPUT_HW, MAX_LANES, Options, run_all
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     if not 1 <= args.lanes <= 1024 or not 0 <= args.stall <= 99 or not 1 <= args.jobs <= 64:
         raise MBMError(f"--lanes={args.lanes} --stall={args.stall} --jobs={args.jobs}: allowed 1..1024, 0..99, 1..64")
-    opts = Options(mul_config(args), seed=args.seed, checkpoint=args.checkpoint, data=args.data, image=args.image,
+    opts = Options(rtl_multiplier(args), seed=args.seed, checkpoint=args.checkpoint, data=args.data, image=args.image,
                    input_hw=parse_hw(args.input_hw), layers=[p.strip() for p in args.layers.split(",") if p.strip()],
                    lanes=args.lanes, stall=args.stall, calibration=args.calibration, on_overflow=args.on_overflow,
                    jobs=args.jobs, force=args.force, out=Path(args.out), progress=not args.quiet)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from pymodel.core.errors import MBMError
-from pymodel.core.multiplier import Multiplier, TableMultiplier, encoding, to_dict
+from pymodel.core.multiplier import Multiplier, encoding, to_dict
 from pymodel.hw import stream, vectors
 from pymodel.hw.array_params import array_parameters
 from pymodel.hw.layers import QuantLayer, Tile, reference, tile_rows
@@ -117,22 +117,23 @@ def _compare(got_acc: np.ndarray, got_ovf: np.ndarray, want_acc: np.ndarray, wan
 
 def cosimulate_stream(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, want: tuple[np.ndarray, np.ndarray], *,
                       stall: int = 20, seed: int = 1, on_chunk: Callable[[int], None] | None = None,
-                      rtl_overrides: dict[str, int] | None = None, rtl: Sequence[Path] | None = None) -> CosimResult:
+                      rtl_overrides: dict[str, int] | None = None, rtl: Sequence[Path] | None = None,
+                      rtl_mult: Multiplier | None = None) -> CosimResult:
     """Stream the tile through the array's C++ harness (:mod:`pymodel.hw.stream`), a few
     output rows of im2col at a time, and compare every result with ``want``: the
-    (pixels, Cout) golden accumulators and overflow flags of the tile, row-major over pixels.
+    (pixels, Cout) golden accumulators and overflow flags of the tile, row-major over pixels
+    (for an imported multiplier, computed with its table: the harness holds its circuit).
 
-    on_chunk(macs) is called after each compared chunk (the progress bar); rtl_overrides as
-    in :func:`cosimulate`; rtl: other RTL files than the array's core lists (a broken copy).
-    The harness's own counts (beats, results, the sticky overflow_o) are checked too: a wrong one counts as a mismatch."""
-    if isinstance(q.cfg, TableMultiplier):
-        raise MBMError(f"the stream harness runs built-in multipliers only, not {q.cfg.source.spec!r}: "
-                       f"allowed --engine replay for an imported multiplier")
+    on_chunk(macs) is called after each compared chunk (the progress bar); rtl_overrides and
+    rtl_mult as in :func:`cosimulate`; rtl: other RTL files than the array's core lists (a
+    broken copy). The harness's own counts (beats, results, the sticky overflow_o) are
+    checked too: a wrong one counts as a mismatch."""
     start = time.perf_counter()
     want_acc, want_ovf = want
     w = q.w_q.reshape(q.w_q.shape[0], -1).numpy()
-    s = stream.setup(w, q.bias_q.numpy(), q.cfg.bits, lanes, acc_bits)
-    binary = stream.build({**array_parameters(q.cfg, lanes, acc_bits), **(rtl_overrides or {})}, rtl)
+    s = stream.setup(w, q.bias_q.numpy(), q.cfg.bits, lanes, acc_bits, encoding(q.cfg))
+    binary = stream.build({**array_parameters(q.cfg, lanes, acc_bits), **(rtl_overrides or {})}, rtl,
+                          rtl_mult or q.cfg)
     rows_per = max(1, STREAM_CHUNK_BEATS // (s.groups * q.k * t.w))
     macs_per_pixel = s.prog.cout * q.k
 
@@ -168,8 +169,9 @@ def cosimulate_stream(q: QuantLayer, t: Tile, lanes: int, acc_bits: int, want: t
 
 def report_record(q: QuantLayer, t: Tile, r: CosimResult, *, lanes: int, acc_bits: int, calibration: str,
                   stall: int, seed: int, source: dict, **extra: object) -> dict:
-    """The ``reports/cosim/<layer>.json`` record the sign-off report reads (``extra`` keys
-    are added at the end)."""
+    """The ``<layer>.json`` record the sign-off report reads, of a tile (``reports/cosim/``)
+    or a whole layer (``reports/cosim-all/``, :mod:`pymodel.hw.cosim_all`); ``extra`` keys
+    are added at the end."""
     return {
         "layer": q.name,
         "shape": {"input": list(q.x_q.shape), "weight": list(q.w_q.shape), "output": [1, q.w_q.shape[0], *q.output_hw]},

@@ -9,20 +9,32 @@ forward hooks, quantizes each layer (:mod:`pymodel.hw.layers`) and streams every
 pixel of it through ``rtl/mbm_mac_array.v`` (:func:`pymodel.hw.cosim.cosimulate_stream`,
 the C++ harness of :mod:`pymodel.hw.stream`), comparing every accumulator and overflow flag.
 
+Any multiplier with a circuit: a built-in one, or an imported ``verilog:`` module in the
+array's slot (unsigned in the sign-magnitude array, ``:signed`` in the two's complement one;
+:mod:`pymodel.hw.stream`), its golden side the same kernels with the module's table
+(:func:`pymodel.core.multiplier.network_table`). A ``lut:`` table has no circuit to
+simulate; the command line refuses it before any work (:func:`pymodel.cli.common.rtl_multiplier`).
+
 Golden side: the compiled kernel (:func:`pymodel.core.kernels.approx_conv2d`, held bit-exact
 to :func:`pymodel.core.conv.conv2d_int` by the kernel tests) for the whole layer, and the
 plain reference :func:`pymodel.core.conv.dot_int` itself on a sample of every layer (the
 four corner pixels, where padding enters, the centre and seeded random pixels, about
 REFERENCE_MACS per layer); a kernel/reference disagreement counts as a mismatch.
 
-Resume: each finished layer is written at once (``reports/cosim/<layer>.json``, whole or not
-at all) with a fingerprint, the sha256 of everything its result depends on: the layer's
-quantized input, weights and bias, its geometry, the multiplier, LANES, ACC_W, stall and
-seed, the harness build key (every RTL file of the array's core, the harness source, the
-Verilator options and version) and the golden arithmetic's source
-(pymodel/core/arith.py, conv.py). A rerun skips a layer whose record carries the same
-fingerprint and reruns it when anything in it changed (``--force`` reruns all), so a
-Ctrl-C loses only the layers in flight.
+Records: ``reports/cosim-all/<layer>.json`` (:data:`DEFAULT_OUT`), beside the tiles of ``make
+cosim`` in ``reports/cosim/`` (the same layer names: one folder would let each overwrite the
+other); the sign-off report reads both.
+
+Resume: each finished layer is written at once (whole or not at all) with a fingerprint, the
+sha256 of everything its result depends on: the layer's quantized input, weights and bias,
+its geometry, the multiplier's record (:func:`pymodel.core.multiplier.to_dict`: for an
+imported one its spec and the sha256 of its table and file), LANES, ACC_W, stall and seed,
+the harness build key (every RTL file of the array's core, an imported module's slot files,
+the harness source, the Verilator options and version) and the Python that turns the
+hashed operands into the verdict (:data:`CODE_SOURCES`). A rerun skips a layer whose record
+carries the same fingerprint and reruns it when anything in it changed (``--force`` reruns
+all), so a Ctrl-C loses only the layers in flight; editing the user's Verilog file makes
+every layer it ran stale.
 
 Layers run on ``jobs`` harness processes at once (one per core), the largest first.
 """
@@ -42,12 +54,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
+from pymodel.core.multiplier import Multiplier, network_table, to_dict
 from pymodel.core.paths import REPO_ROOT
 from pymodel.hw import stream
 from pymodel.hw.array_params import array_parameters
-from pymodel.hw.cosim import DEFAULT_OUT, cosimulate_stream, report_record, write_record
+from pymodel.hw.cosim import cosimulate_stream, report_record, write_record
 from pymodel.hw.layers import QuantLayer, Tile, data_picture, default_acc_bits, quantize_layer, tile_rows
 
 #: The seed network's input size (the 14 decoder layers of the bench table, 14.4 G MACs).
@@ -62,8 +74,22 @@ MIN_SEEDED_HW = 64
 REFERENCE_MACS = 1 << 22
 #: Pixels of that sample at most (a one-channel layer would otherwise take thousands).
 REFERENCE_PIXELS = 1024
-#: The golden arithmetic a finished record depends on (part of the fingerprint).
-GOLDEN_SOURCES = ("pymodel/core/arith.py", "pymodel/core/conv.py")
+#: Where ``pymodel cosim-all`` writes ``<layer>.json`` unless told otherwise (the report reads it).
+DEFAULT_OUT = Path("reports/cosim-all")
+#: The Python a finished record depends on (part of the fingerprint), by its bytes. The
+#: fingerprint hashes the quantized operands themselves, so the code that makes them (the
+#: network, the forward pass, the Verilog import: its table's sha256 is in the multiplier's
+#: record) needs no entry; what is listed is every file between those operands and the
+#: verdict: the golden arithmetic (arith, table, multiplier's network table, conv and the
+#: compiled kernels with their saturation recomputation), the quantization (its scale and
+#: clamp count are in the record), the layer's im2col and tile (layers), the lane mapping
+#: and port packing the harness is fed and read back with (vectors, vecformat, stream) and
+#: the comparison and record (cosim, this module). Over-inclusive on purpose: a comment
+#: edit reruns the layers, a missed file would keep a stale PASS.
+CODE_SOURCES = tuple(f"pymodel/{rel}" for rel in (
+    "core/arith.py", "core/table.py", "core/multiplier.py", "core/quant.py", "core/conv.py",
+    "core/kernels/__init__.py", "core/kernels/cpu.py", "core/kernels/logcode.py", "core/kernels/lut_cpu.py",
+    "hw/layers.py", "hw/vectors.py", "hw/vecformat.py", "hw/stream.py", "hw/cosim.py", "hw/cosim_all.py"))
 ENGINE = "stream: rtl/mbm_mac_array.v under Verilator, driven by tb/stream/mbm_mac_array_stream.cpp"
 
 
@@ -71,7 +97,7 @@ ENGINE = "stream: rtl/mbm_mac_array.v under Verilator, driven by tb/stream/mbm_m
 class Options:
     """What ``pymodel cosim-all`` was asked for (the CLI's options, validated)."""
 
-    cfg: MulConfig
+    cfg: Multiplier
     seed: int = 1
     checkpoint: str | None = None
     data: str | None = None
@@ -86,9 +112,16 @@ class Options:
     force: bool = False
     out: Path = DEFAULT_OUT
     progress: bool = True
-    #: only to prove that a wrong RTL is caught: other parameters, other RTL files
+    #: only to prove that a wrong RTL is caught: other parameters, other RTL files, another
+    #: imported module in the slot than ``cfg``
     rtl_overrides: dict[str, int] = field(default_factory=dict)
     rtl: Sequence[Path] | None = None
+    rtl_mult: Multiplier | None = None
+
+    @property
+    def slot(self) -> Multiplier:
+        """The multiplier whose circuit the harness holds (its slot files for an imported one)."""
+        return self.rtl_mult or self.cfg
 
 
 @dataclass
@@ -164,14 +197,15 @@ def fingerprint(q: QuantLayer, lanes: int, acc_bits: int, opts: Options) -> str:
     """sha256 of everything the layer's co-simulation result depends on (module docstring)."""
     params = {**array_parameters(q.cfg, lanes, acc_bits), **opts.rtl_overrides}
     h = hashlib.sha256(json.dumps({
-        "layer": q.name, "config": q.cfg.to_dict(), "lanes": lanes, "acc_bits": acc_bits, "stall": opts.stall,
+        "layer": q.name, "config": to_dict(q.cfg), "lanes": lanes, "acc_bits": acc_bits, "stall": opts.stall,
         "seed": opts.seed, "geometry": [q.stride, q.padding, q.dilation],
-        "shapes": [list(t.shape) for t in (q.x_q, q.w_q, q.bias_q)], "build": stream.build_key(params, opts.rtl),
+        "shapes": [list(t.shape) for t in (q.x_q, q.w_q, q.bias_q)],
+        "build": stream.build_key(params, opts.rtl, opts.slot),
     }, sort_keys=True).encode())
     for t in (q.x_q, q.w_q, q.bias_q):
         h.update(t.contiguous().numpy().tobytes())
-    for rel in GOLDEN_SOURCES:
-        h.update((REPO_ROOT / rel).read_bytes())
+    for rel in CODE_SOURCES:
+        h.update(rel.encode() + b"\0" + (REPO_ROOT / rel).read_bytes())
     return h.hexdigest()
 
 
@@ -207,7 +241,7 @@ def golden(q: QuantLayer, acc_bits: int) -> tuple[np.ndarray, np.ndarray]:
     overflow flags (none: ACC_W is wide enough for every output; the kernel's count proves it)."""
     from pymodel.core.kernels import approx_conv2d
 
-    acc, saturated = approx_conv2d(q.x_q, q.w_q, q.bias_q, q.cfg, stride=q.stride, padding=q.padding,
+    acc, saturated = approx_conv2d(q.x_q, q.w_q, q.bias_q, network_table(q.cfg), stride=q.stride, padding=q.padding,
                                    dilation=q.dilation, acc_bits=acc_bits)
     if saturated:
         raise MBMError(f"layer {q.name}: {saturated} outputs saturate at ACC_W={acc_bits}: allowed a width "
@@ -235,7 +269,7 @@ def check_reference(q: QuantLayer, acc_bits: int, acc: np.ndarray, seed: int) ->
     # whole input once per pixel)
     rows = torch.cat([tile_rows(q, Tile(int(i), 0, 1, ow))[torch.as_tensor(pixels[pixels // ow == i] % ow)].clone()
                       for i in np.unique(pixels // ow)])
-    ref, _ = dot_int(rows, q.w_q.reshape(q.w_q.shape[0], -1), q.bias_q, q.cfg, acc_bits)
+    ref, _ = dot_int(rows, q.w_q.reshape(q.w_q.shape[0], -1), q.bias_q, network_table(q.cfg), acc_bits)
     bad = int((ref.numpy() != acc[pixels]).sum())
     return {"pixels": int(len(pixels)), "macs": int(len(pixels)) * int(q.w_q.shape[0]) * q.k, "mismatches": bad}
 
@@ -249,7 +283,8 @@ def run_layer(run: LayerRun, opts: Options, on_chunk: Callable[[int], None], gol
         reference = check_reference(q, run.acc_bits, want[0], opts.seed)
     t = Tile(0, 0, *q.output_hw)
     r = cosimulate_stream(q, t, run.lanes, run.acc_bits, want, stall=opts.stall, seed=opts.seed,
-                          on_chunk=on_chunk, rtl_overrides=opts.rtl_overrides or None, rtl=opts.rtl)
+                          on_chunk=on_chunk, rtl_overrides=opts.rtl_overrides or None, rtl=opts.rtl,
+                          rtl_mult=opts.rtl_mult)
     r = replace(r, mismatches=r.mismatches + reference["mismatches"], seconds=time.perf_counter() - start)
     source = {"checkpoint": opts.checkpoint or f"seeded full-width seed architecture (seed {opts.seed})",
               "data": opts.data or f"synthetic scene {opts.image} of pymodel.nn.scenes (seed {opts.seed})",
@@ -281,7 +316,8 @@ def run_all(opts: Options) -> list[LayerRun]:
     todo.sort(key=lambda r: r.macs, reverse=True)
     # every build first, one at a time (each Verilator build uses both cores)
     for lanes in sorted({r.lanes for r in todo}):
-        stream.build({**array_parameters(opts.cfg, lanes, todo[0].acc_bits), **opts.rtl_overrides}, opts.rtl)
+        stream.build({**array_parameters(opts.cfg, lanes, todo[0].acc_bits), **opts.rtl_overrides}, opts.rtl,
+                     opts.slot)
     stop = threading.Event()
     golden_lock = threading.Lock()
     bar = tqdm(total=sum(r.macs for r in todo), unit="MAC", unit_scale=True, desc="cosim-all",

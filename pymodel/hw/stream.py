@@ -13,7 +13,14 @@ caller's (:mod:`pymodel.hw.cosim`).
 
 The RTL file list is the array's core file (:mod:`pymodel.hw.cores`), the parameters
 :func:`pymodel.hw.array_params.array_parameters`, the build cache :mod:`pymodel.hw.buildcache`
-(``build/stream/<parameters>/``).
+(``build/stream/<parameters>/``). An imported ``verilog:`` multiplier adds its slot's files
+first (:func:`pymodel.hw.imported_rtl.sources`: the Verilator waiver, the generated wrapper,
+the user's file) and builds under ``build/stream/<slot folder>/<parameters>/``, one folder
+per module and encoding, so that its builds never evict the built-in ones; an unsigned
+module sits in the sign-magnitude array, a ``:signed`` one in the two's complement array
+(TWOS=1, (N)-bit operand fields: :func:`pymodel.hw.vectors.array_ports`). The harness
+itself does not know the encoding: it ORs the activation codes Python packed into their
+field.
 """
 
 from __future__ import annotations
@@ -29,8 +36,9 @@ from pathlib import Path
 import numpy as np
 
 from pymodel.core.errors import MBMError
+from pymodel.core.multiplier import Multiplier
 from pymodel.core.paths import BUILD_DIR, TB_DIR
-from pymodel.hw import buildcache, cores, vectors
+from pymodel.hw import buildcache, cores, imported_rtl, vectors
 from pymodel.hw.replay import verilator_build
 from pymodel.hw.vecformat import Layout, gather, pack_words, spread, unpack_words, words32
 
@@ -45,25 +53,34 @@ OPTIONS = ("--cc", "--exe", "--build", "-Wno-fatal", "--x-assign", "fast", "--x-
 MAGIC, VERSION = b"MBMS", 1
 
 
-def sources(rtl: Sequence[Path] | None = None) -> tuple[Path, ...]:
-    """The array's RTL (its core file's list, or ``rtl``: a broken copy in a test) and the harness."""
-    return (*(cores.sources(DUT) if rtl is None else rtl), HARNESS)
+def sources(rtl: Sequence[Path] | None = None, mult: Multiplier | None = None) -> tuple[Path, ...]:
+    """The files of a harness build: the slot of an imported ``mult`` (none for a built-in
+    one or None), the array's RTL (its core file's list, or ``rtl``: a broken copy in a
+    test) and the harness."""
+    slot = () if mult is None else imported_rtl.sources(mult)
+    return (*slot, *(cores.sources(DUT) if rtl is None else rtl), HARNESS)
 
 
-def build_key(parameters: Mapping[str, int], rtl: Sequence[Path] | None = None) -> str:
-    """What a harness build is made of (sources, options, parameters): part of a layer's
-    fingerprint, so a changed RTL file makes a finished layer stale."""
+def build_key(parameters: Mapping[str, int], rtl: Sequence[Path] | None = None,
+              mult: Multiplier | None = None) -> str:
+    """What a harness build is made of (sources, the imported slot's included, options,
+    parameters): part of a layer's fingerprint, so a changed RTL file or user's module
+    makes a finished layer stale."""
     import verilator
 
-    return buildcache.key(sources(rtl), {"options": OPTIONS, "parameters": dict(parameters),
-                                         "verilator": verilator.__version__})
+    return buildcache.key(sources(rtl, mult), {"options": OPTIONS, "parameters": dict(parameters),
+                                               "verilator": verilator.__version__})
 
 
-def build(parameters: Mapping[str, int], rtl: Sequence[Path] | None = None) -> Path:
-    """Compile (or reuse) the harness for one parameter set; returns the binary. Other RTL
-    than the core's builds under its own folder, so it never evicts the real build."""
-    root = BUILD_ROOT if rtl is None else BUILD_ROOT / f"rtl-{build_key(parameters, rtl)[:12]}"
-    return verilator_build(DUT, sources(rtl), OPTIONS, parameters, root, PRODUCT)
+def build(parameters: Mapping[str, int], rtl: Sequence[Path] | None = None, mult: Multiplier | None = None) -> Path:
+    """Compile (or reuse) the harness for one parameter set, with ``mult``'s slot if it is
+    an imported multiplier; returns the binary. Other RTL than the core's builds under its
+    own folder, so it never evicts the real build; so does each imported module's slot."""
+    slot = () if mult is None else imported_rtl.sources(mult)
+    root = BUILD_ROOT / slot[0].parent.name if slot else BUILD_ROOT
+    if rtl is not None:
+        root = root / f"rtl-{build_key(parameters, rtl, mult)[:12]}"
+    return verilator_build(DUT, sources(rtl, mult), OPTIONS, parameters, root, PRODUCT)
 
 
 def _offset(layout: Layout, name: str) -> int:
@@ -109,7 +126,8 @@ class Setup:
         return path
 
     def codes(self, rows: np.ndarray) -> np.ndarray:
-        """im2col rows (pixels, k) as the activation field's sign-magnitude codes, uint16."""
+        """im2col rows (pixels, k) as the activation field's codes (sign-magnitude, or two's
+        complement in a TWOS=1 array), uint16."""
         act = self.ports["s_axis_tdata"].fields[0]
         return act.encode(np.asarray(rows).reshape(-1)).astype("<u2").reshape(-1, self.k)
 
@@ -121,11 +139,12 @@ class Setup:
         return acc, ovf.astype(bool)
 
 
-def setup(w: np.ndarray, bias: np.ndarray, bits: int, lanes: int, acc_w: int) -> Setup:
-    """The harness setup of weight rows (Cout, K) and bias (Cout,), LANES channels a beat."""
+def setup(w: np.ndarray, bias: np.ndarray, bits: int, lanes: int, acc_w: int, encoding: str = "signmag") -> Setup:
+    """The harness setup of weight rows (Cout, K) and bias (Cout,), LANES channels a beat;
+    encoding: the operand fields' (:func:`pymodel.core.multiplier.encoding`)."""
     w = np.asarray(w, dtype=np.int64)
     prog = vectors.array_program(np.zeros((1, w.shape[1]), dtype=np.int64), w, bias, lanes)
-    ports = vectors.array_ports(bits, lanes, acc_w)
+    ports = vectors.array_ports(bits, lanes, acc_w, encoding)
     cols = {"act": np.zeros(prog.wgt.shape[0], dtype=np.int64), **spread("w", prog.wgt)}
     tdata = pack_words(ports["s_axis_tdata"], [cols[f.name] for f in ports["s_axis_tdata"].fields])
     bcols = spread("b", prog.bias)

@@ -10,7 +10,8 @@ are read strictly as :mod:`pymodel.hw.sim.record` records: any other shape is a 
 | --------- | ------------------------------------------------ | ---------------- |
 | rtl       | rtl/*.json, one TestRecord per test; else the     | ``make sim``     |
 |           | runner's <repo>/build/sim/results/summary.json    |                  |
-| cosim     | cosim/*.json, one per layer                       | ``make cosim``   |
+| cosim     | cosim/*.json (layer tiles) and cosim-all/*.json  | ``make cosim``,  |
+|           | (whole layers), one per layer each                | ``make cosim-all``|
 | accuracy  | accuracy/sweep.json (+ *.png charts)              | ``make accuracy``|
 | bench     | bench.json                                        | ``make bench``   |
 | fpga      | fpga/*.json, one per design (pymodel.hw.fpga.flow) | ``make fpga``    |
@@ -28,6 +29,7 @@ from typing import Any
 from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
 from pymodel.hw.cosim import DEFAULT_OUT as COSIM_OUT
+from pymodel.hw.cosim_all import DEFAULT_OUT as COSIM_ALL_OUT
 from pymodel.hw.sim.record import FAIL, PASS, SKIPPED, SUMMARY_FILE, Summary, TestRecord
 from pymodel.hw.sim.runner import RESULTS_ROOT
 from pymodel.hw.vectors import MANIFEST
@@ -44,7 +46,7 @@ class Source:
     key: str
     title: str
     pattern: str  #: where the files are looked for, as shown to the reader
-    command: str  #: the make target that produces them
+    command: str  #: the make target that produces them (the quickest, where several do)
     data: Any = None  #: list of records (one per file) or the one file's content
     files: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -70,16 +72,19 @@ class Source:
         }
 
 
-#: (key, title, glob relative to its root, command, required keys per record, root is repo?)
-_SOURCES: tuple[tuple[str, str, str, str, tuple[str, ...], bool], ...] = (
-    ("rtl", "RTL regression", "rtl/*.json", "make sim", (), False),
-    ("cosim", "real-layer co-simulation", f"{COSIM_OUT.name}/*.json", "make cosim", ("layer", "mismatches"), False),
-    ("accuracy", "accuracy sweep", f"{SWEEP_OUT.name}/{SWEEP_FILE}", "make accuracy", ("schema", "rows"), False),
-    ("bench", "backend benchmark", BENCH_OUT.name, "make bench", ("rows",), False),
+#: (key, title, globs relative to its root, command, required keys per record, root is repo?);
+#: co-simulation has two producers: the tiles of ``make cosim`` and the whole layers of
+#: ``make cosim-all``, each in its own folder (the same layer names), judged alike.
+_SOURCES: tuple[tuple[str, str, tuple[str, ...], str, tuple[str, ...], bool], ...] = (
+    ("rtl", "RTL regression", ("rtl/*.json",), "make sim", (), False),
+    ("cosim", "real-layer co-simulation", (f"{COSIM_OUT.name}/*.json", f"{COSIM_ALL_OUT.name}/*.json"),
+     "make cosim", ("layer", "mismatches"), False),
+    ("accuracy", "accuracy sweep", (f"{SWEEP_OUT.name}/{SWEEP_FILE}",), "make accuracy", ("schema", "rows"), False),
+    ("bench", "backend benchmark", (BENCH_OUT.name,), "make bench", ("rows",), False),
     (
         "fpga",
         "FPGA implementation",
-        "fpga/*.json",
+        ("fpga/*.json",),
         "make fpga",
         ("design", "device", "target_mhz", "fmax_mhz", "timing_met", "utilization", "bitstream_sha256"),
         False,
@@ -87,7 +92,7 @@ _SOURCES: tuple[tuple[str, str, str, str, tuple[str, ...], bool], ...] = (
     (
         "fpga_array",
         "MAC array on ECP5 (place and route)",
-        "fpga/array/summary.json",
+        ("fpga/array/summary.json",),
         "make fpga-array",
         ("points",),
         False,
@@ -95,7 +100,7 @@ _SOURCES: tuple[tuple[str, str, str, str, tuple[str, ...], bool], ...] = (
     (
         "vectors",
         "FPGA vector sets",
-        f"vectors/**/{MANIFEST}",
+        (f"vectors/**/{MANIFEST}",),
         "make vectors",
         ("dut", "config", "files"),
         True,
@@ -198,18 +203,18 @@ def _rtl(source: Source, repo: Path) -> None:
 def collect(out_dir: Path, repo: Path) -> dict[str, Source]:
     """Every source of :data:`_SOURCES`, read from ``out_dir`` (reports/) or ``repo``."""
     sources = {}
-    for key, title, pattern, command, required, in_repo in _SOURCES:
+    for key, title, globs, command, required, in_repo in _SOURCES:
         root = repo if in_repo else out_dir
-        shown = pattern if in_repo else str(out_dir / pattern)
+        shown = " or ".join(g if in_repo else str(out_dir / g) for g in globs)
         source = Source(key, title, shown, command)
-        paths = sorted(root.glob(pattern))
+        paths = [p for g in globs for p in sorted(root.glob(g))]
         source.files = [str(p) for p in paths]
         sources[key] = source
         if key == "rtl":  # read strictly as TestRecords below
             continue
         records = [(p, _read(p, required, source.problems)) for p in paths]
         records = [(p, r) for p, r in records if r is not None]
-        if "*" in pattern:
+        if "*" in shown:
             source.data = [r | {"_file": str(p)} if isinstance(r, dict) else r for p, r in records]
         else:
             source.data = records[0][1] if records else None

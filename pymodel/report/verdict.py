@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pymodel.core import multiplier as mm
@@ -223,13 +224,13 @@ def check_cosim(cosim: Source, cfg: SignoffConfig) -> Check:
         return _incomplete(name, cosim)
     reasons = []
     for rec in cosim.data:
+        # the folder tells a tile of `make cosim` from the whole layer of `make cosim-all`
+        where = f"layer {rec['layer']} ({Path(rec['_file']).parent.name})"
         if int(rec["mismatches"]) > cfg.max_mismatches:
-            reasons.append(
-                f"layer {rec['layer']}: {rec['mismatches']} mismatching outputs, {rec.get('macs', '?')} MACs"
-            )
+            reasons.append(f"{where}: {rec['mismatches']} mismatching outputs, {rec.get('macs', '?')} MACs")
         other = _config_mismatch(rec.get("config"), cfg, rec["layer"])
         if other:
-            reasons.append(f"layer {rec['layer']}: {other}")
+            reasons.append(f"{where}: {other}")
     for m in cfg.signed_off():
         if not any(_same(r["config"], m) for r in cosim.data if r.get("config")):
             reasons.append(f"no co-simulated layer used {mm.label(m)}: run `make cosim COSIM_ARGS=\"--mult "

@@ -9,6 +9,7 @@ from pymodel.cli import main
 from pymodel.hw.cosim import cosimulate
 from pymodel.hw.layers import Tile, default_acc_bits, load_layer, quantize_layer
 from pymodel.core.errors import MBMError
+from pymodel.core.paths import REPO_ROOT
 
 pytestmark = pytest.mark.rtl
 MBM8 = MulConfig("mbm", 8)
@@ -79,6 +80,18 @@ def test_the_stream_engine_agrees_on_a_saturating_tile(tmp_path):
                  "--engine", "stream", "--out", str(out), "--quiet"]) == 0
     report = json.loads((out / "synthetic.json").read_text())
     assert report["mismatches"] == 0 and report["saturated"] > 0 and report["sim_cpu_seconds"] > 0
+
+
+def test_the_stream_engine_runs_an_imported_unsigned_module(tmp_path):
+    """drum_mul (unsigned) in the sign-magnitude array's slot: `pymodel cosim --engine stream
+    --mult verilog:...` against the model with its table."""
+    out = tmp_path / "cosim"
+    spec = f"verilog:{REPO_ROOT / 'tests' / 'data' / 'verilog' / 'drum_mul.v'}"
+    assert main(["cosim", "--layer", "synthetic", "--tile", "0:0:1:2", "--lanes", "4", "--engine", "stream",
+                 "--mult", spec, "--out", str(out), "--quiet"]) == 0
+    report = json.loads((out / "synthetic.json").read_text())
+    assert report["mismatches"] == 0 and report["sim_cpu_seconds"] > 0
+    assert (report["config"]["spec"], report["config"]["encoding"]) == (spec, "signmag")
 
 
 def test_tile_and_layer_errors():

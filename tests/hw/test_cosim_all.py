@@ -14,6 +14,7 @@ from pymodel.core.arith import MulConfig
 from pymodel.core.paths import REPO_ROOT
 from pymodel.hw import cores, cosim_all, stream
 from pymodel.hw.vecformat import pack_hex, pack_words, unpack_words
+from pymodel.hw.multiplier import resolve
 from pymodel.hw.vectors import array_ports
 from pymodel.report.collect import collect
 
@@ -23,15 +24,17 @@ MBM8 = MulConfig("mbm", 8)
 SMALL = ["--input-hw", "64x64", "--quiet"]
 #: two layers of the two harness builds (48 lanes and the one of conv3's single channel)
 LAYERS = "up5.convB,conv3"
+VERILOG = REPO_ROOT / "tests" / "data" / "verilog"
+TRUNC_S = f"verilog:{VERILOG / 'trunc_mul_s.v'}:signed"
 
 
 def _opts(tmp_path: Path, **kw) -> cosim_all.Options:
-    return cosim_all.Options(MBM8, input_hw=(64, 64), layers=kw.pop("layers", ["conv3"]), out=tmp_path,
-                             progress=False, **kw)
+    return cosim_all.Options(kw.pop("cfg", MBM8), input_hw=(64, 64), layers=kw.pop("layers", ["conv3"]),
+                             out=tmp_path, progress=False, **kw)
 
 
 def test_cosim_all_small_input_bit_exact_and_resumes(tmp_path, capsys):
-    out = tmp_path / "cosim"
+    out = tmp_path / cosim_all.DEFAULT_OUT.name  # reports/cosim-all/, beside cosim's reports/cosim/
     assert main(["cosim-all", *SMALL, "--layers", LAYERS, "--out", str(out)]) == 0
     records = {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
     assert set(records) == {"decoder.up5.convB", "decoder.conv3"}
@@ -44,6 +47,7 @@ def test_cosim_all_small_input_bit_exact_and_resumes(tmp_path, capsys):
     assert {"layer", "shape", "macs", "mismatches", "seconds", "macs_per_s", "fingerprint"} <= set(up5)
     cosim = collect(tmp_path, REPO_ROOT)["cosim"]  # what the sign-off report reads
     assert not cosim.problems and sorted(r["layer"] for r in cosim.data) == sorted(records)
+    assert all(Path(r["_file"]).parent == out for r in cosim.data)
     capsys.readouterr()
     # a rerun skips both (the records stay byte for byte), a changed input reruns
     before = {p.name: p.read_bytes() for p in out.glob("*.json")}
@@ -175,6 +179,94 @@ def test_cosim_all_option_errors(capsys):
     assert "allowed at least 64x64" in capsys.readouterr().err
     assert main(["cosim-all", "--jobs", "0"]) == 2
     assert "--jobs=0" in capsys.readouterr().err
+
+
+# ---- an imported multiplier in the array's slot ----
+
+
+def _broken(tmp_path: Path, source: Path) -> Path:
+    """A copy of ``source`` whose product bit 0 is wrong where both operands are odd (for
+    trunc_mul_s, whose dropped columns leave bit 0 at zero, exactly those products)."""
+    text = source.read_text()
+    end = "        end\n    end\nendmodule"
+    assert text.count(end) == 1
+    broken = tmp_path / source.name
+    broken.write_text(text.replace(end, "        end\n        p[0] = p[0] ^ (a[0] & b[0]);\n    end\nendmodule"))
+    return broken
+
+
+def test_cosim_all_with_an_imported_signed_module_is_bit_exact_and_signs_it_off(tmp_path):
+    """trunc_mul_s (:signed) in the two's complement array (TWOS=1), conv3 of the 64x64 forward
+    pass in full; the report ties the record to the module by its table's sha256."""
+    from pymodel.report.config import load_config
+    from pymodel.report.verdict import PASS, check_cosim
+
+    reports = tmp_path / "reports"
+    out = reports / cosim_all.DEFAULT_OUT.name
+    assert main(["cosim-all", *SMALL, "--layers", "conv3", "--mult", TRUNC_S, "--out", str(out)]) == 0
+    record = json.loads((out / "decoder.conv3.json").read_text())
+    m = resolve(TRUNC_S)
+    assert record["mismatches"] == 0 and record["macs"] > 0 and record["reference_sample"]["mismatches"] == 0
+    assert {k: record["config"][k] for k in ("spec", "encoding", "table_sha256")} == \
+        {"spec": m.source.spec, "encoding": "twos", "table_sha256": m.table.sha256}
+    signoff = tmp_path / "signoff.toml"
+    cosim = collect(reports, REPO_ROOT)["cosim"]
+    for spec, status in ((TRUNC_S, PASS), ("mbm:8", "FAIL")):
+        signoff.write_text(f'[multiplier]\nspec = "{spec}"\n')
+        assert check_cosim(cosim, load_config(signoff)).status == status, spec
+
+
+def test_a_broken_copy_of_the_imported_module_mismatches(tmp_path):
+    """The model is trunc_mul_s, the harness's slot holds the copy with one wrong product bit."""
+    from pymodel.hw.cosim import cosimulate_stream
+    from pymodel.hw.layers import Tile, default_acc_bits, load_layer, quantize_layer, reference
+
+    good = resolve(TRUNC_S)
+    broken = resolve(f"verilog:{_broken(tmp_path, VERILOG / 'trunc_mul_s.v')}:signed")
+    assert good.table.sha256 != broken.table.sha256
+    q = quantize_layer(*load_layer("synthetic", 1), good)
+    t, acc_bits = Tile(0, 0, 1, 2), default_acc_bits(q)
+    want = reference(q, t, acc_bits)
+    assert cosimulate_stream(q, t, 4, acc_bits, want).mismatches == 0
+    r = cosimulate_stream(q, t, 4, acc_bits, want, rtl_mult=broken)
+    assert r.mismatches > 0 and r.examples[0]["rtl"] != r.examples[0]["model"]
+
+
+def test_a_record_is_stale_when_the_imported_verilog_or_the_golden_code_changes(tmp_path, monkeypatch):
+    """Editing the user's file (a comment: same products, another file and slot build) and
+    editing the Python of the golden model both change a layer's fingerprint."""
+    import shutil
+
+    copy = tmp_path / "trunc_mul_s.v"
+    shutil.copy(VERILOG / "trunc_mul_s.v", copy)
+    m = resolve(f"verilog:{copy}:signed")
+    (run,) = cosim_all.plan(_opts(tmp_path, cfg=m))
+    copy.write_text(copy.read_text() + "// an edit\n")
+    edited = resolve(f"verilog:{copy}:signed")
+    assert edited.table.sha256 == m.table.sha256 and edited.file_sha256 != m.file_sha256
+    q = dataclasses.replace(run.q, cfg=edited)
+    assert cosim_all.fingerprint(q, run.lanes, run.acc_bits, _opts(tmp_path, cfg=edited)) != run.fingerprint
+    # the code: a copy of the listed sources gives the same fingerprint until one of them changes
+    for rel in cosim_all.CODE_SOURCES:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO_ROOT / rel, tmp_path / rel)
+    monkeypatch.setattr(cosim_all, "REPO_ROOT", tmp_path)
+    copy.write_text(copy.read_text()[: -len("// an edit\n")])
+    same = cosim_all.fingerprint(run.q, run.lanes, run.acc_bits, _opts(tmp_path, cfg=m))
+    assert same == run.fingerprint
+    conv = tmp_path / "pymodel/core/conv.py"
+    conv.write_text(conv.read_text() + "\n# an edit\n")
+    assert cosim_all.fingerprint(run.q, run.lanes, run.acc_bits, _opts(tmp_path, cfg=m)) != same
+
+
+@pytest.mark.parametrize("command", [["cosim-all", *SMALL], ["cosim", "--engine", "stream"], ["cosim"]])
+def test_a_lut_table_is_refused_before_any_work(capsys, tmp_path, command):
+    """A table has no circuit: refused from the spec (the file need not exist) in one line."""
+    assert main([*command, "--mult", f"lut:{tmp_path / 'none.npy'}", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("error: --mult lut:")
+    assert "has no circuit to co-simulate: allowed a verilog:PATH.v[:MODULE][:signed] spec or a built-in" in err
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.slow

@@ -109,7 +109,7 @@ def test_missing_results_are_incomplete_and_name_the_command(dirs):
         (
             lambda out: fx.write_cosim(out, mismatches=3),
             2,
-            "layer decoder.up5.convA: 3 mismatching outputs, 774144 MACs",
+            "layer decoder.up5.convA (cosim): 3 mismatching outputs, 774144 MACs",
         ),
         (lambda out: fx.write_cosim(out, mult="mitchell"), 2, "measured mitchell N=8 t=0, but the sign-off configuration is mbm N=8 t=0"),
         (
@@ -152,6 +152,23 @@ def test_verdict_fails_with_the_reason(dirs, spoil, check, reason):
     assert verdict.status == FAIL
     assert verdict.checks[check].status == FAIL
     assert any(reason in r for r in verdict.checks[check].reasons), verdict.checks[check].reasons
+
+
+def test_the_records_of_cosim_and_cosim_all_are_both_judged(dirs):
+    """make cosim (reports/cosim/) and make cosim-all (reports/cosim-all/) write records of the
+    same layer names: both are read, and a reason names the folder of the failing one."""
+    out, repo = dirs
+    fx.write_all(out, repo)
+    whole = out / "cosim-all" / "decoder.up5.convA.json"
+    whole.parent.mkdir()
+    whole.write_text((out / "cosim" / "decoder.up5.convA.json").read_text())
+    sources = collect(out, repo)
+    assert sorted(Path(r["_file"]).parent.name for r in sources["cosim"].data) == ["cosim", "cosim-all"]
+    assert sources["cosim"].pattern == f"{out}/cosim/*.json or {out}/cosim-all/*.json"
+    assert verdict_of(out, repo).checks[2].status == PASS
+    whole.write_text(whole.read_text().replace('"mismatches": 0', '"mismatches": 2'))
+    assert verdict_of(out, repo).checks[2].reasons == [
+        "layer decoder.up5.convA (cosim-all): 2 mismatching outputs, 774144 MACs"]
 
 
 def test_a_record_of_the_old_flat_shape_is_refused_naming_the_file(dirs):

@@ -4,7 +4,8 @@
 // Why C++ and pipes: a full decoder layer is up to 3.7 G MACs; as $readmemh text the
 // stimulus would be tens of GB and Python's hex formatting, not the simulation, would set
 // the pace. Here the weights and biases are loaded once, and per output pixel only its
-// im2col row (K sign-magnitude activation codes, uint16) comes in on stdin; the harness
+// im2col row (K activation codes, uint16: sign-magnitude, or two's complement in a TWOS=1
+// array with an imported signed module in its slot) comes in on stdin; the harness
 // replays the stored weight words of every channel group beat by beat, ORs the activation
 // into its field and drives the DUT's AXI-Stream ports with pseudo-random input and output
 // stalls (xorshift32 seeded by argv, as the replay bench's). It is a pure bit mover: every
