@@ -29,13 +29,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pymodel.core.arith import MulConfig
+from pymodel.core.arith import MIN_BITS, MulConfig
 from pymodel.core.errors import MBMError
-from pymodel.core.multiplier import TableMultiplier
+from pymodel.core.multiplier import TableMultiplier, label
 from pymodel.core.paths import RTL_DIR
 from pymodel.hw import cores
 
@@ -209,34 +210,46 @@ def synthesize(design: Design, flow: str, cache_dir: Path, run: bool = True) -> 
 
 
 def cost_table(
-    cfg: MulConfig, widths: tuple[int, ...], rtl_dir: Path, cache_dir: Path, run: bool
+    cfg: MulConfig, widths: tuple[int, ...], rtl_dir: Path, cache_dir: Path, run: bool,
+    imports: Sequence[TableMultiplier] = (),
 ) -> list[dict[str, Any]]:
-    """One row per (width, design): generic cells, Xilinx LUTs and their ratio to exact."""
+    """One row per (width, design): generic cells, Xilinx LUTs and their ratio to exact. Each
+    imported multiplier of ``imports`` gets a row at its width, named by its module with its
+    spec and label (a width not in ``widths`` brings the built-ins of that width along as the
+    reference); a ``lut:`` table's row says why it has no cost."""
     rows = []
-    for bits in widths:
-        results = {
-            d.label: {flow: synthesize(d, flow, cache_dir, run) for flow in FLOWS}
-            for d in designs(cfg, bits, rtl_dir)
-        }
-        exact = results["exact"]
-        for label, by_flow in results.items():
-            gen, xil = by_flow["generic"], by_flow["xilinx"]
+    for bits in (*widths, *sorted({m.bits for m in imports} - set(widths))):
+        group = [(d, {"spec": None, "label": d.label}) for d in designs(cfg, bits, rtl_dir)] if bits >= MIN_BITS else []
+        tables = []
+        for m in (m for m in imports if m.bits == bits):
+            shown = {"design": m.name, "spec": m.source.spec, "label": label(m)}
+            try:
+                group.append((imported(m), shown))
+            except MBMError as err:
+                tables.append({"bits": bits, **shown, "top": m.name, "params": {}, "error": str(err), "cached": False,
+                               **dict.fromkeys(("cells", "luts", "carry4", "cells_ratio", "luts_ratio", "seconds"))})
+        results = {d.label: {flow: synthesize(d, flow, cache_dir, run) for flow in FLOWS} for d, _ in group}
+        exact = results.get("exact")  # none below MIN_BITS: no ratios there
+        for d, shown in group:
+            gen, xil = results[d.label]["generic"], results[d.label]["xilinx"]
             rows.append(
                 {
                     "bits": bits,
-                    "design": label,
+                    "design": d.label,
+                    **shown,
                     "top": gen.top,
                     "params": gen.params,
                     "cells": gen.cells,
                     "luts": xil.luts,
                     "carry4": xil.cells_by_type.get("CARRY4") if xil.error is None else None,
-                    "cells_ratio": _ratio(gen.cells, exact["generic"].cells),
-                    "luts_ratio": _ratio(xil.luts, exact["xilinx"].luts),
+                    "cells_ratio": _ratio(gen.cells, exact and exact["generic"].cells),
+                    "luts_ratio": _ratio(xil.luts, exact and exact["xilinx"].luts),
                     "seconds": sum(r.seconds or 0 for r in (gen, xil)),
                     "cached": gen.cached and xil.cached,
                     "error": gen.error or xil.error,
                 }
             )
+        rows += tables
     return rows
 
 
