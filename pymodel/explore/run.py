@@ -151,11 +151,11 @@ def explore(s: ExploreSettings, progress: Callable[[str], None] = print) -> dict
     start = time.perf_counter()
     if s.ray_address:  # before any work: an unreachable cluster is one line, at once
         check_ray_address(s.ray_address)
+    check_candidates(s.candidates)
     model = default_model() if s.checkpoint is None else load_depth_net(s.checkpoint)
     data = load_dataset(s.data, s.images)
     synthetic = s.checkpoint is None or data.synthetic
     layers = list(DECODER_LAYERS) if s.layers == "all" else approx.select_layers(model, s.layers)
-    check_candidates(s.candidates)
     base_cfg = _baseline(s.candidates)
     refs = {c.bits: MulConfig("exact", c.bits) for c in s.candidates}  # quantization reference per width
     specs = [mm.spec_of(c) for c in s.candidates]
