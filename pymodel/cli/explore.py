@@ -8,11 +8,12 @@ import tomllib
 from pathlib import Path
 
 from pymodel.core.paths import REPO_ROOT
-from pymodel.core.spec import GRAMMAR, ImportSpec, parse_specs
+from pymodel.core.spec import GRAMMAR, parse_specs
 from pymodel.explore import outputs
 from pymodel.explore.budget import GRAMMAR as BUDGET_GRAMMAR
 from pymodel.explore.budget import describe, from_max_abs, parse_budget
-from pymodel.explore.run import EXHAUSTIVE_LIMIT, ExploreSettings, explore
+from pymodel.explore.run import EXHAUSTIVE_LIMIT, ExploreSettings, check_candidates, explore
+from pymodel.hw.multiplier import resolve
 from pymodel.nn import approx
 from pymodel.nn.nets import SYNTHETIC_NOTE
 
@@ -20,7 +21,8 @@ SIGNOFF = REPO_ROOT / "signoff.toml"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--mults", default="mbm:8,mitchell:8,exact:8", help=f"candidate multipliers: {GRAMMAR}")
+    parser.add_argument("--mults", default="mbm:8,mitchell:8,exact:8",
+                        help=f"candidate multipliers: {GRAMMAR} (verilog: unsigned modules; no lut:)")
     parser.add_argument("--layers", default="all", help="'all' (the 14 decoder layers) or a name/glob/comma list")
     parser.add_argument("--budget", help=f"accuracy budget: {BUDGET_GRAMMAR} (default: signoff.toml [accuracy])")
     parser.add_argument("--checkpoint", help="seed network checkpoint (default: bundled SYNTHETIC small model)")
@@ -48,20 +50,16 @@ def default_budget() -> dict:
 def main(args: argparse.Namespace) -> int:
     from pymodel.core.errors import MBMError
 
-    candidates = parse_specs(args.mults)
-    imported = [c.spec for c in candidates if isinstance(c, ImportSpec)]
-    if imported:  # the cost models synthesize or look up the built-in RTL only
-        raise MBMError(f"--mults {imported[0]}: explore searches built-in multipliers only (its cost models know "
-                       f"the built-in RTL): allowed MULT:BITS specs; evaluate an imported one with "
-                       f"`pymodel sweep --mult {imported[0]}`")
+    parsed = parse_specs(args.mults)
+    check_candidates(parsed)  # before importing anything
     budget = parse_budget(args.budget) if args.budget else default_budget()
     if args.images < 1 or args.calib_images < 1:
         raise MBMError(f"--images={args.images} --calib-images={args.calib_images}: allowed 1 or more")
     if args.ray_address and not args.ray:
         raise MBMError("--ray-address needs --ray")
     settings = ExploreSettings(
-        candidates=candidates, budget=budget, layers=args.layers, checkpoint=args.checkpoint, data=args.data,
-        images=args.images, calib_images=args.calib_images, cost_model=args.cost_model, flip=args.flip,
+        candidates=[resolve(c) for c in parsed], budget=budget, layers=args.layers, checkpoint=args.checkpoint,
+        data=args.data, images=args.images, calib_images=args.calib_images, cost_model=args.cost_model, flip=args.flip,
         backend=args.backend, workers=args.workers or os.cpu_count() or 1, ray=args.ray,
         ray_address=args.ray_address, resume=args.resume, exhaustive_limit=args.exhaustive_limit, out=args.out,
         options=approx.ScaleOptions(),

@@ -5,6 +5,10 @@ every layer and candidate is hours; Ray spreads the same rows over a cluster. Ei
 
 * the :class:`~pymodel.nn.evaluate.Evaluation` (model, images, scales) is shipped once: to each
   pool worker by its initializer, to Ray by one ``ray.put``, and cached in each worker process;
+  with it the rows' multipliers, resolved in the driver ({spec: multiplier}; an imported
+  module as its product table, whose sha256 the driver costed and recorded), so a worker runs
+  exactly those products and needs neither the Verilog file nor a simulator; a row's spec
+  string not among them is a built-in, parsed on the worker;
 * every row is written to the journal (``rows.jsonl``, one JSON object a line, flushed) the
   moment it finishes, so a crash or Ctrl-C loses no finished row and a rerun with --resume
   evaluates only what is missing;
@@ -32,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pymodel.core import multiplier as mm
 from pymodel.core.errors import MBMError
 from pymodel.core.spec import parse_spec
 from pymodel.nn.evaluate import Evaluation, RowResult
@@ -74,34 +79,43 @@ class Journal:
             os.fsync(f.fileno())
 
 
+@dataclass(frozen=True)
+class Work:
+    """What every worker receives once: the evaluation and the rows' multipliers by spec."""
+
+    evaluation: Evaluation
+    multipliers: Mapping[str, mm.Multiplier]
+
+
 # ---- worker side (module level so that both pools can pickle it by reference) ----
 
-_WORKER_EVALUATIONS: dict[str, Evaluation] = {}
+_WORKER_WORK: dict[str, Work] = {}
 
 
-def _set_worker_evaluation(blob: bytes) -> None:
-    _WORKER_EVALUATIONS["local"] = pickle.loads(blob)
+def _set_worker_work(blob: bytes) -> None:
+    _WORKER_WORK["local"] = pickle.loads(blob)
 
 
-def _evaluate(evaluation: Evaluation, assignment: Mapping[str, str]) -> dict[str, Any]:
-    result = evaluation.run({layer: parse_spec(spec) for layer, spec in assignment.items()})
-    return result.to_dict()
+def _evaluate(work: Work, assignment: Mapping[str, str]) -> dict[str, Any]:
+    plan = {layer: work.multipliers[spec] if spec in work.multipliers else parse_spec(spec)
+            for layer, spec in assignment.items()}
+    return work.evaluation.run(plan).to_dict()
 
 
 def _evaluate_local(assignment: Mapping[str, str]) -> dict[str, Any]:
-    return _evaluate(_WORKER_EVALUATIONS["local"], assignment)
+    return _evaluate(_WORKER_WORK["local"], assignment)
 
 
 def _evaluate_ray(boxed_ref: list[Any], assignment: Mapping[str, str]) -> dict[str, Any]:
-    """A Ray task: the Evaluation ref arrives boxed (so Ray does not resolve it per task) and
+    """A Ray task: the :class:`Work` ref arrives boxed (so Ray does not resolve it per task) and
     is fetched once per worker process."""
     import ray
 
     (ref,) = boxed_ref
     key = ref.hex()
-    if key not in _WORKER_EVALUATIONS:
-        _WORKER_EVALUATIONS[key] = ray.get(ref)
-    return _evaluate(_WORKER_EVALUATIONS[key], assignment)
+    if key not in _WORKER_WORK:
+        _WORKER_WORK[key] = ray.get(ref)
+    return _evaluate(_WORKER_WORK[key], assignment)
 
 
 # ---- driver side ----
@@ -120,13 +134,16 @@ def check_ray_address(address: str) -> None:
 
 def run_rows(rows: Iterable[Row], evaluation: Evaluation, journal: Journal, *, workers: int = 1,
              ray: bool = False, ray_address: str | None = None, retries: int = 2,
-             progress: Callable[[Row, RowResult], None] | None = None) -> dict[str, RowResult]:
-    """Evaluate every row not yet in the journal; returns key -> result for all ``rows``."""
+             progress: Callable[[Row, RowResult], None] | None = None,
+             multipliers: Mapping[str, mm.Multiplier] | None = None) -> dict[str, RowResult]:
+    """Evaluate every row not yet in the journal; returns key -> result for all ``rows``.
+    ``multipliers``: {spec: multiplier} of the rows' specs (needed for imported ones)."""
     rows = list(rows)
     todo = [r for r in rows if r.key not in journal.done]
     if todo:
         run = _run_ray if ray else _run_pool
-        run(todo, evaluation, journal, workers=workers, ray_address=ray_address, retries=retries, progress=progress)
+        run(todo, Work(evaluation, dict(multipliers or {})), journal, workers=workers, ray_address=ray_address,
+            retries=retries, progress=progress)
     return {r.key: journal.done[r.key] for r in rows}
 
 
@@ -141,13 +158,13 @@ def _failed(row: Row, err: BaseException) -> MBMError:
     return MBMError(f"row {row.key} failed after retries: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
 
 
-def _run_pool(todo: list[Row], evaluation: Evaluation, journal: Journal, *, workers: int, ray_address: str | None,
+def _run_pool(todo: list[Row], work: Work, journal: Journal, *, workers: int, ray_address: str | None,
               retries: int, progress: Callable | None) -> None:
     if workers <= 1:  # in this process: no pickling, the feature cache persists across rows
         for row in todo:
             for attempt in range(retries + 1):
                 try:
-                    raw = _evaluate(evaluation, row.assignment)
+                    raw = _evaluate(work, row.assignment)
                     break
                 except MBMError:
                     raise
@@ -156,13 +173,13 @@ def _run_pool(todo: list[Row], evaluation: Evaluation, journal: Journal, *, work
                         raise _failed(row, err) from None
             _finish(row, raw, journal, progress)
         return
-    blob = pickle.dumps(evaluation)
+    blob = pickle.dumps(work)
     attempts = {r.key: 0 for r in todo}
     pending = list(todo)
     while pending:
         # spawn, not fork: a forked child of a process that ran torch's OpenMP threads can hang
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_set_worker_evaluation, initargs=(blob,)) as pool:
+                                 initializer=_set_worker_work, initargs=(blob,)) as pool:
             futures = {pool.submit(_evaluate_local, dict(r.assignment)): r for r in pending}
             pending = []
             while futures:
@@ -183,7 +200,7 @@ def _run_pool(todo: list[Row], evaluation: Evaluation, journal: Journal, *, work
         # rows that failed (a dead worker breaks the pool: all its rows fail) go to a new pool
 
 
-def _run_ray(todo: list[Row], evaluation: Evaluation, journal: Journal, *, workers: int, ray_address: str | None,
+def _run_ray(todo: list[Row], work: Work, journal: Journal, *, workers: int, ray_address: str | None,
              retries: int, progress: Callable | None) -> None:
     import ray
 
@@ -199,7 +216,7 @@ def _run_ray(todo: list[Row], evaluation: Evaluation, journal: Journal, *, worke
             ray.init(num_cpus=max(1, workers), include_dashboard=False, log_to_driver=False)
     try:
         task = ray.remote(num_cpus=1, max_retries=retries, retry_exceptions=True)(_evaluate_ray)
-        boxed = [ray.put(evaluation)]
+        boxed = [ray.put(work)]
         futures = {task.remote(boxed, dict(r.assignment)): r for r in todo}
         while futures:
             done, _ = ray.wait(list(futures), num_returns=1)

@@ -1,5 +1,9 @@
 """What an exploration shows: the console tables, the Pareto chart, the heat map and the
-sign-off configuration of the chosen assignment (all from explore.json's document)."""
+sign-off configuration of the chosen assignment (all from explore.json's document).
+
+A built-in candidate is shown by its spec (``mbm:8``); an imported one, whose spec holds a
+path, by its label (``drum_mul N=8 unsigned``), with its spec beside it where the chosen
+assignment is listed; JSON and signoff.toml keep the spec, the one spelling a reader resolves."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from pymodel.core.spec import ImportSpec, parse_any
 from pymodel.explore.budget import Limit, budget_text, worst_deviation
 from pymodel.nn.figures import png, pyplot
 from pymodel.nn.metrics import METRICS
@@ -20,13 +25,18 @@ def _pct(v: float | None) -> str:
     return "n/a" if v is None or not math.isfinite(v) else f"{v:+.2f}"
 
 
+def name_of(doc: dict[str, Any], spec: str) -> str:
+    """A candidate's name in tables and figures: its spec, or an imported one's label."""
+    return doc["labels"][spec] if isinstance(parse_any(spec), ImportSpec) else spec
+
+
 def format_tables(doc: dict[str, Any]) -> str:
     """Per layer and candidate: worst deviation (quantization + multiplier), cost; then the
     chosen assignment with what it saves."""
     metrics = list(doc["budget"]) or list(METRICS)
     specs = list(next(iter(doc["table"].values())))
     lines = [f"worst deviation over {', '.join(metrics)} in % (quantization + multiplier), layer alone; * over budget"]
-    lines.append(f"{'layer':<22}" + "".join(f"{s:>26}" for s in specs))
+    lines.append(f"{'layer':<22}" + "".join(f"{name_of(doc, s):>26}" for s in specs))
     for layer, row in doc["table"].items():
         cells = []
         for s in specs:
@@ -38,7 +48,7 @@ def format_tables(doc: dict[str, Any]) -> str:
     lines.append("")
     lines.append(f"chosen ({doc['search']['method']}, {doc['search']['evaluated']} assignments evaluated):")
     for layer, spec in doc["assignment"].items():
-        lines.append(f"  {layer:<22} {spec}")
+        lines.append(f"  {layer:<22} {name_of(doc, spec)}" + (f" ({spec})" if name_of(doc, spec) != spec else ""))
     dev = "  ".join(f"{m} {_pct(doc['deviation_pct'][m])}%" for m in METRICS)
     lines.append(f"deviation: {dev}")
     lines.append(f"cost {doc['cost']:.4g} vs {doc['baseline_cost']:.4g} all {doc['baseline']} "
@@ -73,7 +83,7 @@ def heatmap_png(doc: dict[str, Any]) -> bytes:
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(specs), 1.2 + 0.38 * len(layers)))
     shown = np.where(np.isfinite(values), values, np.nan)
     im = ax.imshow(shown, cmap="viridis_r", aspect="auto")
-    ax.set_xticks(range(len(specs)), specs, fontsize=8)
+    ax.set_xticks(range(len(specs)), [name_of(doc, s) for s in specs], fontsize=8)
     ax.set_yticks(range(len(layers)), layers, fontsize=8)
     for i in range(len(layers)):
         for j in range(len(specs)):

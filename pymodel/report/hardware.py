@@ -16,7 +16,8 @@ def cost_chart_png(rows: list[dict[str, Any]]) -> bytes | None:
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.8))
     labels = [f"{r['design']}\nN={r['bits']}" for r in rows]
-    colours = [{"mbm": "tab:blue", "mitchell": "tab:orange"}.get(r["design"], "tab:gray") for r in rows]
+    colours = ["tab:green" if r["spec"] else {"mbm": "tab:blue", "mitchell": "tab:orange"}.get(r["design"], "tab:gray")
+               for r in rows]  # green: an imported module
     for ax, key, unit, title in (
         (axes[0], "luts", "LUTs (LUT1..LUT6)", "Xilinx 7-series, synth_xilinx -nodsp"),
         (axes[1], "cells", "gate cells", "Yosys generic gates, synth"),

@@ -93,7 +93,8 @@ def build_report(cfg: SignoffConfig, out_dir: Path, repo: Path, run_missing: boo
         figures.append(
             _figure("accuracy", f"accuracy_{chart.stem}", chart.stem.replace("_", " "), chart.read_bytes())
         )
-    synth_rows = synthesis.cost_table(characterization.builtin_base(mult), cfg.synth_bits, repo / "rtl", out_dir / "synth", run=run_missing)
+    synth_rows = synthesis.cost_table(characterization.builtin_base(mult), cfg.synth_bits, repo / "rtl",
+                                      out_dir / "synth", run=run_missing, imports=imported)
     cost_chart = hardware.cost_chart_png(synth_rows)
     if cost_chart:
         figures.append(_figure("synthesis", "hardware_cost", "Hardware cost per multiplier", cost_chart))

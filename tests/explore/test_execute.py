@@ -1,5 +1,6 @@
 """Row execution: the journal and --resume, retries, and the same numbers in process, in a
-local pool and on a two-node Ray cluster (head and worker on loopback addresses)."""
+local pool and on a two-node Ray cluster (head and worker on loopback addresses), an imported
+Verilog multiplier's rows included."""
 
 from __future__ import annotations
 
@@ -9,19 +10,28 @@ from pathlib import Path
 import pytest
 
 from pymodel.core.errors import MBMError
+from pymodel.core.paths import REPO_ROOT
 from pymodel.explore.execute import Journal, Row, check_ray_address, run_rows
+from pymodel.hw.multiplier import resolve
 from pymodel.nn.data import synthetic_testset
 from pymodel.nn.evaluate import Evaluation
 from pymodel.nn.nets import default_model
 
 LAYERS = ["decoder.up5.convA", "decoder.up5.convB"]
+DRUM = f"verilog:{REPO_ROOT / 'tests' / 'data' / 'verilog' / 'drum_mul.v'}"
 ROWS = [Row("exact", {}), Row("a", {LAYERS[0]: "mbm:8"}), Row("b", {LAYERS[1]: "mitchell:8"}),
-        Row("ab", {LAYERS[0]: "mbm:8", LAYERS[1]: "exact:8"})]
+        Row("ab", {LAYERS[0]: "mbm:8", LAYERS[1]: "exact:8"}), Row("v", {LAYERS[0]: DRUM, LAYERS[1]: "mbm:8"})]
 
 
 @pytest.fixture(scope="module")
 def evaluation() -> Evaluation:
     return Evaluation.calibrated(default_model(), synthetic_testset(1), LAYERS, {8})
+
+
+@pytest.fixture(scope="module")
+def multipliers() -> dict:
+    """The imported row's multiplier, resolved here (the driver) and shipped to the workers."""
+    return {DRUM: resolve(DRUM)}
 
 
 class FlakyEvaluation(Evaluation):
@@ -47,11 +57,13 @@ def _metrics(results):
     return {k: r.metrics for k, r in results.items()}
 
 
-def test_in_process_and_pool_agree_and_the_journal_resumes(evaluation, tmp_path):
-    one = run_rows(ROWS, evaluation, Journal(tmp_path / "a.jsonl", {"s": 1}, resume=False))
-    pool = run_rows(ROWS, evaluation, Journal(tmp_path / "b.jsonl", {"s": 1}, resume=False), workers=2)
+def test_in_process_and_pool_agree_and_the_journal_resumes(evaluation, multipliers, tmp_path):
+    one = run_rows(ROWS, evaluation, Journal(tmp_path / "a.jsonl", {"s": 1}, resume=False), multipliers=multipliers)
+    pool = run_rows(ROWS, evaluation, Journal(tmp_path / "b.jsonl", {"s": 1}, resume=False), workers=2,
+                    multipliers=multipliers)
     assert _metrics(one) == _metrics(pool)
     assert one["exact"].metrics != one["a"].metrics
+    assert len({str(one[k].metrics) for k in ("a", "ab", "v")}) == 3  # the imported module's own products
     lines = (tmp_path / "b.jsonl").read_text().splitlines()
     assert json.loads(lines[0]) == {"settings": {"s": 1}} and len(lines) == 1 + len(ROWS)
     seen = []
@@ -80,9 +92,10 @@ def test_a_row_failing_every_time_stops_the_run_naming_it(evaluation, tmp_path):
 
 
 @pytest.mark.xdist_group("ray")
-def test_a_two_node_ray_cluster_gives_the_local_numbers(evaluation, tmp_path, ray_cluster):
-    local = run_rows(ROWS, evaluation, Journal(tmp_path / "l.jsonl", {}, False))
-    remote = run_rows(ROWS, evaluation, Journal(tmp_path / "r.jsonl", {}, False), ray=True, ray_address=ray_cluster)
+def test_a_two_node_ray_cluster_gives_the_local_numbers(evaluation, multipliers, tmp_path, ray_cluster):
+    local = run_rows(ROWS, evaluation, Journal(tmp_path / "l.jsonl", {}, False), multipliers=multipliers)
+    remote = run_rows(ROWS, evaluation, Journal(tmp_path / "r.jsonl", {}, False), ray=True, ray_address=ray_cluster,
+                      multipliers=multipliers)
     assert _metrics(remote) == _metrics(local)
     (tmp_path / "m").mkdir()
     retried = run_rows(ROWS[:2], _flaky(evaluation, tmp_path / "m"), Journal(tmp_path / "f.jsonl", {}, False),

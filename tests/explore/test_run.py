@@ -4,20 +4,24 @@ the search, the files, the same result on Ray, and the one-line errors of the co
 from __future__ import annotations
 
 import json
+import shutil
 import time
 
+import numpy as np
 import pytest
 
 from pymodel.cli import main
 from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
 from pymodel.core.spec import parse_specs, spec_string
-from pymodel.explore.budget import excess, parse_budget
+from pymodel.explore.budget import excess, parse_budget, worst_deviation
 from pymodel.explore.outputs import write_outputs
 from pymodel.explore.run import ExploreSettings, explore
+from pymodel.hw.multiplier import resolve
 from pymodel.nn.metrics import METRICS, deviation_pct
 from pymodel.report.config import load_config
 
+VERILOG = REPO_ROOT / "tests" / "data" / "verilog"
 LAYERS = "decoder.up5.*"
 MULTS = "mbm:8,mitchell:8,exact:8"
 
@@ -96,6 +100,51 @@ def test_outputs(exhaustive):
 def test_a_budget_no_layer_can_meet_names_the_layers(tmp_path, synth_cache):
     with pytest.raises(MBMError, match="failing it even alone with every candidate: decoder.up5.convA, decoder.up5.convB "):
         explore(settings(tmp_path, synth_cache, budget=parse_budget("rms=0.00001,log10=0.00001")), progress=lambda _: None)
+
+
+def test_an_imported_candidate_is_taken_where_cheaper_and_within_budget(tmp_path, synth_cache):
+    """exact:8 against verilog:drum_mul.v on one layer: DRUM-4 is the cheaper module, so a budget
+    its deviation fits picks it; a budget between the two deviations keeps exact (the same
+    rows, resumed: only the budget changed)."""
+    drum = f"verilog:{VERILOG / 'drum_mul.v'}"
+    run = dict(candidates=[*parse_specs("exact:8"), resolve(drum)], layers="decoder.up5.convB")
+    loose = explore(settings(tmp_path, synth_cache, budget=parse_budget("rms=50,a1=50"), **run), progress=lambda _: None)
+    row = loose["table"]["decoder.up5.convB"]
+    assert row[drum]["cost"] < row["exact:8"]["cost"] and row[drum]["within_budget"]
+    assert loose["assignment"] == {"decoder.up5.convB": drum} and loose["saved_pct"] > 0
+    worst = {k: worst_deviation(row[k]["deviation_pct"], ["rms", "a1"]) for k in ("exact:8", drum)}
+    assert worst["exact:8"] < worst[drum]
+    between = (worst["exact:8"] + worst[drum]) / 2
+    tight = explore(settings(tmp_path, synth_cache, budget=parse_budget(f"rms={between},a1={between}"), resume=True,
+                             **run), progress=lambda _: None)
+    assert tight["assignment"] == {"decoder.up5.convB": "exact:8"}
+    assert not tight["table"]["decoder.up5.convB"][drum]["within_budget"]
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("lut:{table}", "a lut: table has no RTL to cost"),
+    (f"verilog:{VERILOG / 'trunc_mul_s.v'}:signed", "a two's-complement module's operands have another range"),
+])
+def test_explore_refuses_resolved_tables_and_twos_complement_modules(tmp_path, synth_cache, spec, message):
+    """The Python API checks the resolved multipliers as the command checks the specs."""
+    np.save(tmp_path / "t.npy", np.outer(np.arange(256), np.arange(256)))
+    candidates = [*parse_specs("exact:8"), resolve(spec.format(table=tmp_path / "t.npy"))]
+    with pytest.raises(MBMError, match=message):
+        explore(settings(tmp_path, synth_cache, candidates=candidates), progress=lambda _: None)
+
+
+@pytest.mark.rtl
+def test_resume_refuses_an_imported_module_whose_file_changed(tmp_path, synth_cache):
+    mine = tmp_path / "drum_mul.v"
+    shutil.copy(VERILOG / "drum_mul.v", mine)
+    run = dict(layers="decoder.up5.convB", budget=parse_budget("rms=50"))
+    explore(settings(tmp_path, synth_cache, candidates=[*parse_specs("exact:8"), resolve(f"verilog:{mine}")], **run),
+            progress=lambda _: None)
+    with mine.open("a") as fh:
+        fh.write("// edited\n")
+    with pytest.raises(MBMError, match="other settings"):
+        explore(settings(tmp_path, synth_cache, candidates=[*parse_specs("exact:8"), resolve(f"verilog:{mine}")],
+                         resume=True, **run), progress=lambda _: None)
 
 
 @pytest.mark.xdist_group("ray")

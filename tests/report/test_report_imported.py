@@ -13,6 +13,8 @@ import pytest
 
 from pymodel.core import multiplier as mm
 from pymodel.core.errors import MBMError
+from pymodel.core.paths import REPO_ROOT
+from pymodel.hw import synthesis
 from pymodel.hw.sim.record import TestRecord
 from pymodel.report.accuracy import sweep_tables
 from pymodel.report.collect import collect
@@ -131,3 +133,30 @@ def test_bad_imported_specs_in_signoff_toml(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(MBMError, match=message):
         load_config(path)
+
+
+@pytest.mark.rtl
+def test_the_report_shows_an_assignments_imported_modules_by_label_and_spec(tmp_path, table):
+    """An explore-style assignment with a verilog: module and a lut: table: section (a) lists
+    each layer's multiplier by label and spec, and the hardware cost table has the module's
+    own synthesis (from the shared cache) and a row saying the table has no RTL."""
+    drum = f"verilog:{REPO_ROOT / 'tests' / 'data' / 'verilog' / 'drum_mul.v'}"
+    path = tmp_path / "signoff.toml"
+    path.write_text(f'[assignment]\n"{fx.LAYERS[0]}" = "{drum}"\n"{fx.LAYERS[1]}" = "lut:{table}"\n')
+    cfg = load_config(path)
+    out, repo = imported_results(tmp_path, cfg.assignment[fx.LAYERS[1]], rtl=False, cosim=False, sweep=False)
+    design = synthesis.imported(cfg.assignment[fx.LAYERS[0]])
+    want = {flow: synthesis.synthesize(design, flow, out / "synth") for flow in synthesis.FLOWS}
+    report = build_report(cfg, out, repo)
+    rows = {r["spec"]: r for r in report["synthesis"]["rows"] if r["spec"]}
+    assert (rows[drum]["design"], rows[drum]["label"], rows[drum]["bits"]) == ("drum_mul", "drum_mul N=8 unsigned", 8)
+    assert (rows[drum]["cells"], rows[drum]["luts"]) == (want["generic"].cells, want["xilinx"].luts)
+    assert rows[drum]["error"] is None and rows[drum]["cached"]
+    assert "has no RTL to synthesize" in rows[f"lut:{table}"]["error"]
+    write_report(report, out)
+    md = (out / "signoff.md").read_text()
+    assert f"| layer `{fx.LAYERS[0]}` | drum_mul N=8 unsigned `{drum}` |" in md
+    assert f"| layer `{fx.LAYERS[1]}` | clr8 N=8 unsigned `lut:{table}` |" in md
+    assert f"| 8 | drum_mul `{drum}` | `drum_mul` | {want['generic'].cells} |" in md
+    html = (out / "signoff.html").read_text()
+    assert f"drum_mul <code>{drum}</code>" in html and "drum_mul N=8 unsigned" in html
