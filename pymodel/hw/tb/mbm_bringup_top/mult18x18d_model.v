@@ -23,8 +23,10 @@
 // naming the parameter and value, and the instance of a missing module that ends
 // elaboration in every tool, Icarus 11 included), and at run time SOURCEA or SOURCEB other
 // than 0 (the shift-register inputs SRIA/SRIB) or SIGNEDA/SIGNEDB neither 0 nor 1 ($fatal).
-// Proven by tests/hw/test_fpga_mult18x18d.py: a unit bench against Python's a*b, the
-// exact bring-up's netlist simulations, and broken copies of this file that fail both.
+// Proven by its unit bench (mult18x18d_tb.v, tests/hw/test_fpga_mult18x18d.py: P against
+// Python's a*b, a copy without sign extension fails) and by the exact MAC-array bring-up's
+// netlist simulations (tests/hw/test_fpga_bringup_array.py: a copy with two product bits
+// swapped fails them).
 
 `timescale 1ns / 1ps
 `default_nettype none
