@@ -5,11 +5,20 @@ synthesis, place and route and both bring-up simulations on the LFE5U-25F; one c
 expected word caught by both at its index; a DUT adapter that never asserts valid (for the
 multiplier and the array) ends the RTL run with a TIMEOUT line, not silence. The default
 array sets of `make vectors` are too large for the block RAM (their refusal is tested); the
-16-lane bring-up of docs/fpga.md runs in the slow set."""
+16-lane bring-up of docs/fpga.md runs in the slow set.
+
+The same tile with exact lanes (EXACT=1): synth_ecp5 maps each lane's product to a
+MULT18X18D in the one configuration tb/mbm_bringup_top/mult18x18d_model.v models (pinned
+here), and the netlist passes under Verilator and Icarus with that model; a corrupted
+expected word fails it at its index, a model with two product bits swapped fails it (the
+model is what the lanes compute through), and a netlist asking for a DSP register the model
+lacks stops naming the parameter. The model's own unit bench is
+tests/hw/test_fpga_mult18x18d.py."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -18,7 +27,7 @@ import pytest
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
 from pymodel.core.paths import REPO_ROOT
-from pymodel.hw.fpga import bringup, flow, sim
+from pymodel.hw.fpga import bringup, flow, sim, tools
 from pymodel.hw.fpga.boards import board
 from pymodel.hw.vectors import array_set, load_set, write_set
 
@@ -28,9 +37,9 @@ LANES = 4
 MUL_SET = "golden/mbm_mul/corners-mbm-n8-t0"
 
 
-def _write_small(root: Path) -> str:
-    """The CI array set under ``root``; returns its name."""
-    vs = array_set("layer", MulConfig("mbm", 8), lanes=LANES, layer="decoder.up5.convB", tile="0:0:1:2")
+def _write_small(root: Path, mult: str = "mbm") -> str:
+    """The CI array set (lanes of ``mult``) under ``root``; returns its name."""
+    vs = array_set("layer", MulConfig(mult, 8), lanes=LANES, layer="decoder.up5.convB", tile="0:0:1:2")
     return str(write_set(vs, root, commit="test").relative_to(root))
 
 
@@ -104,18 +113,27 @@ def test_an_array_set_builds_meets_timing_and_passes_both_simulations(small_flow
         assert report[f"sim_{kind}_line"] == f"MBM BRINGUP PASS set={name} n=4 fail=0 first=- crc={report['expected_crc']}"
 
 
-def test_a_wrong_expected_dot_product_fails_both_simulations_at_its_index(tmp_path, small_set, corrupt_expected_word):
-    root, name = small_set
+def _with_a_wrong_dot_product(tmp_path: Path, array: tuple[Path, str], corrupt) -> tuple[bringup.Bringup, Path, set[str]]:
+    """A copy of ``array`` (root, name) as set 'bad' with lane 0's accumulator of dot
+    product 2 flipped, synthesized: (its plan, the build folder, the netlist's cell types)."""
+    root, name = array
     shutil.copytree(root / name, tmp_path / "vectors" / "bad")
-    corrupt_expected_word(tmp_path / "vectors" / "bad", 2)  # lane 0's accumulator of dot product 2
+    corrupt(tmp_path / "vectors" / "bad", 2)
     b = bringup.plan("bad", tmp_path / "vectors", board("ulx3s-25f"), 25.0, 25, FAST_BAUD)
     folder = tmp_path / "build"
-    cells = flow.synthesize(b, folder)
-    results = [sim.simulate_rtl(b, folder), sim.simulate_netlist(b, folder, folder / "netlist.v", set(cells))]
-    for r in results:
-        assert r.status == "FAIL" and (r.check.fail, r.check.first) == (1, 2), (r.kind, r.check)
-        assert r.check.line.startswith("MBM BRINGUP FAIL set=bad n=4 fail=1 first=2 crc=")
-        assert r.leds[-3:] == "101"  # fail, not pass, done
+    return b, folder, set(flow.synthesize(b, folder))
+
+
+def _caught_at_index_2(r: sim.SimResult) -> None:
+    assert r.status == "FAIL" and (r.check.fail, r.check.first) == (1, 2), (r.kind, r.check)
+    assert r.check.line.startswith("MBM BRINGUP FAIL set=bad n=4 fail=1 first=2 crc=")
+    assert r.leds[-3:] == "101"  # fail, not pass, done
+
+
+def test_a_wrong_expected_dot_product_fails_both_simulations_at_its_index(tmp_path, small_set, corrupt_expected_word):
+    b, folder, cells = _with_a_wrong_dot_product(tmp_path, small_set, corrupt_expected_word)
+    for r in (sim.simulate_rtl(b, folder), sim.simulate_netlist(b, folder, folder / "netlist.v", cells)):
+        _caught_at_index_2(r)
 
 
 def _never_valid(tmp_path: Path, adapter: str) -> tuple[Path, ...]:
@@ -148,6 +166,115 @@ def test_a_dut_that_never_answers_ends_with_a_timeout_line(tmp_path, small_set, 
     assert r.check.line == f"MBM BRINGUP TIMEOUT set={b.name} n=0 fail=0 first=- crc=00000000"
     assert r.check.why.startswith(f"the design's watchdog ended the run: no result came after 0 of {b.count}")
     assert r.leds[-5:] == "10101"  # timeout, fail, not pass, done
+
+
+# ---- exact lanes: MULT18X18D in the netlist ----
+
+ICARUS = pytest.param("icarus", marks=pytest.mark.icarus)
+SLOW_VERILATOR = pytest.param("verilator", marks=pytest.mark.slow)  # its netlist build: ~25 s
+
+
+@pytest.fixture(scope="module")
+def exact_set(tmp_path_factory) -> tuple[Path, str]:
+    root = tmp_path_factory.mktemp("exact_vectors")
+    return root, _write_small(root, "exact")
+
+
+@pytest.fixture(scope="module")
+def exact_netlist(tmp_path_factory, exact_set) -> tuple[bringup.Bringup, Path, dict[str, int]]:
+    """The exact set's plan, its synthesized build folder and Yosys's cell counts."""
+    root, name = exact_set
+    b = bringup.plan(name, root, board("ulx3s-25f"), 25.0, 25, FAST_BAUD)
+    folder = tmp_path_factory.mktemp("exact_build")
+    return b, folder, flow.synthesize(b, folder)
+
+
+def _mult_instances(netlist: str) -> list[str]:
+    """The text of every MULT18X18D instance in a Yosys netlist, header to ``);``."""
+    return re.findall(r"^\s*MULT18X18D\b.*?^\s*\);", netlist, re.M | re.S)
+
+
+def test_exact_lanes_map_to_mult18x18d_in_the_configuration_the_model_covers(exact_netlist):
+    """What mult18x18d_model.v implements is what synth_ecp5 writes here: one DSP a lane, no
+    ALU54B, no parameter (every register bypassed), SOURCEA/SOURCEB and C tied to 0, no
+    clock, enable or reset, unsigned operands (the lanes multiply magnitudes) and the product
+    taken from P0..P15 (2N bits)."""
+    b, folder, cells = exact_netlist
+    assert cells["MULT18X18D"] == LANES and "ALU54B" not in cells
+    netlist = (folder / "netlist.v").read_text()
+    assert "defparam" not in netlist
+    instances = _mult_instances(netlist)
+    assert len(instances) == LANES
+    for inst in instances:
+        assert re.match(r"\s*MULT18X18D\s+\\\S+\s+\(", inst), inst[:200]  # no #( parameters )
+        ports = dict(re.findall(r"\.(\w+)\(([^()]*)\)", inst))
+        assert {ports[p] for p in ("SIGNEDA", "SIGNEDB", "SOURCEA", "SOURCEB")} == {"1'h0"}
+        assert {ports[f"C{i}"] for i in range(18)} == {"1'h0"}
+        assert not {p for p in ports if re.fullmatch(r"(CLK|CE|RST)\d|S?RO[ABC]\d+|SRI[AB]\d+|SIGNEDP", p)}
+        assert all(ports[f"P{i}"].endswith(f".u_mul.p_o [{i}]") for i in range(2 * b.parameters()["N"]))
+
+
+@pytest.mark.parametrize("netlist_sim", ["verilator", ICARUS])
+def test_an_exact_set_passes_its_netlist_simulation_through_the_dsp_model(exact_netlist, netlist_sim):
+    b, folder, cells = exact_netlist
+    results = [sim.simulate_netlist(b, folder, folder / "netlist.v", set(cells), netlist_sim)]
+    if netlist_sim == "verilator":
+        results.append(sim.simulate_rtl(b, folder))
+    for r in results:
+        assert r.status == "PASS", (r.kind, r.check.why)
+        assert r.check.line == f"MBM BRINGUP PASS set={b.name} n=4 fail=0 first=- crc={b.expected_crc:08x}"
+        assert r.leds[-3:] == "011"  # pass, done
+
+
+@pytest.mark.parametrize("netlist_sim", [SLOW_VERILATOR, ICARUS])
+def test_a_wrong_expected_dot_product_fails_the_exact_netlist_at_its_index(tmp_path, exact_set,
+                                                                            corrupt_expected_word, netlist_sim):
+    b, folder, cells = _with_a_wrong_dot_product(tmp_path, exact_set, corrupt_expected_word)
+    assert "MULT18X18D" in cells
+    _caught_at_index_2(sim.simulate_netlist(b, folder, folder / "netlist.v", cells, netlist_sim))
+
+
+@pytest.mark.parametrize("netlist_sim", [SLOW_VERILATOR, ICARUS])
+def test_a_dsp_model_with_a_wrong_product_bit_fails_the_exact_netlist(tmp_path, exact_netlist, monkeypatch, netlist_sim):
+    """The model with P8 and P9 swapped: every lane's product goes through it, so the
+    accumulators differ and the bring-up FAILs (the PASS above is the model's)."""
+    b, built, cells = exact_netlist
+    text = sim.MULT18X18D_MODEL.read_text()
+    assert text.count("P9, P8, P7, P6, P5, P4, P3, P2, P1, P0} = p;") == 1
+    broken = tmp_path / "mult18x18d_model.v"
+    broken.write_text(text.replace("P9, P8, P7, P6, P5, P4, P3, P2, P1, P0} = p;",
+                                   "P8, P9, P7, P6, P5, P4, P3, P2, P1, P0} = p;"))
+    monkeypatch.setitem(sim.OWN_MODELS, "MULT18X18D", broken)
+    folder = tmp_path / "build"
+    shutil.copytree(built, folder, ignore=shutil.ignore_patterns("sim_*"))
+    r = sim.simulate_netlist(b, folder, folder / "netlist.v", set(cells), netlist_sim)
+    assert r.status == "FAIL" and r.check.fail and r.check.fail > 0, r.check
+    assert r.check.line.startswith(f"MBM BRINGUP FAIL set={b.name} n=4 fail=")
+
+
+@pytest.mark.parametrize("netlist_sim", ["verilator", ICARUS])
+def test_a_dsp_register_the_model_lacks_stops_the_netlist_simulation_naming_it(tmp_path, exact_netlist, netlist_sim):
+    """A netlist whose first MULT18X18D registers its output (REG_OUTPUT_CLK "CLK0", as a
+    later Yosys might pack it) is refused at elaboration, the parameter named, not simulated
+    as a combinational block."""
+    b, built, cells = exact_netlist
+    folder = tmp_path / "build"
+    shutil.copytree(built, folder, ignore=shutil.ignore_patterns("sim_*"))
+    netlist = (folder / "netlist.v").read_text()
+    first = _mult_instances(netlist)[0]
+    registered = first.replace("MULT18X18D ", 'MULT18X18D #(.REG_OUTPUT_CLK("CLK0")) ', 1)
+    (folder / "netlist.v").write_text(netlist.replace(first, registered, 1))
+    with pytest.raises(tools.ToolError, match="ERROR_MULT18X18D_model_REG_OUTPUT_CLK_not_NONE"):
+        sim.simulate_netlist(b, folder, folder / "netlist.v", set(cells), netlist_sim)
+
+
+@pytest.mark.slow  # place and route too: `pymodel fpga` end to end for an exact set
+def test_an_exact_set_runs_the_whole_flow_with_its_dsps(tmp_path, exact_set):
+    root, name = exact_set
+    netlist_sim = "icarus" if shutil.which("iverilog") else "verilator"  # Icarus: 7 s against 23 s
+    report, status = flow.run(_options(root, name, tmp_path, netlist_simulator=netlist_sim), log=lambda _: None)
+    assert status == 0 and report["sim_rtl"] == report["sim_netlist"] == "PASS", report.get("sim_netlist_why")
+    assert report["utilization"]["dsp"]["used"] == report["yosys_cells"]["MULT18X18D"] == LANES
 
 
 @pytest.mark.slow  # the bring-up of docs/fpga.md: 16 lanes, 3,024 beats on the 85F

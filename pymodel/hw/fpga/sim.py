@@ -10,7 +10,8 @@ The netlist runs under Verilator (it reads the cell models; their specify blocks
 ignored, there is no timing in a pre-place-and-route netlist) or under Icarus Verilog, the
 4-state event-driven simulator a gate-level sign-off often asks for, about a thousand times
 slower (minutes for the default set). The Yosys cell library declares DP16KD (block RAM)
-as a black box, so both use tb/mbm_bringup_top/dp16kd_rom_model.v for it; every other cell the
+and MULT18X18D (the DSP multiplier of an exact set's products) as black boxes, so both use
+tb/mbm_bringup_top/dp16kd_rom_model.v and mult18x18d_model.v for them; every other cell the
 netlist instantiates is taken verbatim from the package's techlibs/ecp5 models (Icarus 11
 cannot parse one model there, TRELLIS_COMB, which a netlist before place and route never
 uses).
@@ -34,8 +35,10 @@ BENCH = BENCH_DIR / "mbm_bringup_tb.v"
 DP16KD_MODEL = BENCH_DIR / "dp16kd_rom_model.v"
 #: the PLL stand-in (the bench clock is the PLL's output frequency)
 PLL_MODEL = BENCH_DIR / "ehxplll_model.v"
+#: the sysDSP multiplier an exact product maps to (combinational configuration only)
+MULT18X18D_MODEL = BENCH_DIR / "mult18x18d_model.v"
 #: black boxes in the Yosys library, modelled here
-OWN_MODELS = {"DP16KD": DP16KD_MODEL, "EHXPLLL": PLL_MODEL}
+OWN_MODELS = {"DP16KD": DP16KD_MODEL, "EHXPLLL": PLL_MODEL, "MULT18X18D": MULT18X18D_MODEL}
 #: the cell-model files of techlibs/ecp5 searched for the netlist's cells
 CELL_FILES = ("common_sim.vh", "ccu2c_sim.vh", "cells_ff.vh", "cells_io.vh")
 #: RTL of the bring-up top, dependencies first: its core file, rtl/mbm_bringup_top.core
