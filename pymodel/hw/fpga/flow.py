@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pymodel.core.multiplier import spec_of
 from pymodel.core.paths import REPO_ROOT
 from pymodel.hw.fpga import bringup, clock, equiv, sim, tools
 from pymodel.hw.fpga.boards import Board
@@ -187,7 +186,7 @@ def run(opts: Options, log=print) -> tuple[dict[str, Any], int]:
     t = timing(pnr, b.clock_mhz)
     report: dict[str, Any] = {
         "design": name, "top": TOP, "set": b.name, "dut": b.vs.manifest["dut"], "parameters": b.parameters(),
-        **({"spec": spec_of(b.imported), "table_sha256": b.imported.table.sha256,
+        **({"spec": b.vs.manifest["mul_config"]["spec"], "table_sha256": b.imported.table.sha256,
             "file_sha256": b.imported.file_sha256} if b.imported else {}),
         "vectors": b.count, "beats": b.beats, "expected_crc": f"{b.expected_crc:08x}",
         "device": b.board.device.name, "package": b.board.package, "speed": b.board.speed, "board": b.board.name,
