@@ -210,3 +210,15 @@ def test_an_imported_array_set_builds_and_passes_everything(tmp_path, sets, corr
     cells = flow.synthesize(b, folder)
     for r in (sim.simulate_rtl(b, folder), sim.simulate_netlist(b, folder, folder / "netlist.v", set(cells))):
         assert r.status == "FAIL" and (r.check.fail, r.check.first) == (1, 1), (r.kind, r.check)
+
+
+def test_staging_keeps_a_file_named_like_an_rtl_one(tmp_path):
+    """An imported module's file may share a name with one of rtl/ (e.g. a copy of
+    mbm_mul.v): both reach Yosys, the second in a numbered sub-folder, none overwritten."""
+    mine = tmp_path / "mine" / "mbm_mul.v"
+    mine.parent.mkdir()
+    mine.write_text("// mine\n")
+    rtl = REPO_ROOT / "rtl" / "mbm_mul.v"
+    assert flow.stage([mine, rtl], tmp_path / "f") == ["src/mbm_mul.v", "src/1/mbm_mul.v"]
+    assert (tmp_path / "f" / "src" / "mbm_mul.v").read_text() == "// mine\n"
+    assert (tmp_path / "f" / "src" / "1" / "mbm_mul.v").read_bytes() == rtl.read_bytes()

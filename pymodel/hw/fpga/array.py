@@ -1,6 +1,6 @@
 """`make fpga-array` (``pymodel fpga array``): the MAC array's utilization and Fmax on ECP5 after place and route,
 for MBM, Mitchell and exact products at the same N, LANES and ACC_W, and for an imported
-``verilog:`` module in the array's slot (:func:`point`; its record names it by ``spec`` and
+``verilog:`` module in the array's slot (:func:`point_of`; its record names it by ``spec`` and
 ``table_sha256``).
 
 Why a separate top: the bring-up drives mbm_mul_axis from ROMs; the array's cost needs the
@@ -49,7 +49,7 @@ class Point:
     """One array build: multiplier, lanes, N, accumulator width and the register slices.
 
     mult: mbm, mitchell or exact (N = ``bits``), or ``verilog`` with ``imported`` the module
-    in the slot (its own N; resolve the spec with :func:`multiplier`)."""
+    in the slot (its own N; a ``--mult`` value's point: :func:`point_of`)."""
 
     mult: str
     lanes: int
@@ -128,7 +128,8 @@ def measure(point: Point, brd: Board, clock_mhz: float, build_root: Path = BUILD
     pnr = flow.nextpnr(brd, clock_mhz, folder)
     used = flow.utilization(pnr)
     record = {
-        "point": point.name, "mult": point.mult, **point.identity(), "lanes": point.lanes, "bits": point.bits, "acc_w": point.acc_w,
+        "point": point.name, "mult": point.mult, **point.identity(), "lanes": point.lanes, "bits": point.bits,
+        "acc_w": point.acc_w,
         "skid": point.skid, "pipe": point.pipe, "parameters": point.parameters(), "top": TOP,
         "board": brd.name, "device": brd.device.name, "target_mhz": clock_mhz,
         **flow.timing(pnr, clock_mhz), "utilization": used,
