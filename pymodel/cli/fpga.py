@@ -18,8 +18,9 @@ def _array_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--board", default=DEFAULT_BOARD, help=f"{', '.join(BOARDS)} (default {DEFAULT_BOARD})")
     parser.add_argument("--clock", type=float, help="target MHz (default: the board's oscillator)")
-    parser.add_argument("--mult", nargs="+", default=list(array.MULTS), choices=array.MULTS,
-                        help="multipliers (default all)")
+    parser.add_argument("--mult", nargs="+", default=list(array.MULTS), metavar="MULT",
+                        help=f"{', '.join(array.MULTS)} or verilog:PATH.v[:MODULE][:signed], an imported "
+                             f"module in the slot (default {' '.join(array.MULTS)})")
     parser.add_argument("--lanes", nargs="+", type=int, default=list(array.LANES),
                         help=f"LANES values (default {' '.join(map(str, array.LANES))})")
     parser.add_argument("--skid", type=int, default=0, choices=(0, 1), help="1: the array's SKID register slice")
@@ -34,7 +35,7 @@ def _array(args: argparse.Namespace) -> int:
     bad = [n for n in args.lanes if not 1 <= n <= 1024]
     if bad:
         raise MBMError(f"--lanes {bad[0]} is out of range: allowed 1..1024 (mbm_mac_array's LANES)")
-    points = [array.Point(m, n, skid=args.skid, pipe=args.pipe) for n in args.lanes for m in args.mult]
+    points = [array.point_of(m, n, skid=args.skid, pipe=args.pipe) for n in args.lanes for m in args.mult]
     array.sweep(points, brd, args.clock or brd.clock_mhz)
     return 0
 
@@ -60,7 +61,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-equiv", action="store_true", help="skip the formal equivalence proofs")
     sub = parser.add_subparsers(dest="fpga_command", metavar="{array}")
     _array_arguments(sub.add_parser("array", help="the MAC array's LUT4/FF/DSP/Fmax on ECP5 (make fpga-array)",
-                                    description="mbm/mitchell/exact x LANES through synth_ecp5 and nextpnr-ecp5: "
+                                    description="mbm/mitchell/exact (or an imported verilog: module) x LANES through synth_ecp5 "
+                                                "and nextpnr-ecp5: "
                                                 "reports/fpga/array/<point>.json and summary.json"))
 
 

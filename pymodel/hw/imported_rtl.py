@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -45,12 +45,12 @@ import yaml
 from pymodel.core.arith import MulConfig
 from pymodel.core.errors import MBMError
 from pymodel.core.multiplier import Multiplier, TableMultiplier
-from pymodel.core.paths import BUILD_DIR, REPO_ROOT
+from pymodel.core.paths import BUILD_DIR
 from pymodel.core.spec import ImportSpec, parse_any
 from pymodel.hw import buildcache
 from pymodel.hw.array_params import slot_parameters
 from pymodel.hw.cores import Core
-from pymodel.hw.multiplier import resolve
+from pymodel.hw.multiplier import anchored, resolve
 
 #: The module name the RTL instantiates in its multiplier slot.
 WRAPPER = "mbm_imported_mul"
@@ -191,5 +191,5 @@ def bench_inputs(spec: str) -> tuple[tuple[Path, ...], dict[str, str]]:
     parsed = parse_any(spec)
     if not isinstance(parsed, ImportSpec):
         raise MBMError(f"{spec!r} is a built-in multiplier: its parameters name it, no slot needed")
-    absolute = replace(parsed, path=str((REPO_ROOT / parsed.path).resolve()))
+    absolute = anchored(parsed)
     return slot(resolve(absolute)).files, {MULT_ENV: absolute.spec}

@@ -25,6 +25,7 @@ from pymodel.core.multiplier import (
     source_sha256,
     spec_of,
 )
+from pymodel.core.paths import REPO_ROOT
 from pymodel.core.spec import ImportSpec, parse_any
 
 
@@ -46,7 +47,8 @@ def resolve(spec: str | ImportSpec | Multiplier, *, bits: int | None = None, sig
 
 def from_dict(data: Mapping[str, Any]) -> Multiplier:
     """The multiplier a result file recorded (:func:`pymodel.core.multiplier.to_dict`): a
-    built-in config, or the imported one re-imported from its spec, refused if its table's
+    built-in config, or the imported one re-imported from its spec (a relative path read
+    from the repository root, as :func:`portable` records it), refused if its table's
     sha256 differs from the recorded one (the file changed since the result was made)."""
     if not is_imported(data):
         return MulConfig.from_dict(data)
@@ -54,11 +56,30 @@ def from_dict(data: Mapping[str, Any]) -> Multiplier:
     if missing:
         raise MBMError(f"imported multiplier record {dict(data)} lacks {', '.join(missing)}: "
                        f"allowed keys {', '.join(IMPORT_KEYS)}")
-    m = resolve(str(data["spec"]))
+    m = resolve(anchored(parse_any(str(data["spec"]))))
     if m.table.sha256 != data["table_sha256"]:
         raise MBMError(f"{data['spec']!r}: its products changed since this result was made (table sha256 "
                        f"{m.table.sha256[:12]}, recorded {str(data['table_sha256'])[:12]}): rerun with the current file")
     return m
+
+
+def portable(spec: ImportSpec) -> ImportSpec:
+    """The spec as a record that outlives the working directory: its path relative to the
+    repository root when the file is inside it, else absolute (a path the user typed is
+    relative to the cwd of that command, which a later reader does not know)."""
+    path = Path(spec.path).resolve()
+    try:
+        return replace(spec, path=str(path.relative_to(REPO_ROOT)))
+    except ValueError:
+        return replace(spec, path=str(path))
+
+
+def anchored(spec: ImportSpec | MulConfig) -> ImportSpec | MulConfig:
+    """A recorded spec's file found from any cwd: a relative path is read from the
+    repository root (the inverse of :func:`portable`); built-ins as they are."""
+    if isinstance(spec, MulConfig):
+        return spec
+    return replace(spec, path=str((REPO_ROOT / spec.path).resolve()))
 
 
 def _import(spec: ImportSpec) -> TableMultiplier:

@@ -137,6 +137,10 @@ def bench_for(manifest: Mapping, folder: Path, *, stall: int = 20, seed: int = 1
     """(bench top, its parameters, its plusargs) that replay the set in ``folder`` (its
     ``manifest``); see :func:`replay_set` for the keywords."""
     top, extra = BENCHES[manifest["dut"]]
+    if top == "mbm_mul_replay" and manifest["parameters"].get("IMPORTED", 0):
+        raise MBMError(f"{folder}: an imported multiplier's {manifest['dut']} set (mbm_mul_axis's slot): the "
+                       "multiplier replay bench drives the built-in multipliers only: allowed `pymodel fpga --set "
+                       "<set>` (its RTL bring-up simulation checks every word) or an mbm_mac_array set")
     params = {**manifest["parameters"], **extra, **(rtl_overrides or {})}
     files = {name: folder / f"{name}.hex" for name in manifest["memories"]}
     counts = manifest["counts"]

@@ -14,11 +14,13 @@ exhaustive (every operand encoding, N <= 8), corners (every pair of the corner o
 ``mbm_mac_array``, layer (the im2col dot products of a real conv layer tile) and layer-sat
 (the same with a narrow accumulator so that lanes saturate).
 
-An imported multiplier (``--mult verilog:...``) makes MAC-array sets: the manifest's
-mul_config is :func:`pymodel.core.multiplier.to_dict` (its spec and the sha256 of its table
-and file), read back by :func:`pymodel.hw.multiplier.from_dict` (which re-imports it and
-refuses a changed file), the expected results are its table's, and the replay bench builds
-the array with the module in its slot (:mod:`pymodel.hw.imported_rtl`).
+An imported multiplier (``--mult verilog:...``) makes MAC-array sets, and with ``--dut
+mbm_mul``/``mbm_mul_signed`` sets of mbm_mul_axis's slot (what ``pymodel fpga`` brings up;
+the multiplier replay bench drives the built-in multipliers only): the manifest's
+mul_config is :func:`mul_record` (its spec, repository-relative or absolute, and the sha256
+of its table and file), read back by :func:`pymodel.hw.multiplier.from_dict` (which
+re-imports it and refuses changed products), the expected results are its table's, and the
+array's replay bench builds it with the module in its slot (:mod:`pymodel.hw.imported_rtl`).
 """
 
 from __future__ import annotations
@@ -37,10 +39,10 @@ from pymodel import __version__
 from pymodel.core.arith import MulConfig, mul_signed, mul_unsigned, sm_decode
 from pymodel.core.corners import corner_words
 from pymodel.core.errors import MBMError
-from pymodel.core.multiplier import Multiplier, encoding, is_imported, to_dict
+from pymodel.core.multiplier import Multiplier, encoding, is_imported, spec_of, to_dict
 from pymodel.hw import layers
-from pymodel.hw.array_params import array_mul_config, array_parameters, check_parameters
-from pymodel.hw.multiplier import from_dict
+from pymodel.hw.array_params import array_mul_config, array_parameters, check_parameters, slot_parameters
+from pymodel.hw.multiplier import from_dict, portable
 from pymodel.hw.vecformat import FORMATS, Field, Layout, pack_hex, pack_named, parse_hex, spread, write_memory
 
 if TYPE_CHECKING:
@@ -87,9 +89,9 @@ def _rng(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(name.encode())])
 
 
-def _operand_patterns(kind: str, cfg: MulConfig, signed: bool, seed: int, count: int, name: str):
-    """(a, b) operand bit patterns: N-bit unsigned or (N+1)-bit sign-magnitude."""
-    n = cfg.bits
+def _operand_patterns(kind: str, n: int, signed: bool, seed: int, count: int, name: str):
+    """(a, b) operand bit patterns: N-bit (unsigned or two's complement) or (N+1)-bit
+    sign-magnitude."""
     width = n + 1 if signed else n
     if kind == "exhaustive":
         if n > 8:
@@ -106,21 +108,45 @@ def _operand_patterns(kind: str, cfg: MulConfig, signed: bool, seed: int, count:
     return a.reshape(-1), b.reshape(-1)
 
 
-def mul_set(dut: str, kind: str, cfg: MulConfig, seed: int = 1, count: int = RANDOM_COUNT) -> VectorSet:
-    """A multiplier set: stim {a, b} and expect {p} exactly as the DUT's ports carry them."""
+def mul_set(dut: str, kind: str, cfg: Multiplier, seed: int = 1, count: int = RANDOM_COUNT) -> VectorSet:
+    """A multiplier set: stim {a, b} and expect {p} exactly as the DUT's ports carry them.
+
+    An imported ``cfg`` is the module in mbm_mul_axis's slot (IMPORTED=1; the bring-up runs
+    these sets, :mod:`pymodel.hw.fpga.bringup`): ``mbm_mul`` its own unsigned operands and
+    product, ``mbm_mul_signed`` sign-magnitude operands wrapped around an unsigned module
+    (its network table) or a two's complement module's own operands (TWOS=1)."""
     if dut not in ("mbm_mul", "mbm_mul_signed"):
         raise MBMError(f"dut {dut!r} is not a multiplier: allowed mbm_mul, mbm_mul_signed")
     signed = dut == "mbm_mul_signed"
-    params = cfg.rtl_parameters()
-    vs = VectorSet(dut, kind, cfg, seed, {}, {}, params)
-    a, b = _operand_patterns(kind, cfg, signed, seed, count, f"{dut}/{vs.config}")
-    width = cfg.bits + 1 if signed else cfg.bits
-    if signed:
-        p = mul_signed(sm_decode(a, cfg.bits), sm_decode(b, cfg.bits), cfg)
-        p_field = Field("p", cfg.product_bits + 1, "tc")
+    if isinstance(cfg, MulConfig):
+        params = cfg.rtl_parameters()
     else:
-        p = mul_unsigned(a, b, cfg)
-        p_field = Field("p", cfg.product_bits, "u")
+        if encoding(cfg) == "twos" and not signed:
+            raise MBMError(f"{spec_of(cfg)} has two's complement operands: mbm_mul_axis takes them with "
+                           f"SIGNED=1: allowed --dut mbm_mul_signed")
+        params = slot_parameters(cfg)
+    vs = VectorSet(dut, kind, cfg, seed, {}, {}, params)
+    twos = params.get("TWOS", 0) == 1
+    sm = signed and not twos  # (N+1)-bit sign-magnitude operand words
+    a, b = _operand_patterns(kind, cfg.bits, sm, seed, count, f"{dut}/{vs.config}")
+    width = cfg.bits + 1 if sm else cfg.bits
+    if isinstance(cfg, MulConfig):
+        if signed:
+            p = mul_signed(sm_decode(a, cfg.bits), sm_decode(b, cfg.bits), cfg)
+            p_field = Field("p", cfg.product_bits + 1, "tc")
+        else:
+            p = mul_unsigned(a, b, cfg)
+            p_field = Field("p", cfg.product_bits, "u")
+    else:
+        table = cfg.network_table if signed else cfg.table
+        if sm:
+            x, y = sm_decode(a, cfg.bits), sm_decode(b, cfg.bits)
+        elif twos:
+            x, y = (v - ((v >> (cfg.bits - 1)) << cfg.bits) for v in (a, b))
+        else:
+            x, y = a, b
+        p = table.mul(x, y)
+        p_field = Field("p", table.product_bits, "tc" if table.signed else "u")
     stim = Layout((Field("a", width), Field("b", width)))
     expect = Layout((p_field,))
     vs.memories = {"stim": (stim, pack_hex(stim, [a, b])), "expect": (expect, pack_hex(expect, [p]))}
@@ -261,6 +287,16 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def mul_record(m: Multiplier) -> dict[str, Any]:
+    """The manifest's mul_config: :func:`pymodel.core.multiplier.to_dict`, an imported
+    multiplier's spec with a path any cwd finds (:func:`pymodel.hw.multiplier.portable`;
+    file_sha256 says which content it had)."""
+    record = to_dict(m)
+    if is_imported(record):
+        record["spec"] = portable(m.source).spec
+    return record
+
+
 def write_set(vs: VectorSet, root: Path, commit: str | None = None) -> Path:
     """Write ``root/<dut>/<config>/`` and its manifest; returns the folder."""
     folder = Path(root) / vs.dut / vs.config
@@ -274,7 +310,7 @@ def write_set(vs: VectorSet, root: Path, commit: str | None = None) -> Path:
         "config": vs.config,
         "kind": vs.kind,
         "parameters": vs.parameters,
-        "mul_config": to_dict(vs.cfg),
+        "mul_config": mul_record(vs.cfg),
         "seed": vs.seed,
         "counts": vs.counts,
         "memories": {n: {"layout": lay.to_json(), "width": lay.width, "words": len(w)}

@@ -10,11 +10,11 @@
 // compared: each dot product's flags are, in its result word.
 //
 // Parameters:
-//   N, TRUNC, FRAC_OUT, MITCHELL, EXACT, SKID, PIPE, LANES, ACC_W   as mbm_mac_array
-//   (checked there)
+//   N, TRUNC, FRAC_OUT, MITCHELL, EXACT, IMPORTED, TWOS, IMP_P_W, SKID, PIPE, LANES, ACC_W
+//   as mbm_mac_array (checked there; IMPORTED=1: the imported multiplier's slot)
 // Ports:
 //   clk, rst   rising edge, synchronous active-high reset
-//   s_*        beats {last, act, weights}, 1 + (LANES+1)(N+1) bits; s_user the bias word
+//   s_*        beats {last, act, weights}, 1 + (LANES+1)(N+1-TWOS) bits; s_user the bias word
 //   m_*        results {overflow flags, accumulators}, LANES(ACC_W+1) bits
 
 `timescale 1ns / 1ps
@@ -26,6 +26,9 @@ module bringup_dut_array #(
     parameter FRAC_OUT = 0,
     parameter MITCHELL = 0,
     parameter EXACT    = 0,
+    parameter IMPORTED = 0,
+    parameter TWOS     = 0,
+    parameter IMP_P_W  = 16,
     parameter SKID     = 0,
     parameter PIPE     = 0,
     parameter LANES    = 4,
@@ -33,7 +36,7 @@ module bringup_dut_array #(
 ) (
     input  wire                       clk,
     input  wire                       rst,
-    input  wire [(LANES+1)*(N+1):0]   s_data,
+    input  wire [(LANES+1)*(N+1-TWOS):0] s_data,
     input  wire [LANES*ACC_W-1:0]     s_user,
     input  wire                       s_valid,
     output wire                       s_ready,
@@ -42,12 +45,13 @@ module bringup_dut_array #(
     input  wire                       m_ready
 );
 
-    localparam XD_W = (LANES + 1) * (N + 1);
+    localparam XD_W = (LANES + 1) * (N + 1 - TWOS);
 
     wire unused_overflow;
 
     mbm_mac_array #(
         .N(N), .TRUNC(TRUNC), .FRAC_OUT(FRAC_OUT), .MITCHELL(MITCHELL), .EXACT(EXACT),
+        .IMPORTED(IMPORTED), .TWOS(TWOS), .IMP_P_W(IMP_P_W),
         .SKID(SKID), .PIPE(PIPE), .LANES(LANES), .ACC_W(ACC_W)
     ) u_dut (
         .clk(clk),

@@ -22,7 +22,8 @@
 //   ARRAY          0: the DUT is mbm_mul_axis; 1: mbm_mac_array
 //   N, TRUNC, FRAC_OUT, MITCHELL   the multiplier (both DUTs; checked there)
 //   SIGNED, LATENCY                ARRAY=0: mbm_mul_axis's (checked there)
-//   IMPORTED, TWOS, IMP_P_W        ARRAY=0: its imported-multiplier slot (as mbm_mul_axis)
+//   IMPORTED, TWOS, IMP_P_W        the imported-multiplier slot of either DUT (as mbm_mul_axis
+//                                  and mbm_mac_array; the wrapper pymodel.hw.imported_rtl makes)
 //   EXACT, SKID, PIPE, LANES, ACC_W   ARRAY=1: mbm_mac_array's (checked there)
 //   COUNT          results in the set (products, or dot products), >= 2
 //   BEATS          stimulus words: COUNT for ARRAY=0, at least COUNT for ARRAY=1
@@ -87,12 +88,6 @@ module mbm_bringup_top #(
 );
 
     generate
-        if (ARRAY == 1 && IMPORTED != 0) begin : g_bad_imported
-            `ifndef __ICARUS__
-            $error("%m: IMPORTED=%0d with ARRAY=1 is not supported: allowed IMPORTED=0 with the array", IMPORTED);
-            `endif
-            ERROR_mbm_bringup_top_IMPORTED_needs_ARRAY_0 stop ();
-        end
         if (ARRAY != 0 && ARRAY != 1) begin : g_bad_array
             `ifndef __ICARUS__
             $error("%m: ARRAY=%0d is not allowed: allowed 0 or 1", ARRAY);
@@ -131,7 +126,7 @@ module mbm_bringup_top #(
                                   : 2 * N + 1 + SIGNED + FRAC_OUT * (N - 1);
     // a stimulus word: {a, b} or {last, act, w[LANES-1..0]}; a result: the product or
     // {ovf[LANES-1..0], acc[LANES-1..0]}
-    localparam STIM_W  = ARRAY ? 1 + (LANES + 1) * (N + 1) : 2 * OP_W;
+    localparam STIM_W  = ARRAY ? 1 + (LANES + 1) * (N + 1 - TWOS) : 2 * OP_W;
     localparam RES_W   = ARRAY ? LANES * (ACC_W + 1) : P_W;
     localparam A_W     = $clog2(COUNT);
     localparam C_W     = $clog2(COUNT + 1);
@@ -239,6 +234,7 @@ module mbm_bringup_top #(
 
             bringup_dut_array #(
                 .N(N), .TRUNC(TRUNC), .FRAC_OUT(FRAC_OUT), .MITCHELL(MITCHELL), .EXACT(EXACT),
+                .IMPORTED(IMPORTED), .TWOS(TWOS), .IMP_P_W(IMP_P_W),
                 .SKID(SKID), .PIPE(PIPE), .LANES(LANES), .ACC_W(ACC_W)
             ) u_dut (
                 .clk(clk), .rst(rst),

