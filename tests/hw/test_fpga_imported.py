@@ -16,6 +16,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pymodel.cli import main
@@ -147,6 +148,17 @@ def test_a_module_with_a_dsp_block_is_proven_through_the_dsp_model(tmp_path):
     gate.write_text(text)
     out = tools.run("yosys", ["miter.ys"], tmp_path / "ok", "miter.log")  # the proof's own script, rerun
     assert "SUCCESS" not in out and "FAIL" in out, out[-500:]
+
+
+def test_a_set_of_a_table_is_refused_before_synthesis(tmp_path):
+    """A lut: table has no circuit for the slot: plan refuses its set in one line, naming
+    what is allowed, before anything is synthesized."""
+    ops = np.arange(16)
+    np.save(tmp_path / "clr4.npy", (ops[:, None] * ops[None, :]) & ~1)
+    root = tmp_path / "vectors"
+    name = write_set(mul_set("mbm_mul", "corners", resolve(f"lut:{tmp_path / 'clr4.npy'}")), root, commit="test")
+    with pytest.raises(MBMError, match=r"is a table: the RTL flows need its circuit: allowed verilog:"):
+        bringup.plan(str(name.relative_to(root)), root, BOARD, 25.0)
 
 
 def test_a_set_whose_verilog_file_changed_is_refused(tmp_path, capsys):

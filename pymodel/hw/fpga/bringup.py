@@ -209,6 +209,8 @@ def plan(set_name: str, vectors: Path, board: Board, clock_mhz: float, stall_pct
         raise MBMError(f"set {set_name!r} has parameter {', '.join(unknown)}, which {TOP} does not take: "
                        f"allowed {', '.join(sorted(top_parameters()))}")
     b = Bringup(set_name, vs, board, clock_mhz, stall_pct, baud)
+    if b.imported is not None:
+        _ = b.slot  # its circuit now: a lut: table (no RTL) or a module that no longer fits is refused before synthesis
     need = b.ebr_need()
     if sum(need.values()) > board.device.ebr:
         words = {m: len(vs.words[m]) for m in b.memories}
