@@ -85,18 +85,25 @@ def test_tables_printed(finished, capsys):
 
 
 def test_ctrl_c_keeps_finished_rows(tmp_path):
-    out = tmp_path / "interrupted"
-    cmd = [sys.executable, "-m", "pymodel", *FAST, "--layers", "decoder.*", "--out", str(out)]
-    # 16 rows; the signal lands right after the first one is written.
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=os.getcwd())
-    deadline = time.time() + 120
-    while not (out / "sweep.json").exists() and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    doc = json.loads((out / "sweep.json").read_text())
-    assert proc.returncode == 130 and "finished results were kept" in err
-    assert not doc["complete"] and doc["rows"][0]["label"] == "exact"
+    """SIGINT right after the first of 16 rows is written: exit 130, the finished rows kept.
+    On a loaded machine the run can finish before the signal lands, which proves nothing:
+    then it is tried again (a fresh folder), up to three times."""
+    for attempt in range(3):
+        out = tmp_path / f"interrupted{attempt}"
+        cmd = [sys.executable, "-m", "pymodel", *FAST, "--layers", "decoder.*", "--out", str(out)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=os.getcwd())
+        deadline = time.time() + 120
+        while not (out / "sweep.json").exists() and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        doc = json.loads((out / "sweep.json").read_text())
+        if proc.returncode == 0 and doc["complete"]:
+            continue  # all 16 rows were done before the signal
+        assert proc.returncode == 130 and "finished results were kept" in err, err
+        assert not doc["complete"] and doc["rows"][0]["label"] == "exact"
+        return
+    pytest.fail("the sweep finished all rows before SIGINT in 3 tries: nothing interrupted")
 
 
 def test_backends_give_identical_metrics(tmp_path):
