@@ -112,10 +112,10 @@ def prove(t: Target, folder: Path, gate_overrides: Mapping[str, int] | None = No
     tools.run("yosys", ["-q", "gate.ys"], folder, "gate.log")
     stat = json.loads((folder / "gate_stat.json").read_text())["design"]["num_cells_by_type"]
     cells = {c: int(n) for c, n in sorted(stat.items()) if not c.startswith("$")}
-    (folder / "cells.v").write_text(sim.cell_library(set(cells)))
-    own = " ".join(str(sim.OWN_MODELS[c]) for c in cells if c in sim.OWN_MODELS)  # a DSP: our MULT18X18D model
+    own = [sim.OWN_MODELS[c].read_text() for c in cells if c in sim.OWN_MODELS]  # a DSP: our MULT18X18D model
+    (folder / "cells.v").write_text("\n".join([sim.cell_library(set(cells)), *own]))  # in the folder: YoWASP sees only it
     (folder / "miter.ys").write_text(
-        f"read_verilog gate.v cells.v {own}\n"
+        "read_verilog gate.v cells.v\n"
         f"hierarchy -top {t.top}\nproc\nflatten\nopt_clean\nrename {t.top} gate\ndesign -stash gate\n"
         + _hierarchy(t, t.params)
         + f"proc\nflatten\nopt_clean\nrename {t.top} gold\n"
