@@ -214,7 +214,7 @@ def test_exact_lanes_map_to_mult18x18d_in_the_configuration_the_model_covers(exa
         assert all(ports[f"P{i}"].endswith(f".u_mul.p_o [{i}]") for i in range(2 * b.parameters()["N"]))
 
 
-@pytest.mark.parametrize("netlist_sim", ["verilator", ICARUS])
+@pytest.mark.parametrize("netlist_sim", [SLOW_VERILATOR, ICARUS])  # the model read by both; Verilator's build in the slow set
 def test_an_exact_set_passes_its_netlist_simulation_through_the_dsp_model(exact_netlist, netlist_sim):
     b, folder, cells = exact_netlist
     results = [sim.simulate_netlist(b, folder, folder / "netlist.v", set(cells), netlist_sim)]

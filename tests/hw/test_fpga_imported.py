@@ -91,6 +91,7 @@ def test_an_imported_multiplier_set_builds_meets_timing_and_passes_both_simulati
     assert re.findall(r"^module (\w+)", netlist.read_text(), re.M) == ["mbm_bringup_top"]
 
 
+@pytest.mark.slow  # the same corrupt-word machinery as every set (test_fpga_flow.py), two more builds
 def test_a_wrong_expected_word_of_an_imported_set_fails_both_simulations(tmp_path, sets, corrupt_expected_word):
     root, mul, _ = sets
     shutil.copytree(root / mul, tmp_path / "vectors" / "bad")
