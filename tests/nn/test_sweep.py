@@ -92,7 +92,10 @@ def test_ctrl_c_keeps_finished_rows(tmp_path):
     out = tmp_path / "interrupted"
     cmd = [sys.executable, "-m", "pymodel", *FAST, "--images", "8", "--backend", "reference",
            "--layers", "decoder.*", "--out", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=os.getcwd())
+    # SIGINT as a terminal delivers it: a shell without job control starts background jobs
+    # with SIGINT ignored, Python keeps an inherited SIG_IGN, and the signal would be lost.
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=os.getcwd(),
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while not (out / "sweep.json").exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
