@@ -25,7 +25,6 @@ from torch import nn
 
 from pymodel.core import multiplier as mm
 from pymodel.core.errors import MBMError
-from pymodel.core.paths import RTL_DIR
 from pymodel.hw import synthesis
 
 MODELS = {"luts": ("xilinx", "luts"), "cells": ("generic", "cells"), "ecp5": ("ecp5 place and route", "lut4")}
@@ -58,16 +57,6 @@ def layer_macs(model: nn.Module, layers: Sequence[str], input_hw: tuple[int, int
     return macs
 
 
-def design(m: mm.Multiplier) -> synthesis.Design:
-    """The RTL that implements ``m`` (mbm_mul for MBM/Mitchell, exact_mul for exact, an
-    imported verilog: module itself; a lut: table has none: MBMError)."""
-    if isinstance(m, mm.TableMultiplier):
-        return synthesis.imported(m)
-    if m.mult == "exact":
-        return synthesis.Design("exact", "exact_mul", RTL_DIR / "exact_mul.v", {"N": m.bits})
-    return synthesis.Design(m.mult, "mbm_mul", RTL_DIR / "mbm_mul.v", m.rtl_parameters())
-
-
 def per_mac(cfgs: Sequence[mm.Multiplier], model: str, cache_dir: Path) -> dict[str, dict]:
     """spec -> {"per_mac": cost of one multiplier, "source": how it was obtained}."""
     if model not in MODELS:
@@ -77,7 +66,7 @@ def per_mac(cfgs: Sequence[mm.Multiplier], model: str, cache_dir: Path) -> dict[
     flow, field = MODELS[model]
     out = {}
     for cfg in cfgs:
-        result = synthesis.synthesize(design(cfg), flow, cache_dir)
+        result = synthesis.synthesize(synthesis.design_of(cfg), flow, cache_dir)
         value = getattr(result, field)
         if result.error or value is None:
             raise MBMError(f"synthesis of {mm.spec_of(cfg)} failed: {result.error}")
@@ -104,7 +93,7 @@ def _ecp5_per_mac(cfgs: Sequence[mm.Multiplier]) -> dict[str, dict]:
     for cfg in cfgs:
         spec = mm.spec_of(cfg)
         if isinstance(cfg, mm.TableMultiplier):
-            design(cfg)  # a lut: table has no RTL to place and route
+            synthesis.design_of(cfg)  # a lut: table has no RTL to place and route
             match = [p for p in points if p.get("table_sha256") == cfg.table.sha256]
             if not match:
                 raise MBMError(f"no ECP5 place-and-route figures for {spec} (table sha256 {cfg.table.sha256[:12]}) "

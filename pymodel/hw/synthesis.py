@@ -53,15 +53,18 @@ _TIMEOUT_S = 600
 class Design:
     """One multiplier to synthesize: a label, its top module, RTL file and parameters. A
     built-in top's other files are those of its core, read from the RTL file's directory; an
-    imported module (``imported``) is its one file with its default parameters and the operand
-    width ``operand_bits`` its ports have."""
+    imported module (given ``operand_bits``, the operand width its ports have) is its one
+    file with its default parameters."""
 
     label: str  #: mbm, mitchell, exact; an imported module's spec string
     top: str
     rtl: Path
     params: dict[str, int] = field(default_factory=dict)
-    imported: bool = False
     operand_bits: int | None = None  #: an imported module's operand width (its ports)
+
+    @property
+    def imported(self) -> bool:
+        return self.operand_bits is not None
 
     @property
     def bits(self) -> int:
@@ -89,12 +92,18 @@ class SynthResult:
 def designs(cfg: MulConfig, bits: int, rtl_dir: Path) -> list[Design]:
     """MBM (configured TRUNC where legal at this width), Mitchell and exact at width ``bits``."""
     trunc = cfg.trunc if cfg.trunc <= MulConfig(bits=bits).max_trunc else 0
-    mbm = rtl_dir / "mbm_mul.v"
-    return [
-        Design("mbm", "mbm_mul", mbm, MulConfig("mbm", bits, trunc).rtl_parameters()),
-        Design("mitchell", "mbm_mul", mbm, MulConfig("mitchell", bits).rtl_parameters()),
-        Design("exact", "exact_mul", rtl_dir / "exact_mul.v", {"N": bits}),
-    ]
+    return [design_of(MulConfig(mult, bits, trunc if mult == "mbm" else 0), rtl_dir)
+            for mult in ("mbm", "mitchell", "exact")]
+
+
+def design_of(m: MulConfig | TableMultiplier, rtl_dir: Path = RTL_DIR) -> Design:
+    """The RTL that implements ``m``: mbm_mul for MBM/Mitchell, exact_mul for exact (in
+    ``rtl_dir``), an imported ``verilog:`` module itself (:func:`imported`)."""
+    if isinstance(m, TableMultiplier):
+        return imported(m)
+    if m.mult == "exact":
+        return Design("exact", "exact_mul", rtl_dir / "exact_mul.v", {"N": m.bits})
+    return Design(m.mult, "mbm_mul", rtl_dir / "mbm_mul.v", m.rtl_parameters())
 
 
 def imported(m: TableMultiplier) -> Design:
@@ -103,7 +112,7 @@ def imported(m: TableMultiplier) -> Design:
     if m.mult != "verilog":
         raise MBMError(f"{m.source.spec!r} is a product table: it has no RTL to synthesize (allowed built-in and "
                        f"verilog: multipliers)")
-    return Design(m.source.spec, m.name, Path(m.source.path).resolve(), imported=True, operand_bits=m.bits)
+    return Design(m.source.spec, m.name, Path(m.source.path).resolve(), operand_bits=m.bits)
 
 
 def yosys_version() -> str:

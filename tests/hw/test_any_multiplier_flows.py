@@ -206,7 +206,7 @@ def test_explore_with_a_verilog_candidate(capsys, tmp_path):
     """Built-ins and an imported module side by side, end to end on the bundled synthetic
     default: its cost is its own module's synthesis (file and table sha256 recorded), the
     tables and figures name it by its label, explore.json and signoff.toml by its spec."""
-    from pymodel.explore.cost import design
+    from pymodel.hw.synthesis import design_of
     from pymodel.hw.synthesis import synthesize
 
     spec = f"verilog:{VERILOG / 'drum_mul.v'}"
@@ -220,7 +220,7 @@ def test_explore_with_a_verilog_candidate(capsys, tmp_path):
     source = doc["cost_model"]["source"][spec]
     assert (source["top"], source["file_sha256"], source["table_sha256"]) == \
         ("drum_mul", drum.file_sha256, drum.table.sha256)
-    assert source["per_mac"] == synthesize(design(drum), "generic", tmp_path / "synth").cells
+    assert source["per_mac"] == synthesize(design_of(drum), "generic", tmp_path / "synth").cells
     assert source["per_mac"] != doc["cost_model"]["per_mac"]["exact:8"]
     header = next(line for line in text.splitlines() if line.startswith("layer "))
     assert header.split()[-3:] == ["drum_mul", "N=8", "unsigned"] and spec not in header

@@ -91,7 +91,7 @@ def test_an_imported_module_costs_what_yosys_says_of_it(tmp_path):
 def test_an_imported_modules_key_follows_its_file(tmp_path):
     """The key holds the file's sha256: an edited copy is another design; a lut: table has no RTL."""
     shutil.copy(VERILOG / "trunc_mul.v", tmp_path / "trunc_mul.v")
-    design = Design("verilog:trunc_mul.v", "trunc_mul", tmp_path / "trunc_mul.v", imported=True, operand_bits=8)
+    design = Design("verilog:trunc_mul.v", "trunc_mul", tmp_path / "trunc_mul.v", operand_bits=8)
     first = cache_key(design, "generic")
     assert cache_key(design, "generic") == first and cache_key(design, "xilinx") != first
     with (tmp_path / "trunc_mul.v").open("a") as fh:
