@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pymodel import __version__
-from pymodel.core.arith import MulConfig, mul_signed, mul_unsigned, sm_decode
+from pymodel.core.arith import MulConfig, mul_signed, mul_unsigned, sm_decode, tc_decode
 from pymodel.core.corners import corner_words
 from pymodel.core.errors import MBMError
 from pymodel.core.multiplier import Multiplier, encoding, is_imported, spec_of, to_dict
@@ -142,7 +142,7 @@ def mul_set(dut: str, kind: str, cfg: Multiplier, seed: int = 1, count: int = RA
         if sm:
             x, y = sm_decode(a, cfg.bits), sm_decode(b, cfg.bits)
         elif twos:
-            x, y = (v - ((v >> (cfg.bits - 1)) << cfg.bits) for v in (a, b))
+            x, y = tc_decode(a, cfg.bits), tc_decode(b, cfg.bits)
         else:
             x, y = a, b
         p = table.mul(x, y)
